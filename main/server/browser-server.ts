@@ -1,0 +1,151 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { ResultMessage } from '../../app/contract/wire';
+import { contentSecurityPolicy } from '../core/csp';
+import { resolveStaticFile, staticHeaders } from '../core/static-files';
+import type { StudioBackend } from '../core/studio-backend';
+
+export const SOCKET_PATH = '/ws';
+/** Larger messages close the socket; no call of the contract comes near it. */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+export interface BrowserServerOptions {
+  readonly backend: StudioBackend;
+  readonly rendererDir: string;
+  readonly host: string;
+  readonly port: number;
+  /** Fixed only by tests; normally a new random token every start. */
+  readonly token?: string;
+}
+
+export interface BrowserServer {
+  /** The address to open, token included. */
+  readonly url: string;
+  readonly token: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Browser mode: serves the built renderer over HTTP and the studio contract
+ * over a WebSocket. The socket is the capability, so it demands the per-start
+ * token and a same-host Origin; the static files hold nothing secret.
+ */
+export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const http = createServer((req, res) => void serveFile(options.rendererDir, req, res));
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+
+  http.on('upgrade', (req, socket, head) => {
+    const refusal = refuseUpgrade(req, token);
+    if (refusal) {
+      rejectUpgrade(socket, refusal);
+      return;
+    }
+    sockets.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, options.backend));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = http.address() as AddressInfo;
+  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${shownHost}:${port}/?token=${token}`,
+    token,
+    port,
+    close: async () => {
+      for (const client of sockets.clients) client.terminate();
+      await new Promise<void>((resolve) => sockets.close(() => resolve()));
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+async function serveFile(rendererDir: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+    return;
+  }
+  const { pathname } = new URL(req.url ?? '/', 'http://studio');
+  const file = resolveStaticFile(rendererDir, pathname);
+  if (!file) {
+    res.writeHead(404).end();
+    return;
+  }
+  try {
+    const body = await readFile(file);
+    const host = req.headers.host ?? '';
+    res.writeHead(200, staticHeaders(file, contentSecurityPolicy([`ws://${host}`]))).end(req.method === 'HEAD' ? undefined : body);
+  } catch {
+    res.writeHead(404).end();
+  }
+}
+
+interface Refusal {
+  readonly status: 401 | 403 | 404;
+  readonly reason: string;
+}
+
+function refuseUpgrade(req: IncomingMessage, token: string): Refusal | null {
+  const url = new URL(req.url ?? '/', 'http://studio');
+  if (url.pathname !== SOCKET_PATH) return { status: 404, reason: 'Not Found' };
+  if (!tokensMatch(url.searchParams.get('token'), token)) return { status: 401, reason: 'Unauthorized' };
+  const origin = req.headers.origin;
+  // Browsers always send Origin on WebSockets; a page from another site must not ride on a leaked token.
+  if (origin !== undefined && !sameHost(origin, req.headers.host)) return { status: 403, reason: 'Forbidden' };
+  return null;
+}
+
+function tokensMatch(offered: string | null, token: string): boolean {
+  if (offered === null) return false;
+  const a = Buffer.from(offered);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function sameHost(origin: string, host: string | undefined): boolean {
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+function rejectUpgrade(socket: Duplex, refusal: Refusal): void {
+  socket.end(`HTTP/1.1 ${refusal.status} ${refusal.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function serveSocket(ws: WebSocket, backend: StudioBackend): void {
+  const send = (message: unknown) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  };
+  const unsubscribe = backend.subscribe(send);
+  ws.on('close', unsubscribe);
+  ws.on('error', () => ws.terminate());
+  ws.on('message', (data, isBinary) => {
+    const parsed = parseFrame(data, isBinary);
+    if (!parsed.ok) {
+      send(parsed.reply);
+      return;
+    }
+    void backend.router.handle(parsed.value, undefined).then(send);
+  });
+}
+
+type Frame = { ok: true; value: unknown } | { ok: false; reply: ResultMessage };
+
+function parseFrame(data: RawData, isBinary: boolean): Frame {
+  const invalid = (message: string): Frame => ({ ok: false, reply: { kind: 'result', id: null, ok: false, error: { code: 'invalid-message', message } } });
+  if (isBinary) return invalid('Binary frames are not part of the protocol');
+  try {
+    return { ok: true, value: JSON.parse(data.toString()) };
+  } catch {
+    return invalid('Not valid JSON');
+  }
+}

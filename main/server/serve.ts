@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { forkLauncher } from '../core/inference-child';
+import { createStudioBackend } from '../core/studio-backend';
+import { appPaths } from '../core/app-paths';
+import { startBrowserServer } from './browser-server';
+import { isLoopback, parseServeArgs, SERVE_USAGE, ServeArgsError } from './serve-args';
+
+/** `npm run serve`: the studio's main-side handlers in plain Node, the renderer in any browser. */
+async function main(): Promise<void> {
+  let options;
+  try {
+    options = parseServeArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof ServeArgsError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+  if (options === 'help') {
+    console.log(SERVE_USAGE);
+    return;
+  }
+  const paths = appPaths(join(__dirname, '..', '..'));
+  const { version } = JSON.parse(readFileSync(join(paths.root, 'package.json'), 'utf8')) as { version: string };
+  const backend = createStudioBackend({ mode: 'browser', version, launchInference: forkLauncher(paths.inference) });
+  const server = await startBrowserServer({ backend, rendererDir: paths.rendererDir, host: options.host, port: options.port });
+
+  console.log(`Wordbrush is running in browser mode. Open:\n\n  ${server.url}\n`);
+  if (!isLoopback(options.host)) {
+    console.log(`Listening on ${options.host}: other machines can reach it, but only with the token in that URL.`);
+  }
+  const shutdown = () => {
+    void Promise.all([server.close(), backend.stop()]).finally(() => process.exit(0));
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

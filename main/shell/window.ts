@@ -1,0 +1,68 @@
+import type { BrowserWindowConstructorOptions, Session, WebContents, WebFrameMain, WebPreferences } from 'electron';
+
+export const APP_SCHEME = 'wordbrush';
+export const APP_ORIGIN = `${APP_SCHEME}://app`;
+export const APP_PAGE = `${APP_ORIGIN}/index.html`;
+
+/**
+ * The renderer's web preferences: Electron's security checklist, written out
+ * rather than left to defaults so a test pins each one.
+ */
+export function secureWebPreferences(preload: string): WebPreferences {
+  return {
+    preload,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    webviewTag: false,
+    experimentalFeatures: false,
+    navigateOnDragDrop: false,
+    spellcheck: false,
+  };
+}
+
+export function mainWindowOptions(preload: string): BrowserWindowConstructorOptions {
+  return {
+    width: 1440,
+    height: 900,
+    minWidth: 960,
+    minHeight: 600,
+    backgroundColor: '#15171c',
+    title: 'Wordbrush',
+    show: false,
+    webPreferences: secureWebPreferences(preload),
+  };
+}
+
+type HardenedContents = Pick<WebContents, 'on' | 'setWindowOpenHandler'>;
+
+/** No page of the studio may navigate away, open windows or embed webviews. */
+export function hardenWebContents(contents: HardenedContents): void {
+  contents.on('will-navigate', (event) => event.preventDefault());
+  contents.on('will-redirect', (event) => event.preventDefault());
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}
+
+type HardenedSession = Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler'>;
+
+/** Camera, microphone, notifications, USB, HID…: the studio needs none, so every request is denied. */
+export function hardenSession(session: HardenedSession): void {
+  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.setPermissionCheckHandler(() => false);
+  session.setDevicePermissionHandler(() => false);
+}
+
+/** Only the studio page's own top frame may speak the contract; iframes or foreign pages may not. */
+export function isStudioFrame(frame: Pick<WebFrameMain, 'url' | 'parent'> | null | undefined): boolean {
+  if (!frame || frame.parent !== null) return false;
+  try {
+    return new URL(frame.url).origin === APP_ORIGIN;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,33 @@
+import { studioContract } from '../../../app/contract/studio';
+import { createClient, type Client, type ClientPort } from '../../../app/rpc/client';
+import { openSocketPort, type ConnectionState } from './socket-port';
+
+declare global {
+  interface Window {
+    /** Set by the Electron preload; absent in browser mode. */
+    readonly studio?: ClientPort;
+  }
+}
+
+export type StudioClient = Client<typeof studioContract.calls, typeof studioContract.events>;
+
+export interface StudioConnection {
+  readonly client: StudioClient;
+  readonly transport: 'ipc' | 'websocket';
+  onState(listener: (state: ConnectionState) => void): () => void;
+  /** The state before onState reports its first change. */
+  readonly initialState: ConnectionState;
+}
+
+/** Builds the one typed client over whichever port this page has: Electron's preload bridge or browser mode's WebSocket. */
+export function connectToStudio(location: Location): StudioConnection {
+  if (window.studio) {
+    return { client: createClient(studioContract, window.studio), transport: 'ipc', onState: () => () => undefined, initialState: 'connected' };
+  }
+  const token = new URLSearchParams(location.search).get('token') ?? '';
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  let client: StudioClient | null = null;
+  const port = openSocketPort(`${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`, (error) => client?.failPending(error));
+  client = createClient(studioContract, port);
+  return { client, transport: 'websocket', onState: (listener) => port.onState(listener), initialState: 'connecting' };
+}
