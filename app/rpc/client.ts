@@ -5,7 +5,7 @@ import { StudioError, issuesOf } from './errors';
 /** A duplex channel to the serving side: the only thing a transport has to provide. */
 export interface ClientPort {
   send(message: CallMessage): void;
-  onMessage(listener: (message: unknown) => void): () => void;
+  onMessage(listener: (message: unknown) => void): void;
 }
 
 export interface Client<C extends CallTable, E extends EventTable> {

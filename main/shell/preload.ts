@@ -21,7 +21,6 @@ const port: ClientPort = {
   },
   onMessage(listener) {
     listeners.add(listener);
-    return () => listeners.delete(listener);
   },
 };
 

@@ -53,7 +53,6 @@ export function openSocketPort(url: string, onDisconnect: (error: StudioError) =
     },
     onMessage(listener) {
       messageListeners.add(listener);
-      return () => messageListeners.delete(listener);
     },
     onState(listener) {
       stateListeners.add(listener);
