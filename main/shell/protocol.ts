@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Protocol } from 'electron';
 import { contentSecurityPolicy } from '../core/csp';
 import { resolveStaticFile, staticHeaders } from '../core/static-files';
-import { APP_ORIGIN, APP_SCHEME } from './window';
+import { APP_SCHEME, isAppUrl } from './window';
 
 /** Must run before the app is ready: the scheme behaves like https (secure, standard origin, fetch). */
 export function registerAppScheme(protocol: Pick<Protocol, 'registerSchemesAsPrivileged'>): void {
@@ -15,8 +15,7 @@ export function serveAppProtocol(protocol: Pick<Protocol, 'handle'>, rendererDir
 }
 
 export async function appResponse(rendererDir: string, requestUrl: string): Promise<Response> {
-  const url = new URL(requestUrl);
-  const file = url.origin === APP_ORIGIN ? resolveStaticFile(rendererDir, url.pathname) : null;
+  const file = isAppUrl(requestUrl) ? resolveStaticFile(rendererDir, new URL(requestUrl).pathname) : null;
   if (!file) return new Response(null, { status: 404 });
   try {
     return new Response(await readFile(file), { status: 200, headers: staticHeaders(file, contentSecurityPolicy()) });

@@ -1,8 +1,19 @@
 import type { BrowserWindowConstructorOptions, Session, WebContents, WebFrameMain, WebPreferences } from 'electron';
 
 export const APP_SCHEME = 'wordbrush';
-export const APP_ORIGIN = `${APP_SCHEME}://app`;
+const APP_HOST = 'app';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_PAGE = `${APP_ORIGIN}/index.html`;
+
+/** Whether a URL is the studio's own (compared by parts: outside Electron a custom scheme has an opaque origin). */
+export function isAppUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === `${APP_SCHEME}:` && parsed.host === APP_HOST && parsed.username === '' && parsed.password === '';
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The renderer's web preferences: Electron's security checklist, written out
@@ -59,10 +70,5 @@ export function hardenSession(session: HardenedSession): void {
 
 /** Only the studio page's own top frame may speak the contract; iframes or foreign pages may not. */
 export function isStudioFrame(frame: Pick<WebFrameMain, 'url' | 'parent'> | null | undefined): boolean {
-  if (!frame || frame.parent !== null) return false;
-  try {
-    return new URL(frame.url).origin === APP_ORIGIN;
-  } catch {
-    return false;
-  }
+  return !!frame && frame.parent === null && isAppUrl(frame.url);
 }

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import type * as Electron from 'electron';
+import { appPaths } from '../core/app-paths';
+import { createStudioBackend } from '../core/studio-backend';
+import { STUDIO_EVENT_CHANNEL } from './channels';
+import { registerStudioIpc } from './ipc';
+import { registerAppScheme, serveAppProtocol } from './protocol';
+import { utilityLauncher } from './utility-launcher';
+import { APP_PAGE, hardenSession, hardenWebContents, isStudioFrame, mainWindowOptions } from './window';
+
+/** The parts of Electron the desktop app uses; passed in so a test can check the wiring without Electron's binary. */
+export type ElectronApi = Pick<typeof Electron, 'app' | 'BrowserWindow' | 'ipcMain' | 'protocol' | 'session' | 'utilityProcess'>;
+
+/**
+ * Wires the desktop app: sandbox everywhere, every web contents hardened,
+ * permissions denied, the renderer served from wordbrush://app, IPC only
+ * through the checked studio channel, inference in a utility process.
+ */
+export function launchStudio(electron: ElectronApi): Promise<void> {
+  const { app, BrowserWindow, ipcMain, protocol, session, utilityProcess } = electron;
+  registerAppScheme(protocol);
+  app.enableSandbox();
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
+  app.on('window-all-closed', () => app.quit());
+
+  return app.whenReady().then(() => {
+    hardenSession(session.defaultSession);
+    const paths = appPaths(app.getAppPath(), app.isPackaged ? join(process.resourcesPath, 'models') : undefined);
+    serveAppProtocol(protocol, paths.rendererDir);
+
+    const backend = createStudioBackend({
+      mode: 'electron',
+      version: app.getVersion(),
+      launchInference: utilityLauncher((...args) => utilityProcess.fork(...args), paths.inference),
+      electron: { electron: process.versions.electron ?? '', chrome: process.versions.chrome ?? '' },
+    });
+    const studioWindow = new BrowserWindow(mainWindowOptions(paths.preload));
+    registerStudioIpc(ipcMain, backend, (frame) => isStudioFrame(frame) && frame === studioWindow.webContents.mainFrame);
+    backend.subscribe((message) => {
+      if (!studioWindow.isDestroyed()) studioWindow.webContents.send(STUDIO_EVENT_CHANNEL, message);
+    });
+    studioWindow.once('ready-to-show', () => studioWindow.show());
+    app.once('before-quit', () => void backend.stop());
+    void studioWindow.loadURL(APP_PAGE);
+  });
+}

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { describe, test } from 'node:test';
+import type { ResultMessage } from '../../app/contract/wire';
+import { STUDIO_CALL_CHANNEL, STUDIO_EVENT_CHANNEL } from '../../main/shell/channels';
+import { launchStudio, type ElectronApi } from '../../main/shell/studio-app';
+import { APP_PAGE, mainWindowOptions } from '../../main/shell/window';
+import { repoRoot } from '../helpers/paths';
+import { waitFor } from '../helpers/wait';
+
+/**
+ * Stand-ins for the parts of Electron the app touches, recording what the
+ * app does with them; Electron's binary is not installed where tests run.
+ */
+function fakeElectron() {
+  const calls: string[] = [];
+  const app = Object.assign(new EventEmitter(), {
+    enableSandbox: () => void calls.push('enableSandbox'),
+    whenReady: () => Promise.resolve(),
+    getAppPath: () => repoRoot,
+    isPackaged: false,
+    getVersion: () => '9.9.9',
+    quit: () => void calls.push('quit'),
+  });
+  const ipcHandlers = new Map<string, (event: unknown, message: unknown) => Promise<ResultMessage> | ResultMessage>();
+  const protocolHandlers = new Map<string, unknown>();
+  const permissionHandlers: Record<string, unknown> = {};
+  const windows: FakeWindow[] = [];
+  const children: EventEmitter[] = [];
+
+  class FakeWindow extends EventEmitter {
+    readonly sent: [string, unknown][] = [];
+    loadedUrl = '';
+    readonly webContents = {
+      mainFrame: { url: APP_PAGE, parent: null },
+      send: (channel: string, message: unknown) => void this.sent.push([channel, message]),
+    };
+    constructor(readonly options: unknown) {
+      super();
+      windows.push(this);
+    }
+    isDestroyed = () => false;
+    show = () => undefined;
+    loadURL = async (url: string) => void (this.loadedUrl = url);
+  }
+
+  const electron = {
+    app,
+    BrowserWindow: FakeWindow,
+    ipcMain: { handle: (channel: string, handler: never) => void ipcHandlers.set(channel, handler) },
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: { scheme: string }[]) => void calls.push(`privileged:${schemes.map((s) => s.scheme).join()}`),
+      handle: (scheme: string, handler: unknown) => void protocolHandlers.set(scheme, handler),
+    },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: (h: unknown) => void (permissionHandlers.request = h),
+        setPermissionCheckHandler: (h: unknown) => void (permissionHandlers.check = h),
+        setDevicePermissionHandler: (h: unknown) => void (permissionHandlers.device = h),
+      },
+    },
+    utilityProcess: {
+      fork: (script: string, args: string[]) => {
+        calls.push(`fork:${script}:${args.join(' ')}`);
+        const child = Object.assign(new EventEmitter(), { pid: 4242, postMessage: () => undefined, kill: () => child.emit('exit', 0) });
+        children.push(child);
+        return child;
+      },
+    },
+  };
+  return { electron: electron as unknown as ElectronApi, app, calls, ipcHandlers, protocolHandlers, permissionHandlers, windows };
+}
+
+describe('desktop app wiring (launchStudio)', () => {
+  test('hardens everything before showing the studio page, and routes IPC only from it', async () => {
+    const fake = fakeElectron();
+    await launchStudio(fake.electron);
+
+    assert.ok(fake.calls.includes('enableSandbox'));
+    assert.ok(fake.calls.includes('privileged:wordbrush'));
+    assert.ok(fake.protocolHandlers.has('wordbrush'), 'renderer not served over the app protocol');
+    assert.ok(fake.calls.some((c) => c.startsWith(`fork:${repoRoot}/dist/main/inference.js:--models-dir ${repoRoot}/models`)));
+
+    // Every web contents created later is hardened too.
+    const registered: string[] = [];
+    fake.app.emit('web-contents-created', {}, { on: (name: string) => registered.push(name), setWindowOpenHandler: () => registered.push('window-open') });
+    assert.deepEqual(registered.sort(), ['will-attach-webview', 'will-navigate', 'will-redirect', 'window-open']);
+
+    let granted: boolean | undefined;
+    (fake.permissionHandlers.request as (...a: unknown[]) => void)({}, 'media', (g: boolean) => (granted = g));
+    assert.equal(granted, false);
+
+    const [studioWindow] = fake.windows;
+    assert.ok(studioWindow);
+    assert.deepEqual(studioWindow.options, mainWindowOptions(`${repoRoot}/dist/main/preload.js`));
+    assert.equal(studioWindow.loadedUrl, APP_PAGE);
+
+    const handler = fake.ipcHandlers.get(STUDIO_CALL_CHANNEL);
+    assert.ok(handler);
+    const ping = { kind: 'call', id: 3, method: 'app.ping', input: { nonce: 'n' } };
+    const fromStudio = await handler({ senderFrame: studioWindow.webContents.mainFrame }, ping);
+    assert.equal(fromStudio.ok, true);
+    const lookalike = { url: APP_PAGE, parent: null };
+    const fromOther = await handler({ senderFrame: lookalike }, ping);
+    assert.equal(!fromOther.ok && fromOther.error.code, 'forbidden-sender');
+
+    // Quitting stops the inference process, and the window hears of it as an event.
+    fake.app.emit('before-quit');
+    await waitFor('stopped status sent to the window', () =>
+      studioWindow.sent.find(([channel, m]) => channel === STUDIO_EVENT_CHANNEL && (m as { payload: { state: string } }).payload.state === 'stopped'),
+    );
+  });
+});
