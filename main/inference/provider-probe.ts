@@ -43,14 +43,21 @@ export class ProviderProbe {
       const answer = y?.data[0];
       return answer === 3 ? { usable: true } : { usable: false, detail: `probe graph answered ${String(answer)}, expected 3` };
     } catch (thrown) {
-      return { usable: false, detail: firstLine(thrown) };
+      return { usable: false, detail: readableReason(thrown) };
     } finally {
       await session?.release();
     }
   }
 }
 
-function firstLine(thrown: unknown): string {
+/**
+ * onnxruntime's messages lead with a source location and a C++ signature
+ * ("…webgpu_context.cc:136 onnxruntime::…<lambda()> … was false. Failed to get
+ * a WebGPU adapter: No supported adapters"); a person wants the last clause.
+ */
+export function readableReason(thrown: unknown): string {
   const text = thrown instanceof Error ? thrown.message : String(thrown);
-  return text.split('\n').find((line) => line.trim() !== '')?.trim().slice(0, 500) ?? 'unknown error';
+  const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown error';
+  const reason = /(?:Failed|Cannot|Could not|Unable|Not supported|No )[^]*$/.exec(line)?.[0] ?? line;
+  return reason.slice(0, 300);
 }

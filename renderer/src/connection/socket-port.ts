@@ -4,6 +4,7 @@ import { StudioError } from '../../../app/rpc/errors';
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
 
 export interface SocketPort extends ClientPort {
+  state(): ConnectionState;
   onState(listener: (state: ConnectionState) => void): () => void;
 }
 
@@ -19,7 +20,11 @@ export function openSocketPort(url: string, onDisconnect: (error: StudioError) =
   const stateListeners = new Set<(state: ConnectionState) => void>();
   let socket: WebSocket;
   let attempt = 0;
-  const setState = (state: ConnectionState) => stateListeners.forEach((listener) => listener(state));
+  let current: ConnectionState = 'connecting';
+  const setState = (state: ConnectionState) => {
+    current = state;
+    stateListeners.forEach((listener) => listener(state));
+  };
 
   const connect = () => {
     setState('connecting');
@@ -54,6 +59,7 @@ export function openSocketPort(url: string, onDisconnect: (error: StudioError) =
     onMessage(listener) {
       messageListeners.add(listener);
     },
+    state: () => current,
     onState(listener) {
       stateListeners.add(listener);
       return () => stateListeners.delete(listener);

@@ -14,20 +14,20 @@ export type StudioClient = Client<typeof studioContract.calls, typeof studioCont
 export interface StudioConnection {
   readonly client: StudioClient;
   readonly transport: 'ipc' | 'websocket';
+  state(): ConnectionState;
   onState(listener: (state: ConnectionState) => void): () => void;
-  /** The state before onState reports its first change. */
-  readonly initialState: ConnectionState;
 }
 
 /** Builds the one typed client over whichever port this page has: Electron's preload bridge or browser mode's WebSocket. */
 export function connectToStudio(location: Location): StudioConnection {
   if (window.studio) {
-    return { client: createClient(studioContract, window.studio), transport: 'ipc', onState: () => () => undefined, initialState: 'connected' };
+    // IPC needs no connecting: the preload's bridge is there from the first script on.
+    return { client: createClient(studioContract, window.studio), transport: 'ipc', state: () => 'connected', onState: () => () => undefined };
   }
   const token = new URLSearchParams(location.search).get('token') ?? '';
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   let client: StudioClient | null = null;
   const port = openSocketPort(`${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`, (error) => client?.failPending(error));
   client = createClient(studioContract, port);
-  return { client, transport: 'websocket', onState: (listener) => port.onState(listener), initialState: 'connecting' };
+  return { client, transport: 'websocket', state: () => port.state(), onState: (listener) => port.onState(listener) };
 }

@@ -23,7 +23,7 @@ export interface StudioState {
  * inference process becomes ready (a restarted one probes anew).
  */
 export function useStudioState(studio: StudioConnection): StudioState {
-  const [connection, setConnection] = useState<ConnectionState>(studio.initialState);
+  const [connection, setConnection] = useState<ConnectionState>(studio.state());
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [inference, setInference] = useState<InferenceStatus | null>(null);
   const [providers, setProviders] = useState<readonly ProviderReport[]>([]);
@@ -32,7 +32,12 @@ export function useStudioState(studio: StudioConnection): StudioState {
   const { client } = studio;
   const fail = useCallback((e: Error) => setError(e.message), []);
 
-  useEffect(() => studio.onState(setConnection), [studio]);
+  useEffect(() => {
+    const unsubscribe = studio.onState(setConnection);
+    // The socket may have opened between the first render and this subscription.
+    setConnection(studio.state());
+    return unsubscribe;
+  }, [studio]);
   useEffect(() => client.on('job.progress', setProgress), [client]);
   useEffect(
     () =>

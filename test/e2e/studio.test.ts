@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, noChromium } from '../helpers/browser';
+import { requireBuild } from '../helpers/paths';
+import { startServe, type ServeProcess } from '../helpers/serve-process';
+
+// The real renderer, built, served by `npm run serve`'s own entry, driven in Debian's Chromium.
+describe('studio in browser mode', { skip: noChromium }, () => {
+  let serve: ServeProcess;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  const canvasView = async () => {
+    const canvas = page.getByTestId('canvas');
+    const [scale, x, y] = await Promise.all(['data-scale', 'data-x', 'data-y'].map((name) => canvas.getAttribute(name)));
+    return { scale: Number(scale), x: Number(x), y: Number(y) };
+  };
+
+  before(async () => {
+    requireBuild();
+    serve = await startServe();
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => message.type() === 'error' && pageErrors.push(message.text()));
+    await page.goto(serve.url);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await serve?.stop();
+  });
+
+  test('loads the studio frame and shows the inference process connected on CPU', async () => {
+    assert.equal(await page.title(), 'Wordbrush');
+    for (const region of ['Prompt', 'Canvas', 'Layers', 'Models', 'Gallery']) {
+      await page.getByRole('region', { name: region }).waitFor();
+    }
+    await page.locator('[data-testid=connection][data-state=connected]').waitFor();
+    await page.locator('[data-testid=inference][data-state=ready]').waitFor();
+    await page.locator('[data-testid=provider][data-provider=cpu]').waitFor();
+    assert.match(await page.getByTestId('inference').innerText(), /Inference ready \(pid \d+\)/);
+    assert.match(await page.getByTestId('providers').innerText(), /cpu/);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('pans by dragging and zooms around the pointer with the wheel', async () => {
+    const box = (await page.getByTestId('canvas').boundingBox())!;
+    const start = await canvasView();
+
+    await page.mouse.move(box.x + 200, box.y + 200);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 260, box.y + 170, { steps: 5 });
+    await page.mouse.up();
+    const panned = await canvasView();
+    assert.equal(panned.scale, start.scale);
+    assert.ok(Math.abs(panned.x - start.x - 60) < 0.11 && Math.abs(panned.y - start.y + 30) < 0.11, JSON.stringify({ start, panned }));
+
+    const pointer = { x: 300, y: 250 };
+    await page.mouse.move(box.x + pointer.x, box.y + pointer.y);
+    await page.mouse.wheel(0, -100);
+    await page.waitForFunction((before) => Number(document.querySelector('[data-testid=canvas]')!.getAttribute('data-scale')) > before, panned.scale);
+    const zoomed = await canvasView();
+    assert.ok(Math.abs(zoomed.scale / panned.scale - 1.2) < 1e-3, `one notch zooms 1.2x: ${panned.scale} → ${zoomed.scale}`);
+    // The document point under the pointer stays under it.
+    const docBefore = (pointer.x - panned.x) / panned.scale;
+    const docAfter = (pointer.x - zoomed.x) / zoomed.scale;
+    assert.ok(Math.abs(docBefore - docAfter) < 0.5, `${docBefore} vs ${docAfter}`);
+
+    await page.keyboard.press('0');
+    await page.waitForFunction((s) => document.querySelector('[data-testid=canvas]')!.getAttribute('data-scale') === s, start.scale.toFixed(4));
+    assert.deepEqual(await canvasView(), start);
+  });
+
+  test('a malformed message on the socket gets a typed error and the studio keeps working', async () => {
+    // Sent as source text: functions compiled by tsx carry helpers the page does not have.
+    const replies = (await page.evaluate(`(async () => {
+      const token = new URLSearchParams(location.search).get('token');
+      const ws = new WebSocket('ws://' + location.host + '/ws?token=' + encodeURIComponent(token));
+      await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+      const frames = [
+        '{not json',
+        JSON.stringify({ kind: 'call', id: 1, method: 'app.ping', input: { nonce: { $gt: '' } } }),
+        JSON.stringify({ kind: 'call', id: 2, method: 'app.ping', input: { nonce: 'ok' } }),
+      ];
+      const answers = [];
+      for (const frame of frames) {
+        const answer = new Promise((resolve) => { ws.onmessage = (e) => resolve(JSON.parse(e.data)); });
+        ws.send(frame);
+        answers.push(await answer);
+      }
+      ws.close();
+      return answers;
+    })()`)) as { id: number | null; ok: boolean; error?: { code: string } }[];
+    assert.equal(replies[0]!.ok, false);
+    assert.equal(replies[0]!.error?.code, 'invalid-message');
+    assert.equal(replies[1]!.error?.code, 'invalid-input');
+    assert.equal(replies[2]!.ok, true);
+
+    // The app's own connection is untouched and still answers calls.
+    await page.getByTestId('reprobe').click();
+    await page.locator('[data-testid=providers] li').first().waitFor();
+    assert.equal(await page.getByTestId('connection').getAttribute('data-state'), 'connected');
+  });
+
+  test('a killed inference process is reported in the status bar and restarted', async () => {
+    const inference = page.getByTestId('inference');
+    const pid = Number(await inference.getAttribute('data-pid'));
+    assert.ok(pid > 0);
+    process.kill(pid, 'SIGKILL');
+    await page.locator('[data-testid=inference][data-state=crashed]').waitFor();
+    assert.match(await inference.innerText(), /crashed \(killed by SIGKILL\)/);
+    await page.locator('[data-testid=inference][data-state=ready][data-restarts="1"]').waitFor();
+    assert.notEqual(Number(await inference.getAttribute('data-pid')), pid);
+    await page.locator('[data-testid=provider][data-provider=cpu]').waitFor();
+  });
+});

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import type { ProviderReport } from '../../app/contract/inference';
+import { bestProvider } from '../../app/domain/providers';
+import { resolveStaticFile } from '../../main/core/static-files';
+import { readableReason } from '../../main/inference/provider-probe';
+import { isLoopback, parseServeArgs, ServeArgsError } from '../../main/server/serve-args';
+import { fitDocument, panBy, wheelZoomFactor, zoomAt, MAX_SCALE, MIN_SCALE } from '../../renderer/src/canvas/viewport';
+
+const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
+
+describe('canvas viewport', () => {
+  test('zoomAt keeps the document point under the anchor fixed', () => {
+    const view = { x: 40, y: -10, scale: 0.5 };
+    const anchor = { x: 300, y: 200 };
+    // Document point under the anchor before: ((300-40)/0.5, (200+10)/0.5) = (520, 420).
+    const zoomed = zoomAt(view, anchor, 2);
+    assert.equal(zoomed.scale, 1);
+    close(zoomed.x + 520 * zoomed.scale, 300, 'x');
+    close(zoomed.y + 420 * zoomed.scale, 200, 'y');
+  });
+
+  test('zoom is clamped at both ends', () => {
+    assert.equal(zoomAt({ x: 0, y: 0, scale: 1 }, { x: 0, y: 0 }, 1e6).scale, MAX_SCALE);
+    assert.equal(zoomAt({ x: 0, y: 0, scale: 1 }, { x: 0, y: 0 }, 1e-6).scale, MIN_SCALE);
+  });
+
+  test('one wheel notch zooms by 1.2 and the opposite notch undoes it', () => {
+    close(wheelZoomFactor(-100), 1.2, 'in');
+    close(wheelZoomFactor(100) * wheelZoomFactor(-100), 1, 'round trip');
+  });
+
+  test('panBy moves without zooming', () => {
+    assert.deepEqual(panBy({ x: 1, y: 2, scale: 3 }, 10, -5), { x: 11, y: -3, scale: 3 });
+  });
+
+  const fits: [string, { width: number; height: number }, number, number, number][] = [
+    // 1000x800 stage, 512 doc, margin 32: fits at 100% (never enlarged), centred at ((1000-512)/2, (800-512)/2).
+    ['a large stage at 100%', { width: 1000, height: 800 }, 1, 244, 144],
+    // 400x600 stage: width-limited, (400-64)/512 = 0.65625; x = (400-336)/2 = 32, y = (600-336)/2 = 132.
+    ['a narrow stage', { width: 400, height: 600 }, 0.65625, 32, 132],
+  ];
+  for (const [name, stage, scale, x, y] of fits) {
+    test(`fitDocument centres the page on ${name}`, () => {
+      const view = fitDocument(stage, { width: 512, height: 512 });
+      close(view.scale, scale, 'scale');
+      close(view.x, x, 'x');
+      close(view.y, y, 'y');
+    });
+  }
+});
+
+describe('execution provider choice', () => {
+  const report = (name: ProviderReport['name'], usable: boolean): ProviderReport => ({ name, bundled: true, usable });
+  const cases: [string, ProviderReport[], string, string | null][] = [
+    ['CUDA over WebGPU on Linux', [report('cpu', true), report('webgpu', true), report('cuda', true)], 'linux', 'cuda'],
+    ['WebGPU when CUDA failed its probe', [report('cpu', true), report('webgpu', true), report('cuda', false)], 'linux', 'webgpu'],
+    ['CPU when nothing else works', [report('cpu', true), report('webgpu', false)], 'linux', 'cpu'],
+    ['DirectML before WebGPU on Windows', [report('cpu', true), report('webgpu', true), report('dml', true)], 'win32', 'dml'],
+    ['CoreML on macOS', [report('cpu', true), report('coreml', true)], 'darwin', 'coreml'],
+    ['nothing when no probe passed', [report('cpu', false)], 'linux', null],
+  ];
+  for (const [name, reports, platform, expected] of cases) {
+    test(name, () => assert.equal(bestProvider(reports, platform), expected));
+  }
+});
+
+describe('provider failure reasons', () => {
+  // Messages as onnxruntime-node 1.30 throws them on a machine without Vulkan or CUDA.
+  const cases: [string, string][] = [
+    [
+      "/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize(const onnxruntime::webgpu::WebGpuContextConfig&)::<lambda()> adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters\n",
+      'Failed to get a WebGPU adapter: No supported adapters',
+    ],
+    ['OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library', 'Failed to load shared library'],
+    ['something odd happened', 'something odd happened'],
+  ];
+  for (const [message, expected] of cases) {
+    test(`"${expected}"`, () => assert.equal(readableReason(new Error(message)), expected));
+  }
+});
+
+describe('static file resolution', () => {
+  const root = '/srv/renderer';
+  const cases: [string, string | null][] = [
+    ['/', join(root, 'index.html')],
+    ['/assets/index-abc.js', join(root, 'assets/index-abc.js')],
+    ['/assets/a%20b.css', join(root, 'assets/a b.css')],
+    ['/../secret', null],
+    ['/assets/../../secret', null],
+    ['/%2e%2e/secret', null],
+    ['/assets/..%2f..%2fsecret', null],
+    ['/..%5csecret', null],
+    ['/a%00b', null],
+    ['/%E0%A4%A', null],
+  ];
+  for (const [path, expected] of cases) {
+    test(`${path} → ${expected ?? 'refused'}`, () => assert.equal(resolveStaticFile(root, path), expected));
+  }
+});
+
+describe('npm run serve arguments', () => {
+  test('default to loopback on port 5173', () => assert.deepEqual(parseServeArgs([]), { host: '127.0.0.1', port: 5173 }));
+  test('read --host and --port, spaced or with =', () => {
+    assert.deepEqual(parseServeArgs(['--host', '0.0.0.0', '--port=0']), { host: '0.0.0.0', port: 0 });
+    assert.deepEqual(parseServeArgs(['--port', '8080']), { host: '127.0.0.1', port: 8080 });
+  });
+  test('answer help', () => assert.equal(parseServeArgs(['--help']), 'help'));
+  for (const bad of [['--port'], ['--port', 'abc'], ['--port', '70000'], ['--port', '-1'], ['--host'], ['--verbose'], ['serve']]) {
+    test(`reject ${bad.join(' ')}`, () => assert.throws(() => parseServeArgs(bad), ServeArgsError));
+  }
+  test('tell loopback hosts from others', () => {
+    assert.ok(isLoopback('127.0.0.1') && isLoopback('localhost') && isLoopback('::1'));
+    assert.ok(!isLoopback('0.0.0.0') && !isLoopback('192.168.1.5'));
+  });
+});
