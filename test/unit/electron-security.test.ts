@@ -101,20 +101,21 @@ describe('IPC sender check', () => {
   }
 
   test('the IPC handler answers forbidden-sender without reaching the router', async () => {
-    let handler: ((event: unknown, message: unknown) => Promise<ResultMessage> | ResultMessage) | null = null;
+    const handlers = new Map<string, (event: unknown, message: unknown) => Promise<ResultMessage> | ResultMessage>();
     let routed = 0;
     registerStudioIpc(
-      { handle: (channel: string, h: never) => void (channel === STUDIO_CALL_CHANNEL && (handler = h)) } as never,
+      { handle: (channel: string, h: never) => void handlers.set(channel, h) } as never,
       { router: { handle: async () => (routed++, { kind: 'result', id: 1, ok: true, output: null }) } },
       isStudioFrame,
     );
+    const handler = handlers.get(STUDIO_CALL_CHANNEL);
     assert.ok(handler, 'no handler on the studio channel');
     const call = { kind: 'call', id: 1, method: 'app.ping', input: { nonce: 'x' } };
-    const refused = await handler!({ senderFrame: { url: 'https://example.com/', parent: null } }, call);
+    const refused = await handler({ senderFrame: { url: 'https://example.com/', parent: null } }, call);
     assert.equal(refused.ok, false);
     assert.equal(!refused.ok && refused.error.code, 'forbidden-sender');
     assert.equal(routed, 0);
-    const accepted = await handler!({ senderFrame: { url: `${APP_ORIGIN}/index.html`, parent: null } }, call);
+    const accepted = await handler({ senderFrame: { url: `${APP_ORIGIN}/index.html`, parent: null } }, call);
     assert.equal(accepted.ok, true);
     assert.equal(routed, 1);
   });

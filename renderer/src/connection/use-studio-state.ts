@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import type { AppInfo, InferenceStatus } from '../../../app/contract/studio';
 import type { JobProgress, ProviderReport } from '../../../app/contract/inference';
 import type { ConnectionState } from './socket-port';
@@ -23,7 +23,7 @@ export interface StudioState {
  * inference process becomes ready (a restarted one probes anew).
  */
 export function useStudioState(studio: StudioConnection): StudioState {
-  const [connection, setConnection] = useState<ConnectionState>(studio.state());
+  const connection = useSyncExternalStore(studio.onState, studio.state);
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [inference, setInference] = useState<InferenceStatus | null>(null);
   const [providers, setProviders] = useState<readonly ProviderReport[]>([]);
@@ -32,12 +32,6 @@ export function useStudioState(studio: StudioConnection): StudioState {
   const { client } = studio;
   const fail = useCallback((e: Error) => setError(e.message), []);
 
-  useEffect(() => {
-    const unsubscribe = studio.onState(setConnection);
-    // The socket may have opened between the first render and this subscription.
-    setConnection(studio.state());
-    return unsubscribe;
-  }, [studio]);
   useEffect(() => client.on('job.progress', setProgress), [client]);
   useEffect(
     () =>
