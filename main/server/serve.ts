@@ -23,7 +23,12 @@ async function main(): Promise<void> {
   const paths = appPaths(join(__dirname, '..', '..'));
   const { version } = JSON.parse(readFileSync(join(paths.root, 'package.json'), 'utf8')) as { version: string };
   const backend = createStudioBackend({ mode: 'browser', version, launchInference: forkLauncher(paths.inference) });
-  const server = await startBrowserServer({ backend, rendererDir: paths.rendererDir, host: options.host, port: options.port });
+  const server = await startBrowserServer({ backend, rendererDir: paths.rendererDir, host: options.host, port: options.port }).catch(async (error: NodeJS.ErrnoException) => {
+    await backend.stop();
+    if (error.code === 'EADDRINUSE') throw new Error(`Port ${options.port} on ${options.host} is in use: pick another with --port N (0 takes any free one)`);
+    if (error.code === 'EADDRNOTAVAIL') throw new Error(`${options.host} is not an address of this machine`);
+    throw error;
+  });
 
   console.log(`Wordbrush is running in browser mode. Open:\n\n  ${server.url}\n`);
   if (!isLoopback(options.host)) {
