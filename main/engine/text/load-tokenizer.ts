@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ClipTokenizer, END_OF_TEXT } from './clip-tokenizer';
+
+export interface LoadedTokenizer {
+  readonly tokenizer: ClipTokenizer;
+  /** Padding id from the tokenizer's config: SD 1.x pads with <|endoftext|>, SD 2.x with "!" (id 0). */
+  readonly padId: number;
+  readonly maxLength: number;
+}
+
+interface TokenizerJson {
+  model?: { vocab?: Record<string, number>; merges?: (string | [string, string])[] };
+}
+
+/**
+ * Reads a model's `tokenizer/` folder: `vocab.json` + `merges.txt` as the
+ * diffusers layout ships them, or a `tokenizer.json` (Hugging Face tokenizers
+ * format) where only that exists; padding and length from `tokenizer_config.json`.
+ */
+export async function loadTokenizer(dir: string): Promise<LoadedTokenizer> {
+  const files = await readTokenizerFiles(dir);
+  const tokenizer = new ClipTokenizer(files);
+  const config = await readJsonIfPresent<{ pad_token?: string | { content?: string }; model_max_length?: number }>(join(dir, 'tokenizer_config.json'));
+  const special = await readJsonIfPresent<{ pad_token?: string | { content?: string } }>(join(dir, 'special_tokens_map.json'));
+  const padToken = tokenText(config?.pad_token) ?? tokenText(special?.pad_token) ?? END_OF_TEXT;
+  const maxLength = config?.model_max_length && config.model_max_length <= 1024 ? config.model_max_length : 77;
+  return { tokenizer, padId: tokenizer.idOf(padToken), maxLength };
+}
+
+async function readTokenizerFiles(dir: string): Promise<{ vocab: Record<string, number>; merges: string }> {
+  const vocabPath = join(dir, 'vocab.json');
+  const mergesPath = join(dir, 'merges.txt');
+  if (existsSync(vocabPath) && existsSync(mergesPath)) {
+    return { vocab: JSON.parse(await readFile(vocabPath, 'utf8')) as Record<string, number>, merges: await readFile(mergesPath, 'utf8') };
+  }
+  const json = await readJsonIfPresent<TokenizerJson>(join(dir, 'tokenizer.json'));
+  if (json?.model?.vocab && json.model.merges) {
+    const lines = json.model.merges.map((m) => (Array.isArray(m) ? m.join(' ') : m));
+    return { vocab: json.model.vocab, merges: ['#version: 0.2', ...lines].join('\n') };
+  }
+  throw new Error(`${dir} has neither vocab.json + merges.txt nor a tokenizer.json with a BPE model`);
+}
+
+async function readJsonIfPresent<T>(path: string): Promise<T | null> {
+  if (!existsSync(path)) return null;
+  return JSON.parse(await readFile(path, 'utf8')) as T;
+}
+
+function tokenText(token: string | { content?: string } | undefined): string | null {
+  if (typeof token === 'string') return token;
+  return token?.content ?? null;
+}
