@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { modelDenoiser, type Prediction } from '../../main/engine/sampling/denoiser';
+import { NoiseSchedule, SD_NOISE_SCHEDULE } from '../../main/engine/sampling/noise-schedule';
+import { SAMPLERS, type Denoiser, type SamplerName } from '../../main/engine/sampling/samplers';
+import { initialNoiseScale, karrasSigmas, lcmTimesteps, planSigmas, spacedTimesteps, type TimestepSpacing } from '../../main/engine/sampling/schedules';
+import { TorchGenerator } from '../../main/engine/sampling/torch-randn';
+import { repoRoot } from '../helpers/paths';
+
+const fixtures = join(repoRoot, 'test', 'fixtures');
+/** Computed by diffusers v0.25's own schedulers (see its "about"); float32 values. */
+const reference = JSON.parse(readFileSync(join(fixtures, 'scheduler-reference.json'), 'utf8')) as {
+  initial_noise: number[];
+  unet_direction: number[];
+  cases: {
+    sampler: SamplerName;
+    options: { timestep_spacing: TimestepSpacing; steps_offset: number; use_karras_sigmas?: boolean; prediction_type?: Prediction };
+    steps: number;
+    timesteps: number[];
+    init_noise_sigma: number;
+    sigmas?: number[];
+    final_sample?: number[];
+  }[];
+};
+const noise = new NoiseSchedule(SD_NOISE_SCHEDULE);
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    const scale = Math.max(1, Math.abs(expected[i]!));
+    assert.ok(Math.abs(actual[i]! - expected[i]!) <= tolerance * scale, `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+  }
+}
+
+describe('SD noise schedule', () => {
+  test('has the reference extremes (sigma_0 ≈ 0.0292, sigma_999 ≈ 14.6146)', () => {
+    assert.ok(Math.abs(noise.sigmaMin - 0.0292) < 5e-5);
+    assert.ok(Math.abs(noise.sigmaMax - 14.614645) < 5e-6);
+  });
+
+  test('timestepOf inverts sigmaAt at the training timesteps', () => {
+    for (const t of [0, 1, 13, 500, 998, 999]) assert.ok(Math.abs(noise.timestepOf(noise.sigmaAt(t)) - t) < 1e-3, String(t));
+  });
+});
+
+/** What each reference case's diffusers scheduler runs on, in our terms. */
+function planOf(c: (typeof reference.cases)[number]): { sigmas: number[]; timesteps: number[] } {
+  const { timestep_spacing: spacing, steps_offset: offset, use_karras_sigmas: karras } = c.options;
+  if (c.sampler === 'lcm') {
+    const timesteps = lcmTimesteps(c.steps, 1000, 50);
+    return { timesteps, sigmas: [...timesteps.map((t) => noise.sigmaAt(t)), 0] };
+  }
+  if (c.sampler === 'dpmpp_2m') {
+    // DPMSolverMultistep (v0.25) rounds Karras timesteps and ends at the last sigma again (Karras) or at sigma_0;
+    // its own linspace is np.linspace(0, 999, steps + 1).round()[::-1][:-1].
+    if (karras) {
+      const sigmas = planSigmas(noise, { steps: c.steps, spacing, schedule: 'karras' }).sigmas.slice(0, -1);
+      return { sigmas: [...sigmas, sigmas.at(-1)!], timesteps: sigmas.map((s) => Math.round(noise.timestepOf(s))) };
+    }
+    const timesteps = Array.from({ length: c.steps }, (_, i) => Math.round((999 * (c.steps - i)) / c.steps));
+    return { sigmas: [...timesteps.map((t) => noise.sigmaAt(t)), noise.sigmaMin], timesteps };
+  }
+  const timesteps = spacedTimesteps(c.steps, spacing, 1000, offset);
+  const spaced = timesteps.map((t) => noise.sigmaAt(t));
+  if (karras) {
+    // EulerDiscrete's Karras sigmas span the spaced sigmas' own range.
+    const sigmas = karrasSigmas(c.steps, spaced.at(-1)!, spaced[0]!);
+    return { sigmas: [...sigmas, 0], timesteps: sigmas.map((s) => noise.timestepOf(s)) };
+  }
+  // DDIM without set_alpha_to_one ends at alphas_cumprod[0], i.e. sigma_0.
+  return { sigmas: [...spaced, c.sampler === 'ddim' ? noise.sigmaMin : 0], timesteps };
+}
+
+const describeCase = (c: (typeof reference.cases)[number]) => `${c.sampler} ${JSON.stringify(c.options)} ${c.steps} steps`;
+
+describe('schedules against diffusers', () => {
+  for (const c of reference.cases) {
+    test(`timesteps and sigmas of ${describeCase(c)}`, () => {
+      const plan = planOf(c);
+      assertClose(plan.timesteps, c.timesteps, 2e-5, 'timesteps');
+      if (c.sigmas) assertClose(plan.sigmas, c.sigmas, 1e-6, 'sigmas');
+      if (c.sampler === 'euler' || c.sampler === 'euler_ancestral') {
+        assert.ok(Math.abs(initialNoiseScale(plan.sigmas[0]!, c.options.timestep_spacing) - c.init_noise_sigma) < 1e-5);
+      }
+    });
+  }
+});
+
+describe('deterministic samplers against diffusers trajectories', () => {
+  // The reference's fake UNet: model_output = 0.3 * u + 0.0005 * t * unet_direction, u the scheduler's scaled input.
+  const direction = Float32Array.from(reference.unet_direction);
+  for (const c of reference.cases.filter((c) => c.final_sample)) {
+    test(describeCase(c), async () => {
+      const { sigmas, timesteps } = planOf(c);
+      const fakeUnet = async (u: Float32Array, t: number) => u.map((v, k) => 0.3 * v + 0.0005 * t * direction[k]!);
+      const denoise = modelDenoiser(fakeUnet, c.options.prediction_type ?? 'epsilon', (_sigma, step) => timesteps[step]!);
+      // Euler-family schedulers work in the variance-exploding space; DDIM and DPM-Solver in the variance-preserving one.
+      const preserving = c.sampler === 'ddim' || c.sampler === 'dpmpp_2m';
+      const toVe = preserving ? Math.sqrt(1 + sigmas[0]! ** 2) : c.init_noise_sigma;
+      const start = Float32Array.from(reference.initial_noise, (v) => v * toVe);
+      const end = await SAMPLERS[c.sampler](denoise, start, sigmas);
+      const fromVe = preserving ? 1 / Math.sqrt(1 + sigmas.at(-1)! ** 2) : 1;
+      assertClose(end.map((v) => v * fromVe), c.final_sample!, 2e-4, 'final sample');
+    });
+  }
+});
+
+describe('samplers on Gaussian data, where the exact denoiser is known', () => {
+  // Data x0 ~ N(0, s^2): the ideal denoiser is D(x, sigma) = x s^2 / (s^2 + sigma^2), and the
+  // probability-flow ODE carries x at sigma_max to x * s / sqrt(s^2 + sigma_max^2) at sigma 0.
+  const s = 0.7;
+  const exact: Denoiser = async (x, sigma) => x.map((v) => (v * s * s) / (s * s + sigma * sigma));
+  const start = new TorchGenerator(3).randn(4096).map((v) => v * Math.sqrt(s * s + noise.sigmaMax ** 2));
+  const odeEnd = start.map((v) => (v * s) / Math.sqrt(s * s + noise.sigmaMax ** 2));
+  const relativeError = (x: Float32Array) => Math.max(...x.map((v, k) => Math.abs(v - odeEnd[k]!))) / Math.max(...odeEnd.map(Math.abs));
+  const karras = (steps: number) => planSigmas(noise, { steps, spacing: 'leading', schedule: 'karras' }).sigmas;
+
+  test('Euler converges to the ODE solution at first order: twice the steps, half the error', async () => {
+    const e20 = relativeError(await SAMPLERS.euler(exact, start, karras(20)));
+    const e40 = relativeError(await SAMPLERS.euler(exact, start, karras(40)));
+    assert.ok(e20 < 0.1, `20 steps: ${e20}`);
+    assert.ok(e40 / e20 > 0.4 && e40 / e20 < 0.6, `ratio ${e40 / e20}`);
+  });
+
+  test('DPM++ 2M converges at least at second order and beats Euler', async () => {
+    const e20 = relativeError(await SAMPLERS.dpmpp_2m(exact, start, karras(20)));
+    const e40 = relativeError(await SAMPLERS.dpmpp_2m(exact, start, karras(40)));
+    const euler = relativeError(await SAMPLERS.euler(exact, start, karras(20)));
+    assert.ok(e40 < e20 / 4, `40 steps ${e40} vs 20 steps ${e20}`);
+    assert.ok(e20 < euler / 5, `dpm++ ${e20} vs euler ${euler}`);
+  });
+
+  test('Euler ancestral draws samples whose variance approaches the data variance', async () => {
+    const variance = async (steps: number) => {
+      const generator = new TorchGenerator(11);
+      const x = generator.randn(20000).map((v) => v * Math.sqrt(s * s + noise.sigmaMax ** 2));
+      const end = await SAMPLERS.euler_ancestral(exact, x, karras(steps), { noise: (n) => generator.randn(n) });
+      return end.reduce((acc, v) => acc + v * v, 0) / end.length;
+    };
+    const v60 = await variance(60);
+    const v200 = await variance(200);
+    assert.ok(Math.abs(v200 - s * s) < 0.04 * s * s, `variance ${v200} vs ${s * s}`);
+    assert.ok(Math.abs(v200 - s * s) < Math.abs(v60 - s * s) / 2.5, `${v60} → ${v200}`);
+  });
+
+  test('LCM applies the consistency boundary condition, then noises to the next sigma', async () => {
+    const sigmas = [noise.sigmaAt(999), noise.sigmaAt(499), 0];
+    const z = new TorchGenerator(5).randn(start.length);
+    const end = await SAMPLERS.lcm(exact, start, sigmas, { noise: () => z, timestepOf: (sigma) => noise.timestepOf(sigma) });
+    // Written out independently: c_skip/c_out at t (sigma_data 0.5, scaling 10), x in VP space for c_skip.
+    const consistency = (x: Float32Array, sigma: number) => {
+      const t = noise.timestepOf(sigma) * 10;
+      const cSkip = 0.25 / (t * t + 0.25);
+      const cOut = t / Math.sqrt(t * t + 0.25);
+      return x.map((v) => cOut * ((v * s * s) / (s * s + sigma * sigma)) + (cSkip * v) / Math.sqrt(sigma * sigma + 1));
+    };
+    const afterFirst = consistency(start, sigmas[0]!).map((v, k) => v + sigmas[1]! * z[k]!);
+    assertClose(end, consistency(afterFirst, sigmas[1]!), 1e-5, 'LCM');
+  });
+
+  test('a cancelled run stops before its next step', async () => {
+    const controller = new AbortController();
+    let calls = 0;
+    const counting: Denoiser = async (x, sigma, step) => {
+      calls++;
+      if (step === 2) controller.abort();
+      return exact(x, sigma, step);
+    };
+    await assert.rejects(SAMPLERS.euler(counting, start, karras(10), { signal: controller.signal }), { name: 'AbortError' });
+    assert.equal(calls, 3);
+  });
+});
+
+describe('seeded noise', () => {
+  const torchReference = JSON.parse(readFileSync(join(fixtures, 'torch-randn.json'), 'utf8')) as {
+    cases: { seed: number; size: number; values: number[] }[];
+    stream: { seed: number; first: number[]; second: number[] };
+  };
+  // torch's AVX2 path uses approximate float log/sin/cos, so the last bits can differ: 2e-6 is the bound.
+  for (const { seed, size, values } of torchReference.cases) {
+    test(`matches torch.randn(${size}) for seed ${seed}`, () => assertClose(new TorchGenerator(seed).randn(size), values, 2e-6, 'randn'));
+  }
+  test('continues the stream as torch does across draws', () => {
+    const generator = new TorchGenerator(torchReference.stream.seed);
+    assertClose(generator.randn(64), torchReference.stream.first, 2e-6, 'first');
+    assertClose(generator.randn(48), torchReference.stream.second, 2e-6, 'second');
+  });
+});
