@@ -22,6 +22,7 @@ await Promise.all([
       'electron-main': 'main/shell/electron-main.ts',
       inference: 'main/inference/inference-main.ts',
       serve: 'main/server/serve.ts',
+      cli: 'main/cli/cli.ts',
     },
   }),
   // The sandboxed preload may require nothing but electron's own modules, so it is self-contained.

@@ -1,23 +1,9 @@
 import { z } from 'zod';
 import { defineCall, defineContract } from './define';
+import { GenerationProgress, GenerationRequest, GenerationResult } from './generation';
+import { ProviderReport } from './providers';
 
-/** onnxruntime execution providers the studio knows how to ask for. */
-export const ExecutionProviderName = z.enum(['cpu', 'webgpu', 'cuda', 'tensorrt', 'dml', 'coreml']);
-export type ExecutionProviderName = z.infer<typeof ExecutionProviderName>;
-
-/** What the inference process found out about one execution provider by running a probe graph on it. */
-export const ProviderReport = z.object({
-  name: ExecutionProviderName,
-  /** Shipped inside onnxruntime-node's binary (others need libraries installed beside it). */
-  bundled: z.boolean(),
-  /** A session on this provider ran the probe graph and returned the right answer. */
-  usable: z.boolean(),
-  /** Why it is not usable, in onnxruntime's words. */
-  detail: z.string().optional(),
-});
-export type ProviderReport = z.infer<typeof ProviderReport>;
-
-/** Progress of a piece of work in the inference process; later, of a generation. */
+/** Progress of a piece of work in the inference process (the provider probe). */
 export const JobProgress = z.object({
   jobId: z.string().min(1).max(100),
   label: z.string().max(200),
@@ -44,8 +30,19 @@ export const inferenceContract = defineContract({
       input: z.object({ refresh: z.boolean().default(false) }).strict(),
       output: z.array(ProviderReport),
     }),
+    'engine.generate': defineCall({
+      summary: 'Run one generation request; progress arrives as generation.progress events with this jobId.',
+      input: z.object({ jobId: z.string().min(1).max(100), request: GenerationRequest }).strict(),
+      output: GenerationResult,
+    }),
+    'engine.cancel': defineCall({
+      summary: 'Cancel a running generation; it stops within one step.',
+      input: z.object({ jobId: z.string().min(1).max(100) }).strict(),
+      output: z.object({ cancelled: z.boolean() }),
+    }),
   },
   events: {
     'job.progress': JobProgress,
+    'generation.progress': GenerationProgress,
   },
 });

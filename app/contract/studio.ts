@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { defineCall, defineContract } from './define';
-import { JobProgress, ProviderReport } from './inference';
+import { GenerationProgress, GenerationResult, GenerationSettings, FamilyId } from './generation';
+import { JobProgress } from './inference';
+import { ProviderReport } from './providers';
 
 export const InferenceState = z.enum([
   /** Launched, not yet answering. */
@@ -45,6 +47,19 @@ export const AppInfo = z.object({
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 
+/** Chosen by the renderer so it can cancel a job before the job's answer comes. */
+export const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+export const ModelEntry = z.object({
+  /** The model's folder: what a generation request names. */
+  path: z.string(),
+  name: z.string(),
+  family: FamilyId.nullable(),
+  /** Why the folder is listed but cannot be used, when it cannot. */
+  problem: z.string().nullable(),
+});
+export type ModelEntry = z.infer<typeof ModelEntry>;
+
 /** The contract between the renderer and main; the renderer is untrusted, so every input is bounded. */
 export const studioContract = defineContract({
   calls: {
@@ -73,10 +88,26 @@ export const studioContract = defineContract({
       input: z.object({ refresh: z.boolean().default(false) }).strict(),
       output: z.array(ProviderReport),
     }),
+    'models.list': defineCall({
+      summary: 'The models in the library folders, with the family each was detected as.',
+      input: z.object({}).strict(),
+      output: z.array(ModelEntry),
+    }),
+    generate: defineCall({
+      summary: 'Generate images; progress and previews arrive as generation.progress events with the given jobId.',
+      input: z.object({ jobId: JobId, settings: GenerationSettings }).strict(),
+      output: GenerationResult,
+    }),
+    'generate.cancel': defineCall({
+      summary: 'Cancel a running generation; it stops within one step.',
+      input: z.object({ jobId: JobId }).strict(),
+      output: z.object({ cancelled: z.boolean() }),
+    }),
   },
   events: {
     'inference.status': InferenceStatus,
     'job.progress': JobProgress,
+    'generation.progress': GenerationProgress,
   },
 });
 export type StudioContract = typeof studioContract;

@@ -24,6 +24,10 @@ export const ErrorCode = z.enum([
   'disconnected',
   /** The sender of an IPC message is not the studio's own page. */
   'forbidden-sender',
+  /** The work was cancelled on request. */
+  'cancelled',
+  /** The model folder or the request does not fit the model (missing part, wrong size, no vae_encoder…). */
+  'model-error',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -1,4 +1,4 @@
-import type { ExecutionProviderName, ProviderReport } from '../contract/inference';
+import type { ExecutionProviderName, ProviderReport } from '../contract/providers';
 
 /**
  * The order in which the studio prefers execution providers on each platform:

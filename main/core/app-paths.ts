@@ -13,11 +13,11 @@ export interface AppPaths {
  * Where the built pieces live. `modelsRoot` differs once packaged: models are
  * an extra resource beside the asar, never inside it, so native code can read them.
  */
-export function appPaths(root: string, modelsRoot: string = join(root, 'models')): AppPaths {
+export function appPaths(root: string, version: string, modelsRoot: string = join(root, 'models')): AppPaths {
   return {
     root,
     rendererDir: join(root, 'dist', 'renderer'),
     preload: join(root, 'dist', 'main', 'preload.js'),
-    inference: { script: join(root, 'dist', 'main', 'inference.js'), modelsDir: modelsRoot },
+    inference: { script: join(root, 'dist', 'main', 'inference.js'), modelsDir: modelsRoot, appVersion: version },
   };
 }

@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { MODELS_DIR_FLAG } from '../inference/process-args';
+import { APP_VERSION_FLAG, MODELS_DIR_FLAG } from '../inference/process-args';
 
 /**
  * One running inference process as the supervisor sees it, whatever started
@@ -20,12 +20,13 @@ export type LaunchInference = () => InferenceChild;
 export interface InferenceEntry {
   /** The built inference script (dist/main/inference.js). */
   readonly script: string;
-  /** The models folder (for the probe graph and, later, the bundled model). */
+  /** The models folder (for the probe graph and the bundled model). */
   readonly modelsDir: string;
+  readonly appVersion: string;
 }
 
 export function inferenceArgs(entry: InferenceEntry): string[] {
-  return [MODELS_DIR_FLAG, entry.modelsDir];
+  return [MODELS_DIR_FLAG, entry.modelsDir, APP_VERSION_FLAG, entry.appVersion];
 }
 
 export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {

@@ -51,3 +51,12 @@ export function staticHeaders(path: string, csp: string): Record<string, string>
   }
   return headers;
 }
+
+export const GALLERY_PREFIX = '/gallery/';
+
+/** A result image under the gallery folder for a `/gallery/<name>.png` request path, or null. */
+export function resolveGalleryFile(galleryDir: string, urlPathname: string): string | null {
+  if (!urlPathname.startsWith(GALLERY_PREFIX)) return null;
+  const file = resolveStaticFile(galleryDir, urlPathname.slice(GALLERY_PREFIX.length - 1));
+  return file?.toLowerCase().endsWith('.png') ? file : null;
+}

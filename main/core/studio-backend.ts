@@ -2,12 +2,17 @@ import type { EventMessage } from '../../app/contract/wire';
 import { studioContract, type AppInfo } from '../../app/contract/studio';
 import { createEmitter, createRouter, type Router } from '../../app/rpc/router';
 import { InferenceSupervisor } from './inference-supervisor';
+import { listModels } from './model-library';
 import type { LaunchInference } from './inference-child';
 
 export interface BackendOptions {
   readonly mode: AppInfo['mode'];
   readonly version: string;
   readonly launchInference: LaunchInference;
+  /** Folders holding models (each a model or a folder of models). */
+  readonly modelDirs: readonly string[];
+  /** Where generated images and their sidecars are written. */
+  readonly galleryDir: string;
   readonly electron?: { readonly electron: string; readonly chrome: string };
 }
 
@@ -62,6 +67,9 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
     'inference.status': () => supervisor.status(),
     'inference.restart': () => supervisor.restart(),
     'inference.providers': ({ refresh }) => supervisor.call('engine.providers', { refresh }),
+    'models.list': () => listModels(options.modelDirs),
+    generate: ({ jobId, settings }) => supervisor.call('engine.generate', { jobId, request: { ...settings, outputDir: options.galleryDir } }),
+    'generate.cancel': ({ jobId }) => supervisor.call('engine.cancel', { jobId }),
   });
 
   supervisor.start();

@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { inferenceContract } from '../../app/contract/inference';
+import { StudioError } from '../../app/rpc/errors';
 import { createEmitter, createRouter } from '../../app/rpc/router';
+import { Engine } from '../engine/engine';
+import { ModelError } from '../engine/model/model-error';
 import { openParentChannel } from './parent-channel';
+import { APP_VERSION_FLAG, MODELS_DIR_FLAG, readFlag } from './process-args';
 import { ProviderProbe } from './provider-probe';
-import { readModelsDir } from './process-args';
 
 /**
  * Entry of the inference process. onnxruntime-node's `session.run` blocks
@@ -13,12 +16,48 @@ import { readModelsDir } from './process-args';
  */
 const channel = openParentChannel();
 const emit = createEmitter(inferenceContract.events, channel.send);
-const probe = new ProviderProbe(join(readModelsDir(process.argv), 'probe', 'add-one.onnx'), (progress) => emit('job.progress', progress));
+const probe = new ProviderProbe(join(readFlag(process.argv, MODELS_DIR_FLAG), 'probe', 'add-one.onnx'), (progress) => emit('job.progress', progress));
+const engine = new Engine({ platform: process.platform, version: readFlag(process.argv, APP_VERSION_FLAG), probedProviders: () => probe.report(false) });
+const jobs = new Map<string, AbortController>();
+/** Generations run one at a time: they share the loaded model and the machine. */
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Lets queued messages (a cancel) in between steps: session.run keeps the thread while it runs. */
+const yieldToMessages = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const router = createRouter(inferenceContract.calls, {
   'engine.hello': () => ({ pid: process.pid, onnxruntime: ort.env.versions.common }),
   'engine.providers': ({ refresh }) => probe.report(refresh),
+  'engine.generate': ({ jobId, request }) => {
+    if (jobs.has(jobId)) throw new StudioError('invalid-input', `Job ${jobId} is already running`);
+    const controller = new AbortController();
+    jobs.set(jobId, controller);
+    const run = queue.then(() =>
+      engine.run(request, {
+        signal: controller.signal,
+        onProgress: async (progress) => {
+          emit('generation.progress', { jobId, ...progress });
+          await yieldToMessages();
+        },
+      }),
+    );
+    queue = run.catch(() => undefined);
+    return run.catch(asStudioError(controller.signal)).finally(() => jobs.delete(jobId));
+  },
+  'engine.cancel': ({ jobId }) => {
+    const job = jobs.get(jobId);
+    job?.abort();
+    return { cancelled: job !== undefined };
+  },
 });
+
+function asStudioError(signal: AbortSignal) {
+  return (error: unknown): never => {
+    if (signal.aborted) throw new StudioError('cancelled', 'The generation was cancelled');
+    if (error instanceof ModelError) throw new StudioError('model-error', error.message);
+    throw error;
+  };
+}
 
 channel.onMessage((raw) => {
   void router.handle(raw, undefined).then(channel.send);

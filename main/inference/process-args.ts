@@ -1,9 +1,10 @@
 export const MODELS_DIR_FLAG = '--models-dir';
+export const APP_VERSION_FLAG = '--app-version';
 
-/** The models folder main passes to the inference process (bundled models live outside the asar). */
-export function readModelsDir(argv: readonly string[]): string {
-  const index = argv.indexOf(MODELS_DIR_FLAG);
+/** A flag's value in the inference process's arguments, which main always passes. */
+export function readFlag(argv: readonly string[], flag: string): string {
+  const index = argv.indexOf(flag);
   const value = index >= 0 ? argv[index + 1] : undefined;
-  if (!value) throw new Error(`The inference process needs ${MODELS_DIR_FLAG} <folder>`);
+  if (!value) throw new Error(`The inference process needs ${flag} <value>`);
   return value;
 }

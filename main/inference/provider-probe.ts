@@ -1,5 +1,8 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { ExecutionProviderName, type JobProgress, type ProviderReport } from '../../app/contract/inference';
+import { type JobProgress } from '../../app/contract/inference';
+import { ExecutionProviderName, type ProviderReport } from '../../app/contract/providers';
 
 /**
  * Finds out which execution providers really work here. onnxruntime-node
@@ -29,13 +32,15 @@ export class ProviderProbe {
     const reports: ProviderReport[] = [];
     for (const [index, backend] of backends.entries()) {
       this.onProgress({ jobId, label: `Probing ${backend.name}`, step: index, total: backends.length });
-      reports.push({ ...backend, ...(await this.probeOne(backend.name)) });
+      reports.push({ ...backend, ...(await this.probeOne(backend.name, backend.bundled)) });
     }
     this.onProgress({ jobId, label: 'Probed execution providers', step: backends.length, total: Math.max(1, backends.length) });
     return reports;
   }
 
-  private async probeOne(name: ExecutionProviderName): Promise<{ usable: boolean; detail?: string }> {
+  private async probeOne(name: ExecutionProviderName, bundled: boolean): Promise<{ usable: boolean; detail?: string }> {
+    // Asking onnxruntime for a provider whose library is absent only fills the log with its load error.
+    if (!bundled && !providerLibraryPresent(name)) return { usable: false, detail: `onnxruntime's ${name} provider library is not installed` };
     let session: ort.InferenceSession | undefined;
     try {
       session = await ort.InferenceSession.create(this.probeModelPath, { executionProviders: [name] });
@@ -60,4 +65,14 @@ export function readableReason(thrown: unknown): string {
   const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown error';
   const reason = /(?:Failed|Cannot|Could not|Unable|Not supported|No )[^]*$/.exec(line)?.[0] ?? line;
   return reason.slice(0, 300);
+}
+
+/** Whether onnxruntime-node's folder holds the shared library of a provider it does not bundle (CUDA, TensorRT). */
+function providerLibraryPresent(name: ExecutionProviderName): boolean {
+  try {
+    const bin = join(dirname(require.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);
+    return existsSync(bin) && readdirSync(bin).some((file) => file.includes(`providers_${name}`));
+  } catch {
+    return true;
+  }
 }

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { ResultMessage } from '../../app/contract/wire';
 import { contentSecurityPolicy } from '../core/csp';
-import { resolveStaticFile, staticHeaders } from '../core/static-files';
+import { GALLERY_PREFIX, resolveGalleryFile, resolveStaticFile, staticHeaders } from '../core/static-files';
 import type { StudioBackend } from '../core/studio-backend';
 
 export const SOCKET_PATH = '/ws';
@@ -16,6 +16,8 @@ const MAX_MESSAGE_BYTES = 1024 * 1024;
 export interface BrowserServerOptions {
   readonly backend: StudioBackend;
   readonly rendererDir: string;
+  /** Results are served from here under /gallery/, to holders of the token only. */
+  readonly galleryDir: string;
   readonly host: string;
   readonly port: number;
   /** Fixed only by tests; normally a new random token every start. */
@@ -37,7 +39,7 @@ export interface BrowserServer {
  */
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const token = options.token ?? randomBytes(24).toString('base64url');
-  const http = createServer((req, res) => void serveFile(options.rendererDir, req, res));
+  const http = createServer((req, res) => void serveFile(options, token, req, res));
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
 
   http.on('upgrade', (req, socket, head) => {
@@ -67,13 +69,19 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   };
 }
 
-async function serveFile(rendererDir: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serveFile(options: BrowserServerOptions, token: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     return;
   }
-  const { pathname } = new URL(req.url ?? '/', 'http://studio');
-  const file = resolveStaticFile(rendererDir, pathname);
+  const { pathname, searchParams } = new URL(req.url ?? '/', 'http://studio');
+  // The user's images are theirs: like the socket, the gallery wants the token.
+  const inGallery = pathname.startsWith(GALLERY_PREFIX);
+  if (inGallery && !tokensMatch(searchParams.get('token'), token)) {
+    res.writeHead(401).end();
+    return;
+  }
+  const file = inGallery ? resolveGalleryFile(options.galleryDir, pathname) : resolveStaticFile(options.rendererDir, pathname);
   if (!file) {
     res.writeHead(404).end();
     return;

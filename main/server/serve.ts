@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { forkLauncher } from '../core/inference-child';
 import { createStudioBackend } from '../core/studio-backend';
 import { appPaths } from '../core/app-paths';
+import { defaultDataDir, defaultLibrary } from '../core/data-dir';
 import { startBrowserServer } from './browser-server';
 import { isLoopback, parseServeArgs, SERVE_USAGE, ServeArgsError } from './serve-args';
 
@@ -20,10 +21,14 @@ async function main(): Promise<void> {
     console.log(SERVE_USAGE);
     return;
   }
-  const paths = appPaths(join(__dirname, '..', '..'));
-  const { version } = JSON.parse(readFileSync(join(paths.root, 'package.json'), 'utf8')) as { version: string };
-  const backend = createStudioBackend({ mode: 'browser', version, launchInference: forkLauncher(paths.inference) });
-  const server = await startBrowserServer({ backend, rendererDir: paths.rendererDir, host: options.host, port: options.port }).catch(async (error: NodeJS.ErrnoException) => {
+  const root = join(__dirname, '..', '..');
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  const paths = appPaths(root, version);
+  const library = defaultLibrary(defaultDataDir(), paths.inference.modelsDir);
+  const galleryDir = options.gallery ? resolve(options.gallery) : library.galleryDir;
+  const modelDirs = [...options.models.map((dir) => resolve(dir)), ...library.modelDirs];
+  const backend = createStudioBackend({ mode: 'browser', version, launchInference: forkLauncher(paths.inference), modelDirs, galleryDir });
+  const server = await startBrowserServer({ backend, rendererDir: paths.rendererDir, galleryDir, host: options.host, port: options.port }).catch(async (error: NodeJS.ErrnoException) => {
     await backend.stop();
     if (error.code === 'EADDRINUSE') throw new Error(`Port ${options.port} on ${options.host} is in use: pick another with --port N (0 takes any free one)`);
     if (error.code === 'EADDRNOTAVAIL') throw new Error(`${options.host} is not an address of this machine`);
@@ -31,6 +36,7 @@ async function main(): Promise<void> {
   });
 
   console.log(`Wordbrush is running in browser mode. Open:\n\n  ${server.url}\n`);
+  console.log(`Models from ${modelDirs.join(', ')}; results go to ${galleryDir}`);
   if (!isLoopback(options.host)) {
     console.log(`Listening on ${options.host}: other machines can reach it, but only with the token in that URL.`);
   }

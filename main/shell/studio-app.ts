@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type * as Electron from 'electron';
 import { appPaths } from '../core/app-paths';
+import { defaultLibrary } from '../core/data-dir';
 import { createStudioBackend } from '../core/studio-backend';
 import { STUDIO_EVENT_CHANNEL } from './channels';
 import { registerStudioIpc } from './ipc';
@@ -25,13 +26,15 @@ export function launchStudio(electron: ElectronApi): Promise<void> {
 
   return app.whenReady().then(() => {
     hardenSession(session.defaultSession);
-    const paths = appPaths(app.getAppPath(), app.isPackaged ? join(process.resourcesPath, 'models') : undefined);
-    serveAppProtocol(protocol, paths.rendererDir);
+    const paths = appPaths(app.getAppPath(), app.getVersion(), app.isPackaged ? join(process.resourcesPath, 'models') : undefined);
+    const library = defaultLibrary(app.getPath('userData'), paths.inference.modelsDir);
+    serveAppProtocol(protocol, paths.rendererDir, library.galleryDir);
 
     const backend = createStudioBackend({
       mode: 'electron',
       version: app.getVersion(),
       launchInference: utilityLauncher((...args) => utilityProcess.fork(...args), paths.inference),
+      ...library,
       electron: { electron: process.versions.electron ?? '', chrome: process.versions.chrome ?? '' },
     });
     const studioWindow = new BrowserWindow(mainWindowOptions(paths.preload));

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { appPaths } from '../../main/core/app-paths';
 
 export const repoRoot = resolve(__dirname, '..', '..');
-export const builtPaths = appPaths(repoRoot);
+export const builtPaths = appPaths(repoRoot, '0.0.0-test');
 
 /** The tests that start processes need `npm run build` first; `npm test` does it. */
 export function requireBuild(): void {

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { startBrowserServer, type BrowserServer } from '../../main/server/browser-server';
@@ -8,6 +11,7 @@ import { builtPaths, requireBuild } from '../helpers/paths';
 
 let backend: StudioBackend;
 let server: BrowserServer;
+const galleryDir = mkdtempSync(join(tmpdir(), 'wordbrush-gallery-'));
 const base = () => `http://127.0.0.1:${server.port}`;
 const socketUrl = (token: string) => `ws://127.0.0.1:${server.port}/ws?token=${encodeURIComponent(token)}`;
 
@@ -38,8 +42,8 @@ function exchange(ws: WebSocket, raw: string): Promise<Record<string, unknown>> 
 describe('browser-mode server (real HTTP and WebSocket on loopback)', () => {
   before(async () => {
     requireBuild();
-    backend = browserBackend();
-    server = await startBrowserServer({ backend, rendererDir: builtPaths.rendererDir, host: '127.0.0.1', port: 0 });
+    backend = browserBackend(galleryDir);
+    server = await startBrowserServer({ backend, rendererDir: builtPaths.rendererDir, galleryDir, host: '127.0.0.1', port: 0 });
   });
   after(async () => {
     await server.close();
@@ -48,7 +52,7 @@ describe('browser-mode server (real HTTP and WebSocket on loopback)', () => {
 
   test('prints a loopback URL with a fresh random token', async () => {
     assert.match(server.url, new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/\\?token=[A-Za-z0-9_-]{32}$`));
-    const other = await startBrowserServer({ backend, rendererDir: builtPaths.rendererDir, host: '127.0.0.1', port: 0 });
+    const other = await startBrowserServer({ backend, rendererDir: builtPaths.rendererDir, galleryDir, host: '127.0.0.1', port: 0 });
     await other.close();
     assert.notEqual(other.token, server.token);
   });
@@ -70,6 +74,18 @@ describe('browser-mode server (real HTTP and WebSocket on loopback)', () => {
       assert.equal((await fetch(base() + path)).status, 404);
     });
   }
+
+  test('serves gallery images only with the token, and only PNGs inside the gallery', async () => {
+    writeFileSync(join(galleryDir, 'result.png'), 'png bytes');
+    writeFileSync(join(galleryDir, 'result.json'), '{}');
+    assert.equal((await fetch(`${base()}/gallery/result.png`)).status, 401);
+    assert.equal((await fetch(`${base()}/gallery/result.png?token=wrong`)).status, 401);
+    const image = await fetch(`${base()}/gallery/result.png?token=${server.token}`);
+    assert.equal(image.status, 200);
+    assert.equal(image.headers.get('content-type'), 'image/png');
+    assert.equal((await fetch(`${base()}/gallery/result.json?token=${server.token}`)).status, 404);
+    assert.equal((await fetch(`${base()}/gallery/..%2f..%2fetc%2fpasswd?token=${server.token}`)).status, 404);
+  });
 
   test('refuses methods other than GET and HEAD', async () => {
     assert.equal((await fetch(`${base()}/`, { method: 'POST' })).status, 405);

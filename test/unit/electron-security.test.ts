@@ -133,16 +133,20 @@ describe('app protocol', () => {
     mkdirSync(join(root, 'assets'));
     writeFileSync(join(root, 'index.html'), '<html></html>');
     writeFileSync(join(root, 'assets', 'app.js'), 'console.log(1)');
-    const page = await appResponse(root, `${APP_ORIGIN}/index.html`);
+    const gallery = mkdtempSync(join(tmpdir(), 'wordbrush-gallery-'));
+    writeFileSync(join(gallery, 'result.png'), 'png');
+    const page = await appResponse(root, gallery, `${APP_ORIGIN}/index.html`);
     assert.equal(page.status, 200);
     const csp = page.headers.get('content-security-policy') ?? '';
     assert.match(csp, /default-src 'self'/);
     assert.match(csp, /script-src 'self'(;|$)/);
     assert.doesNotMatch(csp, /unsafe-eval/);
-    const script = await appResponse(root, `${APP_ORIGIN}/assets/app.js`);
+    const script = await appResponse(root, gallery, `${APP_ORIGIN}/assets/app.js`);
     assert.equal(script.headers.get('content-type'), 'text/javascript; charset=utf-8');
-    for (const url of [`${APP_ORIGIN}/..%2f..%2fetc%2fpasswd`, 'wordbrush://other/index.html', `${APP_ORIGIN}/missing.js`]) {
-      assert.equal((await appResponse(root, url)).status, 404, url);
+    const result = await appResponse(root, gallery, `${APP_ORIGIN}/gallery/result.png`);
+    assert.equal(result.headers.get('content-type'), 'image/png');
+    for (const url of [`${APP_ORIGIN}/..%2f..%2fetc%2fpasswd`, 'wordbrush://other/index.html', `${APP_ORIGIN}/missing.js`, `${APP_ORIGIN}/gallery/..%2fassets%2fapp.js`]) {
+      assert.equal((await appResponse(root, gallery, url)).status, 404, url);
     }
   });
 });

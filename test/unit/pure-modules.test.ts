@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { ProviderReport } from '../../app/contract/inference';
+import type { ProviderReport } from '../../app/contract/providers';
 import { bestProvider } from '../../app/domain/providers';
 import { resolveStaticFile } from '../../main/core/static-files';
 import { readableReason } from '../../main/inference/provider-probe';

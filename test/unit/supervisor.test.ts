@@ -18,7 +18,7 @@ function supervise(overrides: Partial<SupervisorOptions> = {}) {
   const supervisor = new InferenceSupervisor({
     launch: forkLauncher(builtPaths.inference),
     onStatus: (status) => statuses.push(status),
-    onEvent: (_name, payload) => progress.push(payload),
+    onEvent: (name, payload) => name === 'job.progress' && progress.push(payload as JobProgress),
     restartDelayMs: () => 50,
     ...overrides,
   });

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import type { AppInfo, InferenceStatus } from '../../../app/contract/studio';
-import type { JobProgress, ProviderReport } from '../../../app/contract/inference';
+import type { JobProgress } from '../../../app/contract/inference';
+import type { ProviderReport } from '../../../app/contract/providers';
 import type { ConnectionState } from './socket-port';
 import type { StudioConnection } from './studio-client';
 

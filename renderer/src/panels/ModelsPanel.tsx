@@ -1,4 +1,4 @@
-import type { ProviderReport } from '../../../app/contract/inference';
+import type { ProviderReport } from '../../../app/contract/providers';
 
 interface Props {
   readonly providers: readonly ProviderReport[];

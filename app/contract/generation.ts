@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { ExecutionProviderName } from './providers';
+
+export const FamilyId = z.enum(['sd1', 'sd2', 'sdxl', 'sd-turbo', 'sdxl-turbo', 'lcm']);
+export type FamilyId = z.infer<typeof FamilyId>;
+
+export const SamplerName = z.enum(['euler', 'euler_ancestral', 'ddim', 'dpmpp_2m', 'lcm']);
+export type SamplerName = z.infer<typeof SamplerName>;
+
+export const SigmaScheduleName = z.enum(['karras', 'spaced']);
+
+const dimension = z.number().int().min(64).max(4096).multipleOf(8);
+
+const maskNeedsInit = (r: { mask?: string; init?: unknown }) => !r.mask || r.init !== undefined;
+const maskNeedsInitError = { message: 'A mask needs an init image', path: ['mask'] };
+
+/** One generation as the user asks for it; everything a run needs to be repeated exactly, but where to put it. */
+const GenerationSettingsShape = z
+  .object({
+    /** The model's folder. */
+    model: z.string().min(1).max(4096),
+    prompt: z.string().max(20_000),
+    negativePrompt: z.string().max(20_000).default(''),
+    steps: z.number().int().min(1).max(200).optional(),
+    sampler: SamplerName.optional(),
+    schedule: SigmaScheduleName.optional(),
+    cfgScale: z.number().min(0).max(50).optional(),
+    seed: z.number().int().min(0).max(0xffffffff),
+    width: dimension.optional(),
+    height: dimension.optional(),
+    batchCount: z.number().int().min(1).max(64).default(1),
+    /** img2img: a start image and how much of it to repaint (1 = all). */
+    init: z.object({ image: z.string().min(1).max(4096), strength: z.number().gt(0).max(1) }).optional(),
+    /** Inpainting: white is repainted, black kept. Needs init. */
+    mask: z.string().min(1).max(4096).optional(),
+    family: FamilyId.optional(),
+    provider: ExecutionProviderName.optional(),
+  })
+  .strict();
+
+/** What the renderer may ask for: main decides where results are written. */
+export const GenerationSettings = GenerationSettingsShape.refine(maskNeedsInit, maskNeedsInitError);
+export type GenerationSettings = z.input<typeof GenerationSettings>;
+
+/** A request as the engine runs it, with the folder its results go to. */
+export const GenerationRequest = GenerationSettingsShape.extend({ outputDir: z.string().min(1).max(4096) })
+  .strict()
+  .refine(maskNeedsInit, maskNeedsInitError);
+export type GenerationRequest = z.input<typeof GenerationRequest>;
+export type ParsedGenerationRequest = z.output<typeof GenerationRequest>;
+
+export const GeneratedImage = z.object({
+  path: z.string(),
+  sidecar: z.string(),
+  seed: z.number().int(),
+  width: z.number().int(),
+  height: z.number().int(),
+});
+
+export const GenerationResult = z.object({
+  images: z.array(GeneratedImage),
+  family: FamilyId,
+  /** The execution provider each model part actually ran on. */
+  providers: z.record(z.string(), ExecutionProviderName),
+  /** What the run changed or could not honour (a truncated prompt, a clamped setting). */
+  warnings: z.array(z.string()),
+  settings: z.object({ steps: z.number(), sampler: SamplerName, schedule: SigmaScheduleName, cfgScale: z.number(), width: z.number(), height: z.number() }),
+});
+export type GenerationResult = z.infer<typeof GenerationResult>;
+
+/** A step of a generation, with a small preview of the current estimate. */
+export const GenerationProgress = z.object({
+  jobId: z.string(),
+  image: z.number().int().nonnegative(),
+  images: z.number().int().positive(),
+  step: z.number().int().nonnegative(),
+  steps: z.number().int().positive(),
+  /** PNG data URL of the denoised estimate at latent resolution. */
+  preview: z.string().max(2_000_000).optional(),
+});
+export type GenerationProgress = z.infer<typeof GenerationProgress>;

@@ -1,0 +1,103 @@
+import { parseArgs } from 'node:util';
+import { dirname, resolve } from 'node:path';
+import { FamilyId, GenerationRequest, SamplerName, SigmaScheduleName } from '../../app/contract/generation';
+import { ExecutionProviderName } from '../../app/contract/providers';
+import { issuesOf } from '../../app/rpc/errors';
+
+export const CLI_USAGE = `Usage:
+  npm run -s cli -- generate --model DIR --prompt TEXT --out FILE.png [options]
+  npm run -s cli -- tokenize --tokenizer DIR TEXT
+
+generate options:
+  --negative TEXT       negative prompt
+  --steps N             sampling steps (default: the model family's)
+  --sampler NAME        euler | euler_ancestral | ddim | dpmpp_2m | lcm
+  --schedule NAME       karras | spaced
+  --cfg X               classifier-free guidance scale
+  --seed N              seed, 0 to 4294967295 (default 0)
+  --width W --height H  size in pixels, multiples of 8
+  --batch N             images, seeds seed..seed+N-1
+  --init IMAGE.png      img2img start image; --strength X (0 < X <= 1, default 0.75)
+  --mask MASK.png       inpainting mask (white repaints); needs --init
+  --family NAME         sd1 | sd2 | sdxl | sd-turbo | sdxl-turbo | lcm (default: detected)
+  --provider NAME       cpu | webgpu | cuda | dml | coreml (default: best available)`;
+
+export class CliArgsError extends Error {}
+
+export type CliCommand =
+  | { readonly command: 'help' }
+  | { readonly command: 'tokenize'; readonly tokenizer: string; readonly text: string }
+  | { readonly command: 'generate'; readonly request: GenerationRequest; readonly out: string };
+
+const number = (flag: string, value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed)) throw new CliArgsError(`${flag} needs a number, got "${value}"`);
+  return parsed;
+};
+
+const choice = <T extends string>(flag: string, value: string | undefined, options: readonly T[]): T | undefined => {
+  if (value === undefined) return undefined;
+  if (!options.includes(value as T)) throw new CliArgsError(`${flag} must be one of ${options.join(', ')}; got "${value}"`);
+  return value as T;
+};
+
+/** Reads the CLI's arguments into a validated request; anything wrong is a CliArgsError saying what. */
+export function parseCliArgs(argv: readonly string[]): CliCommand {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  try {
+    if (command === 'tokenize') {
+      const { values, positionals } = parseArgs({ args: rest, options: { tokenizer: { type: 'string' } }, allowPositionals: true, strict: true });
+      if (!values.tokenizer) throw new CliArgsError('tokenize needs --tokenizer DIR');
+      if (positionals.length === 0) throw new CliArgsError('tokenize needs the TEXT to tokenize');
+      return { command: 'tokenize', tokenizer: values.tokenizer, text: positionals.join(' ') };
+    }
+    if (command !== 'generate') throw new CliArgsError(`Unknown command "${command}"`);
+    const { values, positionals } = parseArgs({
+      args: rest,
+      strict: true,
+      allowPositionals: true,
+      options: Object.fromEntries(
+        ['model', 'prompt', 'negative', 'steps', 'sampler', 'schedule', 'cfg', 'seed', 'width', 'height', 'batch', 'init', 'strength', 'mask', 'family', 'provider', 'out'].map((name) => [name, { type: 'string' as const }]),
+      ),
+    });
+    if (positionals.length > 0) throw new CliArgsError(`Unexpected argument "${positionals[0]}"`);
+    if (!values.model) throw new CliArgsError('generate needs --model DIR');
+    if (values.prompt === undefined) throw new CliArgsError('generate needs --prompt TEXT');
+    if (!values.out) throw new CliArgsError('generate needs --out FILE.png');
+    if (!values.out.toLowerCase().endsWith('.png')) throw new CliArgsError('--out must name a .png file');
+    if (values.strength !== undefined && !values.init) throw new CliArgsError('--strength needs --init');
+    const out = resolve(values.out);
+    const candidate = {
+      model: resolve(values.model),
+      prompt: values.prompt,
+      negativePrompt: values.negative ?? '',
+      steps: number('--steps', values.steps),
+      sampler: choice('--sampler', values.sampler, SamplerName.options),
+      schedule: choice('--schedule', values.schedule, SigmaScheduleName.options),
+      cfgScale: number('--cfg', values.cfg),
+      seed: number('--seed', values.seed) ?? 0,
+      width: number('--width', values.width),
+      height: number('--height', values.height),
+      batchCount: number('--batch', values.batch) ?? 1,
+      init: values.init ? { image: resolve(values.init), strength: number('--strength', values.strength) ?? 0.75 } : undefined,
+      mask: values.mask ? resolve(values.mask) : undefined,
+      family: choice('--family', values.family, FamilyId.options),
+      provider: choice('--provider', values.provider, ExecutionProviderName.options),
+      outputDir: dirname(out),
+    };
+    const request = GenerationRequest.safeParse(candidate);
+    if (!request.success) {
+      throw new CliArgsError(issuesOf(request.error).map((i) => `${flagOf(i.path)}: ${i.message}`).join('\n'));
+    }
+    return { command: 'generate', request: candidate, out };
+  } catch (error) {
+    if (error instanceof CliArgsError) throw error;
+    // node:util parseArgs reports unknown or value-less options as TypeErrors with a clear message.
+    throw new CliArgsError((error as Error).message);
+  }
+}
+
+const FLAGS: Readonly<Record<string, string>> = { negativePrompt: '--negative', cfgScale: '--cfg', batchCount: '--batch', 'init.strength': '--strength', 'init.image': '--init' };
+const flagOf = (path: string) => FLAGS[path] ?? `--${path.split('.')[0]}`;

@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Engine } from '../engine/engine';
+import { ModelError } from '../engine/model/model-error';
+import { loadTokenizer } from '../engine/text/load-tokenizer';
+import { ProviderProbe } from '../inference/provider-probe';
+import { CLI_USAGE, CliArgsError, parseCliArgs } from './cli-args';
+
+/** `npm run -s cli -- …`: the engine without the studio, for scripts and headless machines. */
+async function main(argv: readonly string[]): Promise<number> {
+  const command = parseCliArgs(argv);
+  if (command.command === 'help') {
+    console.log(CLI_USAGE);
+    return 0;
+  }
+  if (command.command === 'tokenize') {
+    if (!existsSync(command.tokenizer)) throw new CliArgsError(`No tokenizer folder at ${command.tokenizer}`);
+    const { tokenizer } = await loadTokenizer(command.tokenizer);
+    console.log(JSON.stringify(tokenizer.encode(command.text)));
+    return 0;
+  }
+  const root = join(__dirname, '..', '..');
+  const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
+  const probe = new ProviderProbe(join(root, 'models', 'probe', 'add-one.onnx'), () => undefined);
+  const engine = new Engine({ platform: process.platform, version, probedProviders: () => probe.report(false) });
+  const result = await engine.run(command.request, {
+    onProgress: ({ image, images, step, steps }) => void process.stderr.write(`\rimage ${image + 1}/${images} step ${step}/${steps}`),
+  });
+  process.stderr.write('\n');
+  await engine.release();
+  for (const [index, image] of result.images.entries()) {
+    const target = index === 0 ? command.out : command.out.replace(/\.png$/i, `-${index + 1}.png`);
+    await rename(image.sidecar, target.replace(/\.png$/i, '.json'));
+    await rename(image.path, target);
+    console.log(`${target} (seed ${image.seed}, ${image.width}x${image.height})`);
+  }
+  console.log(`${result.family} on ${Object.entries(result.providers).map(([part, provider]) => `${part}: ${provider}`).join(', ')}`);
+  for (const warning of result.warnings) console.warn(`warning: ${warning}`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof CliArgsError) {
+      console.error(`${error.message}\n\n${CLI_USAGE}`);
+      process.exit(2);
+    }
+    console.error(error instanceof ModelError ? `Model error: ${error.message}` : error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  },
+);

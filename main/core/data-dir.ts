@@ -1,0 +1,24 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Where the studio keeps the user's models and gallery: the same folder
+ * Electron's `app.getPath('userData')` gives for "Wordbrush", so the desktop
+ * app and browser mode share one library. WORDBRUSH_HOME overrides it.
+ */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: string = process.platform): string {
+  if (env.WORDBRUSH_HOME) return env.WORDBRUSH_HOME;
+  if (platform === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Wordbrush');
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Wordbrush');
+  return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'Wordbrush');
+}
+
+export interface Library {
+  readonly modelDirs: readonly string[];
+  readonly galleryDir: string;
+}
+
+/** The user's model folder and gallery under the data folder, plus the bundled starter model when there is one. */
+export function defaultLibrary(dataDir: string, bundledModels: string): Library {
+  return { modelDirs: [join(dataDir, 'models'), join(bundledModels, 'starter')], galleryDir: join(dataDir, 'gallery') };
+}

@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GenerationRequest, type GenerationProgress, type GenerationResult, type ParsedGenerationRequest } from '../../app/contract/generation';
+import type { ExecutionProviderName, ProviderReport } from '../../app/contract/providers';
+import { LoadedModel } from './model/loaded-model';
+import { providerOrder } from './onnx/execution';
+import { maskToLatent, readRgbImage, resizeRgb } from './output/images';
+import { a1111Parameters } from './output/parameters';
+import { encodePng } from './output/png';
+import { latentPreview } from './output/preview';
+import { generate, resolveSettings, type StartImages } from './pipeline/generate';
+
+export interface EngineOptions {
+  readonly platform: string;
+  /** What the provider probe found, when one ran (the inference process has one; the CLI does not). */
+  readonly probedProviders?: () => Promise<readonly ProviderReport[]>;
+  readonly version: string;
+}
+
+export interface RunHooks {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: Omit<GenerationProgress, 'jobId'>) => void | Promise<void>;
+}
+
+/**
+ * The engine as the inference process and the CLI use it: keeps one model
+ * loaded (switching releases the previous one's sessions), runs requests and
+ * writes their results (PNG with A1111 parameters, JSON sidecar with the full
+ * request) atomically into the output folder.
+ */
+export class Engine {
+  private loaded: { key: string; model: Promise<LoadedModel> } | null = null;
+
+  constructor(private readonly options: EngineOptions) {}
+
+  async run(raw: GenerationRequest, hooks: RunHooks = {}): Promise<GenerationResult> {
+    const request = GenerationRequest.parse(raw);
+    const model = await this.model(request.model, request.provider, request.family);
+    const start = await this.startImages(model, request);
+    const images: GenerationResult['images'] = [];
+    const resolved = resolveSettings(model, request);
+    const { settings, warnings } = await generate(model, request, start, {
+      signal: hooks.signal,
+      onStep: async (p) => {
+        await hooks.onProgress?.({ image: p.image, images: p.images, step: p.step, steps: p.steps, preview: latentPreview(p.denoised, model.family.latentRgb, p.latentWidth, p.latentHeight) });
+      },
+      onImage: async (image, seed) => {
+        const fields = { ...request, ...resolved, seed, model: model.folder.name, denoisingStrength: request.init?.strength };
+        const sidecar = { wordbrush: this.options.version, request: { ...request, seed }, family: model.family.id, settings: resolved, providers: await model.providersInUse() };
+        images.push(await writeResult(request.outputDir, seed, encodePng(image.width, image.height, image.data, { parameters: a1111Parameters(fields) }), sidecar, image));
+      },
+    });
+    return { images, family: model.family.id, providers: await model.providersInUse(), warnings, settings };
+  }
+
+  /** The model currently loaded, if any (diagnostics and tests). */
+  async loadedModel(): Promise<LoadedModel | null> {
+    return (await this.loaded?.model.catch(() => null)) ?? null;
+  }
+
+  /** Releases the loaded model's sessions (when memory is tight, or on shutdown). */
+  async release(): Promise<void> {
+    const loaded = this.loaded;
+    this.loaded = null;
+    await (await loaded?.model.catch(() => null))?.release();
+  }
+
+  private async model(dir: string, provider: ExecutionProviderName | undefined, family: ParsedGenerationRequest['family']): Promise<LoadedModel> {
+    const key = JSON.stringify([dir, provider ?? null, family ?? null]);
+    if (this.loaded?.key === key) {
+      const model = await this.loaded.model.catch(() => null);
+      if (model) return model;
+    }
+    await this.release();
+    const probed = (await this.options.probedProviders?.()) ?? null;
+    const model = LoadedModel.load(dir, providerOrder(this.options.platform, probed, provider), family);
+    this.loaded = { key, model };
+    return model;
+  }
+
+  private async startImages(model: LoadedModel, request: ParsedGenerationRequest): Promise<StartImages> {
+    if (!request.init) return {};
+    const { width, height } = resolveSettings(model, request);
+    const init = resizeRgb(await readRgbImage(request.init.image), width, height);
+    const mask = request.mask ? maskToLatent(await readRgbImage(request.mask), width / 8, height / 8) : undefined;
+    return mask ? { init, mask } : { init };
+  }
+}
+
+async function writeResult(dir: string, seed: number, png: Buffer, sidecar: object, image: { width: number; height: number }): Promise<GenerationResult['images'][number]> {
+  await mkdir(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  let base = join(dir, `wordbrush-${stamp}-${seed}`);
+  for (let n = 2; existsSync(`${base}.png`); n++) base = join(dir, `wordbrush-${stamp}-${seed}-${n}`);
+  // Written beside and renamed into place: a crash never leaves a half-written result under its final name.
+  await writeFile(`${base}.png.partial`, png);
+  await writeFile(`${base}.json.partial`, `${JSON.stringify(sidecar, null, 2)}\n`);
+  await rename(`${base}.json.partial`, `${base}.json`);
+  await rename(`${base}.png.partial`, `${base}.png`);
+  return { path: `${base}.png`, sidecar: `${base}.json`, seed, width: image.width, height: image.height };
+}

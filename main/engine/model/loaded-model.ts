@@ -1,0 +1,98 @@
+import type * as ort from 'onnxruntime-node';
+import type { FamilyId } from '../../../app/contract/generation';
+import type { ExecutionProviderName } from '../../../app/contract/providers';
+import { createSession } from '../onnx/execution';
+import type { ElementType } from '../onnx/tensors';
+import { ModelError } from './model-error';
+import { NoiseSchedule } from '../sampling/noise-schedule';
+import { loadTokenizer, type LoadedTokenizer } from '../text/load-tokenizer';
+import { detectFamily, FAMILIES, type Family } from './family';
+import { readModelFolder, type ModelFolder, type PartName } from './model-folder';
+
+/** An onnxruntime session with the provider it runs on and its I/O as the export declared it. */
+export interface Part {
+  readonly session: ort.InferenceSession;
+  readonly provider: ExecutionProviderName;
+  readonly inputs: ReadonlyMap<string, ort.InferenceSession.ValueMetadata>;
+  readonly outputs: readonly string[];
+}
+
+/** A model ready to run: sessions open, tokenizers read, family known. */
+export class LoadedModel {
+  private vaeEncoderPart: Promise<Part> | null = null;
+
+  private constructor(
+    readonly folder: ModelFolder,
+    readonly family: Family,
+    readonly noise: NoiseSchedule,
+    readonly tokenizers: readonly LoadedTokenizer[],
+    readonly textEncoders: readonly Part[],
+    readonly unet: Part,
+    readonly vaeDecoder: Part,
+    private readonly providers: readonly ExecutionProviderName[],
+  ) {}
+
+  static async load(dir: string, providers: readonly ExecutionProviderName[], familyOverride?: FamilyId): Promise<LoadedModel> {
+    const folder = await readModelFolder(dir);
+    const tokenizers = await Promise.all(folder.tokenizers.map(loadTokenizer));
+    const open = (part: PartName) => openPart(folder.parts[part]!, providers);
+    const unet = await open('unet');
+    const textEncoders = [await open('text_encoder'), ...(folder.parts.text_encoder_2 ? [await open('text_encoder_2')] : [])];
+    const vaeDecoder = await open('vae_decoder');
+    const family =
+      familyOverride ??
+      detectFamily({ folder, unetHasAddedConditions: unet.inputs.has('text_embeds'), padsWithExclamation: tokenizers[0]!.padId === tokenizers[0]!.tokenizer.idOf('!') });
+    return new LoadedModel(folder, FAMILIES[family], new NoiseSchedule(folder.scheduler.noise), tokenizers, textEncoders, unet, vaeDecoder, providers);
+  }
+
+  get hasVaeEncoder(): boolean {
+    return this.folder.parts.vae_encoder !== undefined;
+  }
+
+  /** Opened on first use: only img2img and inpainting need it. */
+  vaeEncoder(): Promise<Part> {
+    this.vaeEncoderPart ??= openPart(this.folder.parts.vae_encoder!, this.providers);
+    return this.vaeEncoderPart;
+  }
+
+  get vaeScalingFactor(): number {
+    return this.folder.vaeScalingFactor ?? this.family.vaeScalingFactor;
+  }
+
+  /** Which provider each opened part runs on. */
+  async providersInUse(): Promise<Record<string, ExecutionProviderName>> {
+    const used: Record<string, ExecutionProviderName> = { unet: this.unet.provider, vae_decoder: this.vaeDecoder.provider };
+    this.textEncoders.forEach((part, i) => (used[i === 0 ? 'text_encoder' : 'text_encoder_2'] = part.provider));
+    if (this.vaeEncoderPart) used.vae_encoder = (await this.vaeEncoderPart).provider;
+    return used;
+  }
+
+  async release(): Promise<void> {
+    const parts = [...this.textEncoders, this.unet, this.vaeDecoder, ...(this.vaeEncoderPart ? [await this.vaeEncoderPart.catch(() => null)] : [])];
+    await Promise.all(parts.map((part) => part?.session.release()));
+  }
+}
+
+async function openPart(path: string, providers: readonly ExecutionProviderName[]): Promise<Part> {
+  const { session, provider } = await createSession(path, providers);
+  return {
+    session,
+    provider,
+    inputs: new Map(session.inputMetadata.map((m) => [m.name, m])),
+    outputs: session.outputNames,
+  };
+}
+
+/** The declared shape of an input (numbers are fixed dimensions, strings symbolic), or null when the part lacks it. */
+export function inputShape(part: Part, name: string): readonly (number | string)[] | null {
+  const meta = part.inputs.get(name);
+  return meta?.isTensor ? meta.shape : null;
+}
+
+/** The element type an input wants, when it is one the engine can feed. */
+export function inputType(part: Part, name: string): ElementType {
+  const meta = part.inputs.get(name);
+  const type = meta?.isTensor ? meta.type : undefined;
+  if (type === 'float32' || type === 'float16' || type === 'int32' || type === 'int64') return type;
+  throw new ModelError('unsupported-io', `Input "${name}" has element type ${type ?? 'unknown'}, which the engine cannot feed`);
+}

@@ -1,0 +1,89 @@
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { NoiseScheduleConfig } from '../sampling/noise-schedule';
+import type { Prediction } from '../sampling/denoiser';
+import type { TimestepSpacing } from '../sampling/schedules';
+import { ModelError } from './model-error';
+
+export type PartName = 'text_encoder' | 'text_encoder_2' | 'unet' | 'vae_decoder' | 'vae_encoder';
+
+export interface SchedulerConfig {
+  readonly className: string;
+  readonly noise: NoiseScheduleConfig;
+  readonly prediction: Prediction;
+  readonly spacing: TimestepSpacing;
+  readonly stepsOffset: number;
+}
+
+/** A model folder in the diffusers ONNX layout, read but not loaded. */
+export interface ModelFolder {
+  readonly dir: string;
+  readonly name: string;
+  readonly pipelineClass: string;
+  /** The ONNX file of each part present (external weights sit beside it and load by reference). */
+  readonly parts: Readonly<Partial<Record<PartName, string>>>;
+  readonly tokenizers: readonly string[];
+  readonly scheduler: SchedulerConfig;
+  /** The VAE's latent scale from vae_decoder/config.json, when the export kept it. */
+  readonly vaeScalingFactor: number | null;
+}
+
+const REQUIRED: readonly PartName[] = ['text_encoder', 'unet', 'vae_decoder'];
+
+/** Reads `model_index.json`, the parts and the scheduler config; every problem is a ModelError naming the file. */
+export async function readModelFolder(dir: string): Promise<ModelFolder> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ModelError('not-a-model', `${dir} is not a folder`);
+  const index = await readJson<Record<string, unknown>>(join(dir, 'model_index.json'), 'not-a-model', 'a diffusers model folder has a model_index.json');
+  const parts: Partial<Record<PartName, string>> = {};
+  for (const part of ['text_encoder', 'text_encoder_2', 'unet', 'vae_decoder', 'vae_encoder'] as const) {
+    const file = join(dir, part, 'model.onnx');
+    if (existsSync(file)) parts[part] = file;
+  }
+  for (const part of REQUIRED) {
+    if (!parts[part]) throw new ModelError('missing-part', `${dir} has no ${part}/model.onnx; an SD model needs text_encoder, unet and vae_decoder`);
+  }
+  const tokenizers = ['tokenizer', 'tokenizer_2'].map((t) => join(dir, t)).filter((t) => existsSync(t));
+  if (tokenizers.length === 0) throw new ModelError('missing-part', `${dir} has no tokenizer/ folder`);
+  if (parts.text_encoder_2 && tokenizers.length < 2) throw new ModelError('missing-part', `${dir} has text_encoder_2 but no tokenizer_2/`);
+
+  const raw = await readJson<Record<string, unknown>>(join(dir, 'scheduler', 'scheduler_config.json'), 'missing-part', 'the scheduler config gives the noise schedule');
+  const vaeConfigPath = join(dir, 'vae_decoder', 'config.json');
+  const vaeConfig = existsSync(vaeConfigPath) ? await readJson<{ scaling_factor?: unknown }>(vaeConfigPath, 'unreadable-part', '') : null;
+  return {
+    dir,
+    name: basename(dir),
+    pipelineClass: typeof index._class_name === 'string' ? index._class_name : 'unknown',
+    parts,
+    tokenizers,
+    scheduler: schedulerConfig(raw),
+    vaeScalingFactor: typeof vaeConfig?.scaling_factor === 'number' ? vaeConfig.scaling_factor : null,
+  };
+}
+
+function schedulerConfig(raw: Record<string, unknown>): SchedulerConfig {
+  const number = (key: string, fallback: number) => (typeof raw[key] === 'number' ? (raw[key] as number) : fallback);
+  const betaSchedule = raw.beta_schedule === 'linear' ? 'linear' : 'scaled_linear';
+  const spacing = raw.timestep_spacing === 'trailing' || raw.timestep_spacing === 'linspace' ? raw.timestep_spacing : 'leading';
+  return {
+    className: typeof raw._class_name === 'string' ? raw._class_name : 'unknown',
+    noise: { numTrainTimesteps: number('num_train_timesteps', 1000), betaStart: number('beta_start', 0.00085), betaEnd: number('beta_end', 0.012), betaSchedule },
+    prediction: raw.prediction_type === 'v_prediction' ? 'v_prediction' : 'epsilon',
+    spacing,
+    stepsOffset: number('steps_offset', 1),
+  };
+}
+
+async function readJson<T>(path: string, code: 'not-a-model' | 'missing-part' | 'unreadable-part', why: string): Promise<T> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new ModelError(code, `${path} is missing${why ? `: ${why}` : ''}`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new ModelError('unreadable-part', `${path} is not valid JSON (${(error as Error).message})`);
+  }
+}

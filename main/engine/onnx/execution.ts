@@ -1,0 +1,35 @@
+import * as ort from 'onnxruntime-node';
+import type { ExecutionProviderName, ProviderReport } from '../../../app/contract/providers';
+import { providerPreference } from '../../../app/domain/providers';
+import { ModelError } from '../model/model-error';
+
+export interface CreatedSession {
+  readonly session: ort.InferenceSession;
+  readonly provider: ExecutionProviderName;
+}
+
+/**
+ * The providers to try, best first: the user's choice alone when given
+ * (asking for CUDA and silently getting CPU would hide a broken setup), else
+ * the platform's preference without those the probe found unusable, CPU last.
+ */
+export function providerOrder(platform: string, probed: readonly ProviderReport[] | null, override?: ExecutionProviderName): ExecutionProviderName[] {
+  if (override) return [override];
+  const unusable = new Set((probed ?? []).filter((p) => !p.usable).map((p) => p.name));
+  const offered = probed ? new Set(probed.map((p) => p.name)) : null;
+  return providerPreference(platform).filter((name) => name === 'cpu' || (!unusable.has(name) && (!offered || offered.has(name))));
+}
+
+/** Opens a session on the first provider of `order` that takes the model, and says which one did. */
+export async function createSession(path: string, order: readonly ExecutionProviderName[]): Promise<CreatedSession> {
+  const failures: string[] = [];
+  for (const provider of order) {
+    try {
+      const session = await ort.InferenceSession.create(path, { executionProviders: [provider], graphOptimizationLevel: 'all' });
+      return { session, provider };
+    } catch (error) {
+      failures.push(`${provider}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  throw new ModelError('unreadable-part', `Could not open ${path} on ${order.join(', ')}:\n${failures.join('\n')}`);
+}

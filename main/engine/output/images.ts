@@ -1,0 +1,77 @@
+import { readFile } from 'node:fs/promises';
+import { decode } from 'fast-png';
+import { ModelError } from '../model/model-error';
+import type { RgbImage } from '../pipeline/vae';
+
+/** Reads a PNG (any bit depth, palette, alpha) as 8-bit RGB; anything else is an `invalid-image` error. */
+export async function readRgbImage(path: string): Promise<RgbImage> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch {
+    throw new ModelError('invalid-image', `Cannot read the image ${path}`);
+  }
+  let png: ReturnType<typeof decode>;
+  try {
+    png = decode(bytes);
+  } catch (error) {
+    throw new ModelError('invalid-image', `${path} is not a PNG image the studio can read (${(error as Error).message})`);
+  }
+  const { width, height, channels, depth } = png;
+  const source = png.palette ? expandPalette(png.data as Uint8Array, png.palette) : png.data;
+  const sourceChannels = png.palette ? 3 : channels;
+  const scale = depth === 16 ? 1 / 257 : depth < 8 ? 255 / (2 ** depth - 1) : 1;
+  const data = new Uint8Array(width * height * 3);
+  for (let p = 0; p < width * height; p++) {
+    for (let c = 0; c < 3; c++) {
+      const from = sourceChannels >= 3 ? c : 0;
+      data[p * 3 + c] = Math.round(Number(source[p * sourceChannels + from]) * scale);
+    }
+  }
+  return { width, height, data };
+}
+
+function expandPalette(indices: Uint8Array, palette: readonly (readonly number[])[]): Uint8Array {
+  const out = new Uint8Array(indices.length * 3);
+  indices.forEach((i, p) => out.set((palette[i] ?? [0, 0, 0]).slice(0, 3), p * 3));
+  return out;
+}
+
+/** Bilinear resize, for an init image or mask that is not the requested size. */
+export function resizeRgb(image: RgbImage, width: number, height: number): RgbImage {
+  if (image.width === width && image.height === height) return image;
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.max(0, ((y + 0.5) * image.height) / height - 0.5);
+    const y0 = Math.min(image.height - 1, Math.floor(sy));
+    const y1 = Math.min(image.height - 1, y0 + 1);
+    const fy = sy - y0;
+    for (let x = 0; x < width; x++) {
+      const sx = Math.max(0, ((x + 0.5) * image.width) / width - 0.5);
+      const x0 = Math.min(image.width - 1, Math.floor(sx));
+      const x1 = Math.min(image.width - 1, x0 + 1);
+      const fx = sx - x0;
+      for (let c = 0; c < 3; c++) {
+        const at = (yy: number, xx: number) => image.data[(yy * image.width + xx) * 3 + c]!;
+        const top = at(y0, x0) * (1 - fx) + at(y0, x1) * fx;
+        const bottom = at(y1, x0) * (1 - fx) + at(y1, x1) * fx;
+        data[(y * width + x) * 3 + c] = Math.round(top * (1 - fy) + bottom * fy);
+      }
+    }
+  }
+  return { width, height, data };
+}
+
+/** A mask image as repaint weights at latent resolution (area average of each 8x8 block; white repaints). */
+export function maskToLatent(mask: RgbImage, latentWidth: number, latentHeight: number): Float32Array {
+  const sized = resizeRgb(mask, latentWidth * 8, latentHeight * 8);
+  const out = new Float32Array(latentWidth * latentHeight);
+  for (let y = 0; y < latentHeight; y++) {
+    for (let x = 0; x < latentWidth; x++) {
+      let sum = 0;
+      for (let dy = 0; dy < 8; dy++) for (let dx = 0; dx < 8; dx++) sum += sized.data[((y * 8 + dy) * sized.width + x * 8 + dx) * 3]!;
+      out[y * latentWidth + x] = sum / (64 * 255);
+    }
+  }
+  return out;
+}

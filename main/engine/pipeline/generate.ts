@@ -1,0 +1,134 @@
+import type { ParsedGenerationRequest, SamplerName } from '../../../app/contract/generation';
+import type { LoadedModel } from '../model/loaded-model';
+import { ModelError } from '../model/model-error';
+import { modelDenoiser } from '../sampling/denoiser';
+import { SAMPLERS, type Denoiser } from '../sampling/samplers';
+import { initialNoiseScale, lcmTimesteps, planSigmas, type SamplingPlan } from '../sampling/schedules';
+import { TorchGenerator } from '../sampling/torch-randn';
+import { encodePrompts } from './text-conditioning';
+import { unetCaller } from './unet-runner';
+import { decodeLatents, encodeImage, type RgbImage } from './vae';
+
+export interface ResolvedSettings {
+  readonly steps: number;
+  readonly sampler: SamplerName;
+  readonly schedule: 'karras' | 'spaced';
+  readonly cfgScale: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface StepProgress {
+  readonly image: number;
+  readonly images: number;
+  readonly step: number;
+  readonly steps: number;
+  /** The current x0 estimate, [4, h, w] latents. */
+  readonly denoised: Float32Array;
+  readonly latentWidth: number;
+  readonly latentHeight: number;
+}
+
+export interface GenerateHooks {
+  readonly signal?: AbortSignal;
+  readonly onStep?: (progress: StepProgress) => void | Promise<void>;
+  /** Called with each finished image, before the next one starts. */
+  readonly onImage?: (image: RgbImage, seed: number, index: number) => void | Promise<void>;
+}
+
+export interface StartImages {
+  /** The init image at the requested size. */
+  readonly init?: RgbImage;
+  /** Inpainting mask at latent resolution: 1 repaints, 0 keeps. */
+  readonly mask?: Float32Array;
+}
+
+/** The settings a request leaves open, filled from the model family's defaults. */
+export function resolveSettings(model: LoadedModel, request: ParsedGenerationRequest): ResolvedSettings {
+  const d = model.family.defaults;
+  const sampler = request.sampler ?? d.sampler;
+  return {
+    steps: request.steps ?? d.steps,
+    sampler,
+    schedule: sampler === 'lcm' ? 'spaced' : (request.schedule ?? d.schedule),
+    cfgScale: request.cfgScale ?? d.cfgScale,
+    width: request.width ?? d.size,
+    height: request.height ?? d.size,
+  };
+}
+
+/**
+ * One generation: text encoding, sampling from seeded noise (or from an init
+ * image, with the masked latent blend when inpainting), VAE decoding. Each
+ * image of a batch uses seed + index, as A1111 does.
+ */
+export async function generate(model: LoadedModel, request: ParsedGenerationRequest, start: StartImages, hooks: GenerateHooks = {}): Promise<{ settings: ResolvedSettings; warnings: string[] }> {
+  const settings = resolveSettings(model, request);
+  const { steps, sampler, schedule, cfgScale, width, height } = settings;
+  const latentHeight = height / 8;
+  const latentWidth = width / 8;
+  const guidance = model.family.guidance && cfgScale > 1;
+  const warnings: string[] = [];
+  if (!model.family.guidance && request.cfgScale !== undefined && request.cfgScale > 1) {
+    warnings.push(`${model.family.label} models are guidance-distilled: CFG ${request.cfgScale} was not applied`);
+  }
+
+  const prompts = await encodePrompts(model, request.prompt, request.negativePrompt, guidance);
+  warnings.push(...prompts.warnings);
+  const unet = unetCaller(model, { cond: prompts.cond, uncond: guidance ? prompts.uncond : null, guidanceScale: cfgScale, size: { width, height } }, [4, latentHeight, latentWidth]);
+
+  const plan = samplingPlan(model, sampler, schedule, steps);
+  const firstStep = request.init ? steps - Math.max(1, Math.min(steps, Math.floor(steps * request.init.strength))) : 0;
+  const sigmas = plan.sigmas.slice(firstStep);
+  const timesteps = plan.timesteps.slice(firstStep);
+  const prediction = model.folder.scheduler.prediction;
+  let denoise: Denoiser = modelDenoiser((input, t) => unet(input, t), prediction, (sigma, step) => timesteps[step] ?? model.noise.timestepOf(sigma));
+
+  const initLatents = start.init ? await encodeImage(model, start.init) : null;
+  if (initLatents && start.mask) denoise = blendedDenoiser(denoise, initLatents, start.mask);
+
+  const count = request.batchCount;
+  for (let index = 0; index < count; index++) {
+    const seed = (request.seed + index) % 2 ** 32;
+    const generator = new TorchGenerator(seed);
+    const noise = generator.randn(4 * latentHeight * latentWidth);
+    const x = initLatents ? initLatents.map((v, k) => v + noise[k]! * sigmas[0]!) : noise.map((v) => v * startScale(sampler, sigmas[0]!, model.family.spacing ?? model.folder.scheduler.spacing));
+    let latents = await SAMPLERS[sampler](denoise, x, sigmas, {
+      noise: (n) => generator.randn(n),
+      signal: hooks.signal,
+      timestepOf: (sigma) => model.noise.timestepOf(sigma),
+      onStep: (step, denoised) => hooks.onStep?.({ image: index, images: count, step: step + 1, steps: sigmas.length - 1, denoised, latentWidth, latentHeight }),
+    });
+    if (initLatents && start.mask) latents = latents.map((v, k) => start.mask![k % start.mask!.length]! * v + (1 - start.mask![k % start.mask!.length]!) * initLatents[k]!);
+    hooks.signal?.throwIfAborted();
+    await hooks.onImage?.(await decodeLatents(model, latents, latentHeight, latentWidth), seed, index);
+  }
+  return { settings, warnings };
+}
+
+function samplingPlan(model: LoadedModel, sampler: SamplerName, schedule: 'karras' | 'spaced', steps: number): SamplingPlan {
+  const { noise, folder, family } = model;
+  if (sampler === 'lcm') {
+    const timesteps = lcmTimesteps(steps, noise.sigmas.length);
+    return { timesteps, sigmas: [...timesteps.map((t) => noise.sigmaAt(t)), 0] };
+  }
+  if (steps < 1) throw new ModelError('size-not-supported', 'At least one step is needed');
+  return planSigmas(noise, { steps, schedule, spacing: family.spacing ?? folder.scheduler.spacing, stepsOffset: folder.scheduler.stepsOffset });
+}
+
+/**
+ * The scale of the starting noise, as diffusers' schedulers set it: Euler's
+ * init_noise_sigma, or (DDIM, DPM-Solver, LCM) unit-variance noise in their
+ * variance-preserving space, which is sqrt(1 + sigma^2) here.
+ */
+function startScale(sampler: SamplerName, sigma0: number, spacing: 'leading' | 'trailing' | 'linspace'): number {
+  return sampler === 'euler' || sampler === 'euler_ancestral' ? initialNoiseScale(sigma0, spacing) : Math.sqrt(1 + sigma0 ** 2);
+}
+
+/** Inpainting on any model (A1111's masked blend): outside the mask the estimate is the init image's latent. */
+function blendedDenoiser(denoise: Denoiser, init: Float32Array, mask: Float32Array): Denoiser {
+  return async (x, sigma, step) => {
+    const denoised = await denoise(x, sigma, step);
+    return denoised.map((v, k) => mask[k % mask.length]! * v + (1 - mask[k % mask.length]!) * init[k]!);
+  };
+}
