@@ -1,8 +1,7 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { type JobProgress } from '../../app/contract/inference';
 import { ExecutionProviderName, type ProviderReport } from '../../app/contract/providers';
+import { providerLibraryPresent } from '../engine/onnx/execution';
 
 /**
  * Finds out which execution providers really work here. onnxruntime-node
@@ -65,14 +64,4 @@ export function readableReason(thrown: unknown): string {
   const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown error';
   const reason = /(?:Failed|Cannot|Could not|Unable|Not supported|No )[^]*$/.exec(line)?.[0] ?? line;
   return reason.slice(0, 300);
-}
-
-/** Whether onnxruntime-node's folder holds the shared library of a provider it does not bundle (CUDA, TensorRT). */
-function providerLibraryPresent(name: ExecutionProviderName): boolean {
-  try {
-    const bin = join(dirname(require.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);
-    return existsSync(bin) && readdirSync(bin).some((file) => file.includes(`providers_${name}`));
-  } catch {
-    return true;
-  }
 }

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderName, ProviderReport } from '../../../app/contract/providers';
 import { providerPreference } from '../../../app/domain/providers';
@@ -17,7 +19,7 @@ export function providerOrder(platform: string, probed: readonly ProviderReport[
   if (override) return [override];
   const unusable = new Set((probed ?? []).filter((p) => !p.usable).map((p) => p.name));
   const offered = probed ? new Set(probed.map((p) => p.name)) : null;
-  return providerPreference(platform).filter((name) => name === 'cpu' || (!unusable.has(name) && (!offered || offered.has(name))));
+  return providerPreference(platform).filter((name) => name === 'cpu' || (!unusable.has(name) && (offered ? offered.has(name) : providerLibraryPresent(name))));
 }
 
 /** Opens a session on the first provider of `order` that takes the model, and says which one did. */
@@ -32,4 +34,18 @@ export async function createSession(path: string, order: readonly ExecutionProvi
     }
   }
   throw new ModelError('unreadable-part', `Could not open ${path} on ${order.join(', ')}:\n${failures.join('\n')}`);
+}
+
+/**
+ * Whether onnxruntime-node can load a provider: bundled ones (CPU, WebGPU, DirectML, CoreML) always,
+ * others (CUDA, TensorRT) only when their shared library sits beside the binding.
+ */
+export function providerLibraryPresent(name: ExecutionProviderName): boolean {
+  if (name !== 'cuda' && name !== 'tensorrt') return true;
+  try {
+    const bin = join(dirname(require.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);
+    return existsSync(bin) && readdirSync(bin).some((file) => file.includes(`providers_${name}`));
+  } catch {
+    return true;
+  }
 }

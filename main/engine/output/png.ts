@@ -21,7 +21,7 @@ export function encodePng(width: number, height: number, rgb: Uint8Array, text: 
 }
 
 function textChunk(keyword: string, value: string): Buffer {
-  if (/^[\u0000-\u00ff]*$/.test(value)) return chunk('tEXt', Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(value, 'latin1')]));
+  if ([...value].every((ch) => ch.charCodeAt(0) <= 0xff)) return chunk('tEXt', Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(value, 'latin1')]));
   // iTXt: keyword, NUL, compression flag 0, method 0, empty language tag NUL, empty translated keyword NUL, UTF-8 text.
   return chunk('iTXt', Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0, 0, 0, 0, 0]), Buffer.from(value, 'utf8')]));
 }

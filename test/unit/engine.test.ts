@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { decode } from 'fast-png';
+import type { GenerationRequest } from '../../app/contract/generation';
+import { Engine } from '../../main/engine/engine';
+import { ModelError } from '../../main/engine/model/model-error';
+import { readPngText } from '../../main/engine/output/png';
+import { fixtureModels } from '../helpers/backend';
+import { writeTestPng } from '../helpers/images';
+
+// Real onnxruntime sessions on the fixture models (models/scripts/make_fixtures.py): tiny random
+// weights, so the images are noise, but every code path of a real export runs.
+const engine = new Engine({ platform: process.platform, version: '0.0.0-test' });
+const work = mkdtempSync(join(tmpdir(), 'wordbrush-engine-'));
+const request = (model: string, overrides: Partial<GenerationRequest> = {}): GenerationRequest => ({
+  model: join(fixtureModels, model),
+  prompt: 'a large red star to the left of a small blue ring',
+  seed: 1234,
+  width: 64,
+  height: 64,
+  steps: 3,
+  outputDir: join(work, 'out'),
+  ...overrides,
+});
+const pixels = (path: string) => decode(readFileSync(path)).data as Uint8Array;
+const isModelError = (code: string) => (e: unknown) => e instanceof ModelError && e.code === code;
+
+describe('engine on every fixture layout', () => {
+  const cases: [string, string, Record<string, string>][] = [
+    ['sd1-conversion', 'sd1', { unet: 'cpu', text_encoder: 'cpu', vae_decoder: 'cpu' }],
+    ['sd1-optimum', 'sd1', { unet: 'cpu', text_encoder: 'cpu', vae_decoder: 'cpu' }],
+    ['sd1-fp16', 'sd1', { unet: 'cpu', text_encoder: 'cpu', vae_decoder: 'cpu' }],
+    ['sd2-v', 'sd2', { unet: 'cpu', text_encoder: 'cpu', vae_decoder: 'cpu' }],
+    ['sdxl', 'sdxl', { unet: 'cpu', text_encoder: 'cpu', text_encoder_2: 'cpu', vae_decoder: 'cpu' }],
+  ];
+  for (const [model, family, providers] of cases) {
+    test(`${model}: detected as ${family}, generates the same bytes for the same seed and others for another`, async () => {
+      const first = await engine.run(request(model));
+      const again = await engine.run(request(model));
+      const other = await engine.run(request(model, { seed: 1235 }));
+      assert.equal(first.family, family);
+      assert.deepEqual(first.providers, providers);
+      const [a, b, c] = [first, again, other].map((r) => r.images[0]!);
+      assert.deepEqual([a!.width, a!.height], [64, 64]);
+      assert.deepEqual(pixels(a!.path), pixels(b!.path));
+      assert.notDeepEqual(pixels(a!.path), pixels(c!.path));
+    });
+  }
+
+  test('every sampler runs; deterministic DDIM is Euler in sigma space, the others differ', async () => {
+    const images: Record<string, string> = {};
+    for (const sampler of ['euler', 'euler_ancestral', 'ddim', 'dpmpp_2m', 'lcm'] as const) {
+      const result = await engine.run(request('sd1-optimum', { sampler, schedule: 'spaced' }));
+      assert.equal(result.settings.sampler, sampler);
+      images[sampler] = Buffer.from(pixels(result.images[0]!.path)).toString('base64');
+    }
+    assert.equal(images.ddim, images.euler);
+    assert.equal(new Set(Object.values(images)).size, 4);
+  });
+
+  test('a batch uses seed, seed+1, … and matches single runs of those seeds', async () => {
+    const batch = await engine.run(request('sd1-conversion', { batchCount: 2 }));
+    assert.deepEqual(batch.images.map((i) => i.seed), [1234, 1235]);
+    const single = await engine.run(request('sd1-conversion', { seed: 1235 }));
+    assert.deepEqual(pixels(batch.images[1]!.path), pixels(single.images[0]!.path));
+  });
+
+  test('the family can be overridden (a guidance-free family skips CFG and says so)', async () => {
+    const result = await engine.run(request('sd1-conversion', { family: 'sd-turbo', cfgScale: 7, steps: 1 }));
+    assert.equal(result.family, 'sd-turbo');
+    assert.match(result.warnings.join(), /guidance-distilled/);
+  });
+});
+
+describe('img2img and inpainting', () => {
+  const init = writeTestPng(join(work, 'init.png'), 64, 64, (x) => (x < 32 ? [220, 30, 30] : [30, 30, 220]));
+  const black = writeTestPng(join(work, 'black.png'), 64, 64, () => [0, 0, 0]);
+  const white = writeTestPng(join(work, 'white.png'), 64, 64, () => [255, 255, 255]);
+
+  for (const model of ['sd1-conversion', 'sd1-optimum', 'sd1-fp16']) {
+    test(`${model}: strength changes how far the result departs from the init image`, async () => {
+      const light = await engine.run(request(model, { steps: 10, init: { image: init, strength: 0.2 } }));
+      const heavy = await engine.run(request(model, { steps: 10, init: { image: init, strength: 1 } }));
+      const distance = (a: Uint8Array, b: Uint8Array) => a.reduce((sum, v, i) => sum + Math.abs(v - b[i]!), 0);
+      const original = decode(readFileSync(init)).data as Uint8Array;
+      const lightDistance = distance(pixels(light.images[0]!.path), original);
+      const heavyDistance = distance(pixels(heavy.images[0]!.path), original);
+      assert.notEqual(lightDistance, heavyDistance);
+    });
+  }
+
+  test('a white mask repaints everything: the same as img2img without a mask', async () => {
+    const plain = await engine.run(request('sd1-optimum', { init: { image: init, strength: 0.6 } }));
+    const masked = await engine.run(request('sd1-optimum', { init: { image: init, strength: 0.6 }, mask: white }));
+    assert.deepEqual(pixels(masked.images[0]!.path), pixels(plain.images[0]!.path));
+  });
+
+  test('a black mask keeps everything: the init image through the VAE, whatever the seed', async () => {
+    const a = await engine.run(request('sd1-optimum', { init: { image: init, strength: 0.8 }, mask: black }));
+    const b = await engine.run(request('sd1-optimum', { init: { image: init, strength: 0.8 }, mask: black, seed: 99 }));
+    assert.deepEqual(pixels(a.images[0]!.path), pixels(b.images[0]!.path));
+  });
+
+  test('a model without vae_encoder says img2img is unavailable', async () => {
+    await assert.rejects(engine.run(request('sd1-static', { init: { image: init, strength: 0.5 } })), isModelError('img2img-unavailable'));
+  });
+
+  test('an init image that is not a PNG is an invalid-image error', async () => {
+    await assert.rejects(engine.run(request('sd1-optimum', { init: { image: join(fixtureModels, 'sd1-optimum', 'model_index.json'), strength: 0.5 } })), isModelError('invalid-image'));
+  });
+});
+
+describe('static exports and bad folders', () => {
+  test('a static-shape UNet runs at its size and names the size it needs otherwise', async () => {
+    const result = await engine.run(request('sd1-static'));
+    assert.equal(result.images.length, 1);
+    await assert.rejects(engine.run(request('sd1-static', { width: 128, height: 128 })), (e: unknown) => e instanceof ModelError && e.code === 'size-not-supported' && /64x64 pixels/.test(e.message));
+  });
+
+  test('a folder that is not a model is a not-a-model error', async () => {
+    await assert.rejects(engine.run(request('../probe')), isModelError('not-a-model'));
+  });
+});
+
+describe('prompts', () => {
+  test('a prompt longer than 77 tokens is encoded in chunks, not cut', async () => {
+    const long = Array.from({ length: 60 }, (_, i) => `red star ${i}`).join(', ');
+    const short = await engine.run(request('sd1-optimum', { prompt: long.slice(0, 200) }));
+    const full = await engine.run(request('sd1-optimum', { prompt: long }));
+    assert.deepEqual(full.warnings, []);
+    assert.notDeepEqual(pixels(full.images[0]!.path), pixels(short.images[0]!.path));
+  });
+
+  test('a UNet with a fixed 77-token context gets the first chunk and a warning', async () => {
+    const long = Array.from({ length: 60 }, (_, i) => `red star ${i}`).join(', ');
+    const result = await engine.run(request('sd1-static', { prompt: long }));
+    assert.match(result.warnings.join(), /cut off/);
+  });
+
+  test('weights change the result', async () => {
+    const plain = await engine.run(request('sd1-optimum', { prompt: 'a red star' }));
+    const weighted = await engine.run(request('sd1-optimum', { prompt: 'a (red:1.5) star' }));
+    assert.notDeepEqual(pixels(plain.images[0]!.path), pixels(weighted.images[0]!.path));
+  });
+});
+
+describe('progress, cancel and outputs', () => {
+  test('reports every step with a preview, and embeds A1111 parameters and a sidecar', async () => {
+    const steps: number[] = [];
+    const result = await engine.run(request('sd1-conversion', { steps: 4, negativePrompt: 'blurry', cfgScale: 5 }), {
+      onProgress: (p) => {
+        steps.push(p.step);
+        assert.match(p.preview ?? '', /^data:image\/png;base64,/);
+      },
+    });
+    assert.deepEqual(steps, [1, 2, 3, 4]);
+    const png = readFileSync(result.images[0]!.path);
+    // fast-png (an independent decoder) reads the tEXt chunk.
+    assert.equal(
+      decode(png).text.parameters,
+      'a large red star to the left of a small blue ring\nNegative prompt: blurry\nSteps: 4, Sampler: DPM++ 2M Karras, CFG scale: 5, Seed: 1234, Size: 64x64, Model: sd1-conversion',
+    );
+    const sidecar = JSON.parse(readFileSync(result.images[0]!.sidecar, 'utf8')) as { request: GenerationRequest; family: string };
+    assert.equal(sidecar.request.prompt, 'a large red star to the left of a small blue ring');
+    assert.equal(sidecar.family, 'sd1');
+  });
+
+  test('a Unicode prompt is stored as UTF-8 (iTXt)', async () => {
+    const result = await engine.run(request('sd1-conversion', { prompt: '富士山 at dawn, café' }));
+    assert.match(readPngText(readFileSync(result.images[0]!.path)).parameters ?? '', /^富士山 at dawn, café\n/);
+  });
+
+  test('cancelling stops within one step and the engine takes the next request', async () => {
+    const controller = new AbortController();
+    let seen = 0;
+    await assert.rejects(
+      engine.run(request('sd1-conversion', { steps: 20 }), {
+        signal: controller.signal,
+        onProgress: () => {
+          seen++;
+          if (seen === 2) controller.abort();
+        },
+      }),
+      { name: 'AbortError' },
+    );
+    assert.equal(seen, 2);
+    const next = await engine.run(request('sd1-conversion'));
+    assert.equal(next.images.length, 1);
+  });
+
+  test('switching models releases the previous one', async () => {
+    await engine.run(request('sd1-conversion'));
+    const previous = await engine.loadedModel();
+    await engine.run(request('sd1-optimum'));
+    assert.notEqual(await engine.loadedModel(), previous);
+    await assert.rejects(previous!.unet.session.run({}));
+  });
+});
