@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { decode } from 'fast-png';
+import { fixtureModels } from '../helpers/backend';
+import { repoRoot, requireBuild } from '../helpers/paths';
+
+/** Runs the built CLI as `npm run -s cli -- …` does. */
+const cli = (...args: string[]) => spawnSync(process.execPath, [join(repoRoot, 'dist', 'main', 'cli.js'), ...args], { encoding: 'utf8', cwd: repoRoot });
+const work = mkdtempSync(join(tmpdir(), 'wordbrush-cli-'));
+
+describe('CLI', () => {
+  before(requireBuild);
+
+  test('tokenize prints the reference ids, start and end tokens included', () => {
+    const references = JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', 'clip-tokenizer', 'reference-vectors.json'), 'utf8')) as { text: string; ids: number[] }[];
+    for (const { text, ids } of references.slice(0, 3)) {
+      const run = cli('tokenize', '--tokenizer', join(fixtureModels, 'sd1-conversion', 'tokenizer'), text);
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual(JSON.parse(run.stdout), ids);
+    }
+  });
+
+  for (const model of ['sd1-conversion', 'sd2-v', 'sdxl']) {
+    test(`generate writes ${model}'s image and sidecar where --out says, the same for the same seed`, () => {
+      const outs = ['a.png', 'b.png'].map((name) => join(work, `${model}-${name}`));
+      for (const out of outs) {
+        const run = cli('generate', '--model', join(fixtureModels, model), '--prompt', 'a red star', '--steps', '2', '--width', '64', '--height', '64', '--seed', '5', '--sampler', 'euler', '--cfg', '4', '--out', out);
+        assert.equal(run.status, 0, run.stderr);
+        assert.ok(existsSync(out.replace('.png', '.json')));
+      }
+      const [a, b] = outs.map((out) => decode(readFileSync(out)));
+      assert.deepEqual(a!.data, b!.data);
+      assert.match(a!.text.parameters ?? '', /Steps: 2, Sampler: Euler Karras, CFG scale: 4, Seed: 5, Size: 64x64/);
+    });
+  }
+
+  test('img2img with --init and --strength', () => {
+    const first = join(work, 'first.png');
+    assert.equal(cli('generate', '--model', join(fixtureModels, 'sd1-optimum'), '--prompt', 'x', '--steps', '2', '--width', '64', '--height', '64', '--out', first).status, 0);
+    const second = join(work, 'second.png');
+    const run = cli('generate', '--model', join(fixtureModels, 'sd1-optimum'), '--prompt', 'x', '--steps', '4', '--width', '64', '--height', '64', '--init', first, '--strength', '0.5', '--out', second);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(decode(readFileSync(second)).text.parameters ?? '', /Denoising strength: 0.5/);
+  });
+
+  const bad: [string, string[], number, RegExp][] = [
+    ['no command', ['frobnicate'], 2, /Unknown command/],
+    ['a missing --model', ['generate', '--prompt', 'x', '--out', 'x.png'], 2, /--model/],
+    ['a size not a multiple of 8', ['generate', '--model', 'm', '--prompt', 'x', '--out', 'x.png', '--width', '65'], 2, /--width: .*multiple of 8/],
+    ['an unknown sampler', ['generate', '--model', 'm', '--prompt', 'x', '--out', 'x.png', '--sampler', 'heun'], 2, /--sampler must be one of/],
+    ['an unknown flag', ['generate', '--model', 'm', '--prompt', 'x', '--out', 'x.png', '--colour', 'red'], 2, /Unknown option '--colour'/],
+    ['a mask without init', ['generate', '--model', 'm', '--prompt', 'x', '--out', 'x.png', '--mask', 'm.png'], 2, /mask.*init/i],
+    ['a folder that is not a model', ['generate', '--model', join(fixtureModels, '..', 'probe'), '--prompt', 'x', '--out', join(work, 'x.png')], 1, /Model error: .*model_index\.json/],
+    ['a static model at another size', ['generate', '--model', join(fixtureModels, 'sd1-static'), '--prompt', 'x', '--width', '128', '--height', '128', '--out', join(work, 'y.png')], 1, /fixed sample shape/],
+  ];
+  for (const [name, args, status, message] of bad) {
+    test(`exits ${status} with a clear message for ${name}`, () => {
+      const run = cli(...args);
+      assert.equal(run.status, status, run.stderr);
+      assert.match(run.stderr, message);
+    });
+  }
+});

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { GenerationProgress } from '../../app/contract/generation';
+import { StudioError } from '../../app/rpc/errors';
+import type { StudioBackend } from '../../main/core/studio-backend';
+import { startBrowserServer, type BrowserServer } from '../../main/server/browser-server';
+import { browserBackend, fixtureModels } from '../helpers/backend';
+import { builtPaths, requireBuild } from '../helpers/paths';
+import { connectStudioSocket } from '../helpers/socket-client';
+
+// Generation through the whole chain: typed client → WebSocket → main's router → supervisor →
+// inference process → engine on a fixture model, with events coming back the same way.
+describe('generation over the contract', () => {
+  const galleryDir = mkdtempSync(join(tmpdir(), 'wordbrush-gallery-'));
+  let backend: StudioBackend;
+  let server: BrowserServer;
+  let studio: Awaited<ReturnType<typeof connectStudioSocket>>;
+
+  before(async () => {
+    requireBuild();
+    backend = browserBackend(galleryDir);
+    server = await startBrowserServer({ backend, rendererDir: builtPaths.rendererDir, galleryDir, host: '127.0.0.1', port: 0 });
+    studio = await connectStudioSocket(server.port, server.token);
+  });
+  after(async () => {
+    studio.close();
+    await server.close();
+    await backend.stop();
+  });
+
+  test('lists the library models with their families', async () => {
+    const models = await studio.client.call('models.list', {});
+    const byName = Object.fromEntries(models.map((m) => [m.name, m.family]));
+    assert.deepEqual(byName, { 'sd1-conversion': 'sd1', 'sd1-fp16': 'sd1', 'sd1-optimum': 'sd1', 'sd1-static': 'sd1', 'sd2-v': 'sd2', sdxl: 'sdxl' });
+  });
+
+  test('generates into the gallery with progress and previews for every step', async () => {
+    const progress: GenerationProgress[] = [];
+    const off = studio.client.on('generation.progress', (p) => p.jobId === 'job-1' && progress.push(p));
+    const result = await studio.client.call('generate', {
+      jobId: 'job-1',
+      settings: { model: join(fixtureModels, 'sd2-v'), prompt: 'a blue ring', seed: 3, steps: 3, width: 64, height: 64 },
+    });
+    off();
+    assert.equal(result.family, 'sd2');
+    assert.ok(result.images[0]!.path.startsWith(galleryDir));
+    assert.ok(existsSync(result.images[0]!.path));
+    assert.deepEqual(progress.map((p) => p.step), [1, 2, 3]);
+    assert.ok(progress.every((p) => p.preview?.startsWith('data:image/png;base64,')));
+  });
+
+  test('the renderer cannot choose where results are written', async () => {
+    await assert.rejects(
+      studio.client.call('generate', { jobId: 'job-x', settings: { model: join(fixtureModels, 'sd1-optimum'), prompt: 'x', seed: 1, outputDir: '/tmp/elsewhere' } as never }),
+      (e: unknown) => e instanceof StudioError && e.code === 'invalid-input',
+    );
+  });
+
+  test('a model problem is a typed model-error, and the next job still runs', async () => {
+    await assert.rejects(
+      studio.client.call('generate', { jobId: 'job-2', settings: { model: join(fixtureModels, 'sd1-static'), prompt: 'x', seed: 1, width: 128, height: 128 } }),
+      (e: unknown) => e instanceof StudioError && e.code === 'model-error' && /fixed sample shape/.test(e.message),
+    );
+    const ok = await studio.client.call('generate', { jobId: 'job-3', settings: { model: join(fixtureModels, 'sd1-static'), prompt: 'x', seed: 1, steps: 2, width: 64, height: 64 } });
+    assert.equal(ok.images.length, 1);
+  });
+
+  test('cancel stops a running job within a step, and the engine is ready for the next', async () => {
+    let steps = 0;
+    const off = studio.client.on('generation.progress', (p) => {
+      if (p.jobId !== 'job-4') return;
+      steps++;
+      if (steps === 2) void studio.client.call('generate.cancel', { jobId: 'job-4' });
+    });
+    await assert.rejects(
+      studio.client.call('generate', { jobId: 'job-4', settings: { model: join(fixtureModels, 'sd1-conversion'), prompt: 'x', seed: 1, steps: 40, width: 64, height: 64 } }),
+      (e: unknown) => e instanceof StudioError && e.code === 'cancelled',
+    );
+    off();
+    assert.ok(steps >= 2 && steps <= 3, `${steps} steps ran`);
+    assert.deepEqual(await studio.client.call('generate.cancel', { jobId: 'job-4' }), { cancelled: false });
+    const next = await studio.client.call('generate', { jobId: 'job-5', settings: { model: join(fixtureModels, 'sd1-conversion'), prompt: 'x', seed: 1, steps: 2, width: 64, height: 64 } });
+    assert.equal(next.images.length, 1);
+  });
+});
