@@ -1,30 +1,40 @@
+import { useMemo, useState } from 'react';
 import { CanvasArea } from './canvas/CanvasArea';
 import type { StudioConnection } from './connection/studio-client';
 import { useStudioState } from './connection/use-studio-state';
+import { useGeneration } from './generation/use-generation';
+import { useModels } from './generation/use-models';
 import { GalleryStrip } from './panels/GalleryStrip';
 import { LayersPanel } from './panels/LayersPanel';
 import { ModelsPanel } from './panels/ModelsPanel';
 import { PromptPanel } from './panels/PromptPanel';
 import { StatusBar } from './panels/StatusBar';
 
+const DEFAULT_PAGE = { width: 512, height: 512 };
+
 /** The studio frame: prompt on the left, canvas and gallery in the middle, layers and models on the right. */
 export function App({ studio }: { readonly studio: StudioConnection }) {
   const state = useStudioState(studio);
+  const models = useModels(studio, state.connection);
+  const generation = useGeneration(studio);
+  const [picked, setPicked] = useState<string | null>(null);
+  const shown = generation.gallery.find((item) => item.url === picked) ?? generation.gallery[0] ?? null;
+  const page = useMemo(() => (shown ? { width: shown.width, height: shown.height } : DEFAULT_PAGE), [shown]);
   return (
     <div className="studio">
       <header className="title-bar">
         <h1>Wordbrush</h1>
       </header>
       <aside className="left-dock">
-        <PromptPanel />
+        <PromptPanel models={models} generation={generation} />
       </aside>
       <main className="centre">
-        <CanvasArea />
-        <GalleryStrip />
+        <CanvasArea document={page} imageUrl={shown?.url ?? null} />
+        <GalleryStrip items={generation.gallery} selected={shown?.url ?? null} onSelect={setPicked} />
       </main>
       <aside className="right-dock">
         <LayersPanel />
-        <ModelsPanel providers={state.providers} onReprobe={state.reprobe} />
+        <ModelsPanel models={models} providers={state.providers} onReprobe={state.reprobe} />
       </aside>
       <StatusBar state={state} onRestartInference={state.restartInference} />
     </div>

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, noChromium } from '../helpers/browser';
+import { fixtureModels } from '../helpers/backend';
 import { requireBuild } from '../helpers/paths';
 import { startServe, type ServeProcess } from '../helpers/serve-process';
 
@@ -20,7 +21,7 @@ describe('studio in browser mode', { skip: noChromium }, () => {
 
   before(async () => {
     requireBuild();
-    serve = await startServe();
+    serve = await startServe(['--models', fixtureModels]);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -103,6 +104,35 @@ describe('studio in browser mode', { skip: noChromium }, () => {
     await page.getByTestId('reprobe').click();
     await page.locator('[data-testid=providers] li').first().waitFor();
     assert.equal(await page.getByTestId('connection').getAttribute('data-state'), 'connected');
+  });
+
+  test('generates from the prompt panel: progress with a preview, then the result on the canvas and in the gallery', async () => {
+    await page.getByTestId('model').selectOption({ label: 'sd1-optimum (sd1)' });
+    await page.getByTestId('prompt').fill('a large red star');
+    await page.getByTestId('steps').fill('40');
+    await page.getByTestId('width').fill('64');
+    await page.getByTestId('height').fill('64');
+    await page.getByTestId('generate').click();
+    await page.getByTestId('preview').waitFor();
+    await page.locator('[data-testid=gallery] img').first().waitFor();
+    await page.getByTestId('generate').waitFor();
+    const src = await page.locator('[data-testid=gallery] img').first().getAttribute('src');
+    assert.match(src ?? '', /^\.\/gallery\/wordbrush-.*\.png\?token=/);
+    await page.waitForFunction((url) => document.querySelector('[data-testid=canvas]')!.getAttribute('data-image') === url, src);
+    const loaded = await page.locator('[data-testid=gallery] img').first().evaluate((img: HTMLImageElement) => img.naturalWidth);
+    assert.equal(loaded, 64);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('Cancel stops a long generation without an error or a result', async () => {
+    const before = await page.locator('[data-testid=gallery] img').count();
+    await page.getByTestId('steps').fill('200');
+    await page.getByTestId('generate').click();
+    await page.locator('[data-testid=generation-progress]').waitFor();
+    await page.getByTestId('cancel').click();
+    await page.getByTestId('generate').waitFor();
+    assert.equal(await page.locator('[data-testid=gallery] img').count(), before);
+    assert.equal(await page.getByTestId('generation-error').count(), 0);
   });
 
   test('a killed inference process is reported in the status bar and restarted', async () => {

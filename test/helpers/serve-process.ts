@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './paths';
 
@@ -9,9 +11,17 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-/** Runs `node dist/main/serve.js` exactly as `npm run serve` does, on a free port, and reads the URL it prints. */
-export function startServe(args: string[] = ['--port', '0']): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'main', 'serve.js'), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs `node dist/main/serve.js` exactly as `npm run serve` does, on a free port, and reads the URL
+ * it prints. Its library lives in a fresh folder (WORDBRUSH_HOME), never the user's.
+ */
+export function startServe(args: string[] = []): Promise<ServeProcess> {
+  const home = mkdtempSync(join(tmpdir(), 'wordbrush-home-'));
+  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'main', 'serve.js'), '--port', '0', ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WORDBRUSH_HOME: home },
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

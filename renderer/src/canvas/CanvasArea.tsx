@@ -1,22 +1,30 @@
 import type Konva from 'konva';
 import { useCallback, useEffect, useMemo, useRef, useState, type PointerEvent } from 'react';
-import { Layer, Rect, Stage } from 'react-konva';
+import { Image as KonvaImage, Layer, Rect, Stage } from 'react-konva';
+import { useHtmlImage } from './use-html-image';
 import { useElementSize } from './use-element-size';
 import { fitDocument, panBy, wheelZoomFactor, zoomAt, type Size, type Viewport } from './viewport';
 
-const DOCUMENT: Size = { width: 512, height: 512 };
 const KEY_ZOOM = 1.25;
+
+interface Props {
+  /** The document page's size in pixels. */
+  readonly document: Size;
+  /** The image shown on the page (the selected result). */
+  readonly imageUrl: string | null;
+}
 
 /**
  * The canvas: a Konva stage showing the document page, panned by dragging
  * and zoomed by the wheel around the pointer. The viewport lives in React
  * state (null: fitted to the window); Konva only draws it.
  */
-export function CanvasArea() {
+export function CanvasArea({ document, imageUrl }: Props) {
   const container = useRef<HTMLDivElement>(null);
   const size = useElementSize(container);
   const [view, setView] = useState<Viewport | null>(null);
-  const fitted = useMemo(() => fitDocument(size, DOCUMENT), [size]);
+  const fitted = useMemo(() => fitDocument(size, document), [size, document]);
+  const image = useHtmlImage(imageUrl);
   const shown = view ?? fitted;
 
   const resetView = useCallback(() => setView(null), []);
@@ -72,6 +80,7 @@ export function CanvasArea() {
         data-scale={shown.scale.toFixed(4)}
         data-x={shown.x.toFixed(1)}
         data-y={shown.y.toFixed(1)}
+        data-image={image ? imageUrl : ''}
         onPointerDown={onPointerDown}
         onPointerMove={onPointerMove}
         onPointerUp={onPointerUp}
@@ -80,7 +89,8 @@ export function CanvasArea() {
         {size.width > 0 && (
           <Stage width={size.width} height={size.height} onWheel={onWheel}>
             <Layer x={shown.x} y={shown.y} scaleX={shown.scale} scaleY={shown.scale} listening={false}>
-              <Rect width={DOCUMENT.width} height={DOCUMENT.height} fill="#2a2e37" shadowColor="#000" shadowBlur={24} shadowOpacity={0.5} />
+              <Rect width={document.width} height={document.height} fill="#2a2e37" shadowColor="#000" shadowBlur={24} shadowOpacity={0.5} />
+              {image && <KonvaImage image={image} width={document.width} height={document.height} />}
             </Layer>
           </Stage>
         )}

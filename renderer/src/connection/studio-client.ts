@@ -16,18 +16,29 @@ export interface StudioConnection {
   readonly transport: 'ipc' | 'websocket';
   state(): ConnectionState;
   onState(listener: (state: ConnectionState) => void): () => void;
+  /** Where the page can load a result image main wrote into the gallery. */
+  galleryUrl(path: string): string;
 }
+
+const galleryPath = (path: string) => `./gallery/${encodeURIComponent(path.split(/[\\/]/).pop() ?? '')}`;
 
 /** Builds the one typed client over whichever port this page has: Electron's preload bridge or browser mode's WebSocket. */
 export function connectToStudio(location: Location): StudioConnection {
   if (window.studio) {
     // IPC needs no connecting: the preload's bridge is there from the first script on.
-    return { client: createClient(studioContract, window.studio), transport: 'ipc', state: () => 'connected', onState: () => () => undefined };
+    return { client: createClient(studioContract, window.studio), transport: 'ipc', state: () => 'connected', onState: () => () => undefined, galleryUrl: galleryPath };
   }
   const token = new URLSearchParams(location.search).get('token') ?? '';
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   let client: StudioClient | null = null;
   const port = openSocketPort(`${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`, (error) => client?.failPending(error));
   client = createClient(studioContract, port);
-  return { client, transport: 'websocket', state: () => port.state(), onState: (listener) => port.onState(listener) };
+  return {
+    client,
+    transport: 'websocket',
+    state: () => port.state(),
+    onState: (listener) => port.onState(listener),
+    // Browser mode guards the gallery with the same token as the socket.
+    galleryUrl: (path) => `${galleryPath(path)}?token=${encodeURIComponent(token)}`,
+  };
 }

@@ -1,20 +1,137 @@
-import { useState } from 'react';
+import { useState, type KeyboardEvent } from 'react';
+import type { GenerationSettings, SamplerName } from '../../../app/contract/generation';
+import type { ModelEntry } from '../../../app/contract/studio';
+import type { GenerationState } from '../generation/use-generation';
 
-/** The prompt and negative prompt; generation plugs in here once the engine lands. */
-export function PromptPanel() {
+const SAMPLERS: readonly [SamplerName, string][] = [
+  ['dpmpp_2m', 'DPM++ 2M'],
+  ['euler', 'Euler'],
+  ['euler_ancestral', 'Euler a'],
+  ['ddim', 'DDIM'],
+  ['lcm', 'LCM'],
+];
+const randomSeed = () => Math.floor(Math.random() * 2 ** 32);
+
+interface Props {
+  readonly models: readonly ModelEntry[];
+  readonly generation: GenerationState;
+}
+
+/** Prompt, negative prompt and the settings of a run; Generate (Ctrl+Enter) turns into Cancel (Esc) while it runs. */
+export function PromptPanel({ models, generation }: Props) {
+  const usable = models.filter((m) => m.problem === null);
+  const [model, setModel] = useState('');
   const [prompt, setPrompt] = useState('');
   const [negative, setNegative] = useState('');
+  const [seed, setSeed] = useState(() => randomSeed());
+  const [steps, setSteps] = useState(25);
+  const [cfgScale, setCfgScale] = useState(7);
+  const [sampler, setSampler] = useState<SamplerName>('dpmpp_2m');
+  const [width, setWidth] = useState(512);
+  const [height, setHeight] = useState(512);
+  const selected = usable.find((m) => m.path === model) ?? usable[0];
+
+  const settings: GenerationSettings | null = selected
+    ? { model: selected.path, prompt, negativePrompt: negative, seed, steps, cfgScale, sampler, schedule: sampler === 'lcm' ? 'spaced' : 'karras', width, height }
+    : null;
+  const { running, generate, cancel } = generation;
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && settings && !running) generate(settings);
+    else if (event.key === 'Escape' && running) cancel();
+  };
+
+  const numberInput = (label: string, value: number, set: (v: number) => void, props: { min: number; max: number; step: number; testId: string }) => (
+    <label className="field">
+      <span>{label}</span>
+      <input type="number" data-testid={props.testId} value={value} min={props.min} max={props.max} step={props.step} onChange={(e) => set(Number(e.target.value))} />
+    </label>
+  );
+
   return (
-    <section className="panel prompt-panel" aria-label="Prompt">
+    <section className="panel prompt-panel" aria-label="Prompt" onKeyDown={onKeyDown}>
       <h2>Prompt</h2>
+      <label>
+        <span>Model</span>
+        <select data-testid="model" value={selected?.path ?? ''} onChange={(e) => setModel(e.target.value)} disabled={usable.length === 0}>
+          {usable.length === 0 && <option value="">No models in the library</option>}
+          {usable.map((m) => (
+            <option key={m.path} value={m.path}>
+              {m.name} ({m.family})
+            </option>
+          ))}
+        </select>
+      </label>
       <label>
         <span>Prompt</span>
         <textarea data-testid="prompt" rows={5} value={prompt} onChange={(e) => setPrompt(e.target.value)} placeholder="a red fox in a snowy forest, golden hour" spellCheck={false} />
       </label>
       <label>
         <span>Negative prompt</span>
-        <textarea rows={2} value={negative} onChange={(e) => setNegative(e.target.value)} placeholder="blurry, low quality" spellCheck={false} />
+        <textarea data-testid="negative-prompt" rows={2} value={negative} onChange={(e) => setNegative(e.target.value)} placeholder="blurry, low quality" spellCheck={false} />
       </label>
+      <div className="field-grid">
+        <label className="field">
+          <span>Sampler</span>
+          <select data-testid="sampler" value={sampler} onChange={(e) => setSampler(e.target.value as SamplerName)}>
+            {SAMPLERS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {numberInput('Steps', steps, setSteps, { min: 1, max: 200, step: 1, testId: 'steps' })}
+        {numberInput('CFG', cfgScale, setCfgScale, { min: 0, max: 30, step: 0.5, testId: 'cfg' })}
+        <label className="field">
+          <span>Seed</span>
+          <span className="seed">
+            <input type="number" data-testid="seed" value={seed} min={0} max={4294967295} onChange={(e) => setSeed(Number(e.target.value))} />
+            <button type="button" title="New random seed" onClick={() => setSeed(randomSeed())}>
+              ⟳
+            </button>
+          </span>
+        </label>
+        {numberInput('Width', width, setWidth, { min: 64, max: 2048, step: 64, testId: 'width' })}
+        {numberInput('Height', height, setHeight, { min: 64, max: 2048, step: 64, testId: 'height' })}
+      </div>
+      {running ? (
+        <button type="button" className="primary" data-testid="cancel" onClick={cancel} title="Cancel (Esc)">
+          Cancel
+        </button>
+      ) : (
+        <button type="button" className="primary" data-testid="generate" disabled={!settings} onClick={() => settings && generate(settings)} title="Generate (Ctrl+Enter)">
+          Generate
+        </button>
+      )}
+      <GenerationStatus generation={generation} />
     </section>
+  );
+}
+
+function GenerationStatus({ generation }: { readonly generation: GenerationState }) {
+  const { progress, error, warnings } = generation;
+  return (
+    <div className="generation-status">
+      {progress && (
+        <div data-testid="generation-progress" data-step={progress.step} data-steps={progress.steps}>
+          <progress max={progress.steps} value={progress.step} />
+          <span>
+            Image {progress.image + 1}/{progress.images}, step {progress.step}/{progress.steps}
+          </span>
+          {progress.preview && <img className="preview" data-testid="preview" src={progress.preview} alt="Preview of the image being generated" />}
+        </div>
+      )}
+      {error && (
+        <p className="status-error" data-testid="generation-error">
+          {error}
+        </p>
+      )}
+      {warnings.map((w) => (
+        <p key={w} className="warning">
+          {w}
+        </p>
+      ))}
+    </div>
   );
 }
