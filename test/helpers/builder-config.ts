@@ -8,7 +8,9 @@ const { getConfig, validateConfiguration } = requireFromRepo('app-builder-lib/ou
   getConfig(projectDir: string, configPath: string | null, configFromOptions: Configuration | null): Promise<Configuration>;
   validateConfiguration(config: Configuration, debugLogger: unknown): Promise<void>;
 };
-const { DebugLogger } = requireFromRepo('builder-util') as { DebugLogger: new (enabled: boolean) => unknown };
+const { DebugLogger, setPrinter } = requireFromRepo('builder-util') as { DebugLogger: new (enabled: boolean) => unknown; setPrinter(printer: (message: string) => void): void };
+// electron-builder logs "loaded configuration" to stdout, which node's test runner reads as its own protocol.
+setPrinter(() => undefined);
 
 export async function loadBuilderConfig(configPath = 'electron-builder.yml'): Promise<Configuration> {
   const config = await getConfig(repoRoot, configPath, null);

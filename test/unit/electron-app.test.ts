@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { ResultMessage } from '../../app/contract/wire';
 import { STUDIO_CALL_CHANNEL, STUDIO_EVENT_CHANNEL } from '../../main/shell/channels';
@@ -14,12 +17,14 @@ import { waitFor } from '../helpers/wait';
  */
 function fakeElectron() {
   const calls: string[] = [];
+  const userData = mkdtempSync(join(tmpdir(), 'wordbrush-userdata-'));
   const app = Object.assign(new EventEmitter(), {
     enableSandbox: () => void calls.push('enableSandbox'),
     whenReady: () => Promise.resolve(),
     getAppPath: () => repoRoot,
     isPackaged: false,
     getVersion: () => '9.9.9',
+    getPath: (name: string) => (name === 'userData' ? userData : ''),
     quit: () => void calls.push('quit'),
   });
   const ipcHandlers = new Map<string, (event: unknown, message: unknown) => Promise<ResultMessage> | ResultMessage>();
@@ -68,7 +73,7 @@ function fakeElectron() {
       },
     },
   };
-  return { electron: electron as unknown as ElectronApi, app, calls, ipcHandlers, protocolHandlers, permissionHandlers, windows };
+  return { electron: electron as unknown as ElectronApi, app, calls, ipcHandlers, protocolHandlers, permissionHandlers, windows, userData };
 }
 
 describe('desktop app wiring (launchStudio)', () => {
@@ -79,7 +84,7 @@ describe('desktop app wiring (launchStudio)', () => {
     assert.ok(fake.calls.includes('enableSandbox'));
     assert.ok(fake.calls.includes('privileged:wordbrush'));
     assert.ok(fake.protocolHandlers.has('wordbrush'), 'renderer not served over the app protocol');
-    assert.ok(fake.calls.some((c) => c.startsWith(`fork:${repoRoot}/dist/main/inference.js:--models-dir ${repoRoot}/models`)));
+    assert.ok(fake.calls.some((c) => c.startsWith(`fork:${repoRoot}/dist/main/inference.js:--models-dir ${repoRoot}/models --app-version 9.9.9`)));
 
     // Every web contents created later is hardened too.
     const registered: string[] = [];
@@ -103,6 +108,10 @@ describe('desktop app wiring (launchStudio)', () => {
     const lookalike = { url: APP_PAGE, parent: null };
     const fromOther = await handler({ senderFrame: lookalike }, ping);
     assert.equal(!fromOther.ok && fromOther.error.code, 'forbidden-sender');
+
+    // The model library lives in the user-data folder (empty here) and models.list answers from it.
+    const models = await handler({ senderFrame: studioWindow.webContents.mainFrame }, { kind: 'call', id: 4, method: 'models.list', input: {} });
+    assert.deepEqual(models.ok && models.output, []);
 
     // Quitting stops the inference process, and the window hears of it as an event.
     fake.app.emit('before-quit');

@@ -101,10 +101,10 @@ describe('static file resolution', () => {
 });
 
 describe('npm run serve arguments', () => {
-  test('default to loopback on port 5173', () => assert.deepEqual(parseServeArgs([]), { host: '127.0.0.1', port: 5173 }));
-  test('read --host and --port, spaced or with =', () => {
-    assert.deepEqual(parseServeArgs(['--host', '0.0.0.0', '--port=0']), { host: '0.0.0.0', port: 0 });
-    assert.deepEqual(parseServeArgs(['--port', '8080']), { host: '127.0.0.1', port: 8080 });
+  test('default to loopback on port 5173 and the library alone', () => assert.deepEqual(parseServeArgs([]), { host: '127.0.0.1', port: 5173, models: [], gallery: null }));
+  test('read --host, --port, --models (repeatable) and --gallery, spaced or with =', () => {
+    assert.deepEqual(parseServeArgs(['--host', '0.0.0.0', '--port=0']), { host: '0.0.0.0', port: 0, models: [], gallery: null });
+    assert.deepEqual(parseServeArgs(['--port', '8080', '--models', 'a', '--models=b', '--gallery', 'out']), { host: '127.0.0.1', port: 8080, models: ['a', 'b'], gallery: 'out' });
   });
   test('answer help', () => assert.equal(parseServeArgs(['--help']), 'help'));
   for (const bad of [['--port'], ['--port', 'abc'], ['--port', '70000'], ['--port', '-1'], ['--host'], ['--verbose'], ['serve']]) {

@@ -132,11 +132,11 @@ describe('emitter', () => {
 
 describe('studio contract', () => {
   test('declares the foundation calls and events, each with a summary', () => {
-    for (const name of ['app.info', 'app.ping', 'inference.status', 'inference.restart', 'inference.providers']) {
+    for (const name of ['app.info', 'app.ping', 'inference.status', 'inference.restart', 'inference.providers', 'models.list', 'generate', 'generate.cancel']) {
       assert.ok(Object.hasOwn(studioContract.calls, name), name);
     }
     for (const [name, spec] of Object.entries(studioContract.calls)) assert.ok(spec.summary.length > 10, name);
-    assert.deepEqual(Object.keys(studioContract.events).sort(), ['inference.status', 'job.progress']);
+    assert.deepEqual(Object.keys(studioContract.events).sort(), ['generation.progress', 'inference.status', 'job.progress']);
   });
 
   test('bounds what the untrusted renderer may send', () => {
