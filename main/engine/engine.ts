@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { freemem, totalmem } from 'node:os';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GenerationRequest, type GenerationProgress, type GenerationResult, type ParsedGenerationRequest } from '../../app/contract/generation';
@@ -16,7 +17,11 @@ export interface EngineOptions {
   /** What the provider probe found, when one ran (the inference process has one; the CLI does not). */
   readonly probedProviders?: () => Promise<readonly ProviderReport[]>;
   readonly version: string;
+  /** Whether to give the model's memory back after a run; by default when under a tenth of RAM is free. */
+  readonly memoryTight?: () => boolean;
 }
+
+const underATenthFree = () => freemem() < totalmem() / 10;
 
 export interface RunHooks {
   readonly signal?: AbortSignal;
@@ -36,6 +41,14 @@ export class Engine {
 
   async run(raw: GenerationRequest, hooks: RunHooks = {}): Promise<GenerationResult> {
     const request = GenerationRequest.parse(raw);
+    try {
+      return await this.generate(request, hooks);
+    } finally {
+      if ((this.options.memoryTight ?? underATenthFree)()) await this.release();
+    }
+  }
+
+  private async generate(request: ParsedGenerationRequest, hooks: RunHooks): Promise<GenerationResult> {
     const model = await this.model(request.model, request.provider, request.family);
     const start = await this.startImages(model, request);
     const images: GenerationResult['images'] = [];

@@ -24,7 +24,7 @@ describe('CLI', () => {
     }
   });
 
-  for (const model of ['sd1-conversion', 'sd2-v', 'sdxl']) {
+  for (const model of ['sd1-conversion', 'sd1-optimum', 'sd1-fp16', 'sd1-static', 'sd2-v', 'sdxl']) {
     test(`generate writes ${model}'s image and sidecar where --out says, the same for the same seed`, () => {
       const outs = ['a.png', 'b.png'].map((name) => join(work, `${model}-${name}`));
       for (const out of outs) {

@@ -191,6 +191,12 @@ describe('progress, cancel and outputs', () => {
     assert.equal(next.images.length, 1);
   });
 
+  test('when memory is tight the model is released after the run', async () => {
+    const frugal = new Engine({ platform: process.platform, version: '0.0.0-test', memoryTight: () => true });
+    await frugal.run(request('sd1-conversion'));
+    assert.equal(await frugal.loadedModel(), null);
+  });
+
   test('switching models releases the previous one', async () => {
     await engine.run(request('sd1-conversion'));
     const previous = await engine.loadedModel();

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { decode } from 'fast-png';
 import type { GenerationProgress } from '../../app/contract/generation';
 import { StudioError } from '../../app/rpc/errors';
 import type { StudioBackend } from '../../main/core/studio-backend';
@@ -52,6 +53,15 @@ describe('generation over the contract', () => {
     assert.ok(progress.every((p) => p.preview?.startsWith('data:image/png;base64,')));
   });
 
+  for (const model of ['sd1-conversion', 'sd1-optimum', 'sd1-fp16', 'sd1-static', 'sdxl']) {
+    test(`${model} generates through the contract, the same image for the same seed`, async () => {
+      const settings = { model: join(fixtureModels, model), prompt: 'a red star', seed: 11, steps: 2, width: 64, height: 64 };
+      const [a, b] = [await studio.client.call('generate', { jobId: `${model}-a`, settings }), await studio.client.call('generate', { jobId: `${model}-b`, settings })];
+      assert.deepEqual(readFileSync(a.images[0]!.path).subarray(-200), readFileSync(b.images[0]!.path).subarray(-200));
+      assert.deepEqual(decode(readFileSync(a.images[0]!.path)).data, decode(readFileSync(b.images[0]!.path)).data);
+    });
+  }
+
   test('the renderer cannot choose where results are written', async () => {
     await assert.rejects(
       studio.client.call('generate', { jobId: 'job-x', settings: { model: join(fixtureModels, 'sd1-optimum'), prompt: 'x', seed: 1, outputDir: '/tmp/elsewhere' } as never }),
@@ -76,7 +86,8 @@ describe('generation over the contract', () => {
       if (steps === 2) void studio.client.call('generate.cancel', { jobId: 'job-4' });
     });
     await assert.rejects(
-      studio.client.call('generate', { jobId: 'job-4', settings: { model: join(fixtureModels, 'sd1-conversion'), prompt: 'x', seed: 1, steps: 40, width: 64, height: 64 } }),
+      // 256x256 makes a step (~30 ms here) longer than the cancel's round trip, so "within one step" is what is measured.
+      studio.client.call('generate', { jobId: 'job-4', settings: { model: join(fixtureModels, 'sd1-conversion'), prompt: 'x', seed: 1, steps: 40, width: 256, height: 256 } }),
       (e: unknown) => e instanceof StudioError && e.code === 'cancelled',
     );
     off();

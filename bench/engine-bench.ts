@@ -1,0 +1,75 @@
+/**
+ * `npm run bench`: what the engine costs beyond the UNet. On a fixture model
+ * it times the UNet's session.run alone on the exact feeds of a guided step,
+ * then a whole generation step by step, and reports the overhead, the time
+ * per image and the peak memory. Ratios within one run, on one machine; never
+ * asserted in tests.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { Engine } from '../main/engine/engine';
+import { makeTensor } from '../main/engine/onnx/tensors';
+import { repoRoot } from '../test/helpers/paths';
+
+const MODEL = process.env.BENCH_MODEL ?? join(repoRoot, 'models', 'fixtures', 'sd1-optimum');
+const SIZE = Number(process.env.BENCH_SIZE ?? 512);
+const STEPS = Number(process.env.BENCH_STEPS ?? 20);
+const PROVIDER = (process.env.BENCH_PROVIDER ?? 'cpu') as 'cpu';
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function unetAlone(engine: Engine): Promise<number> {
+  const model = (await engine.loadedModel())!;
+  const latent = SIZE / 8;
+  const width = Number(model.unet.inputs.get('encoder_hidden_states')?.isTensor && (model.unet.inputs.get('encoder_hidden_states') as { shape: (number | string)[] }).shape[2]);
+  const feeds = {
+    sample: makeTensor('float32', new Float32Array(2 * 4 * latent * latent).fill(0.1), [2, 4, latent, latent]),
+    timestep: makeTensor(model.unet.inputs.get('timestep')?.isTensor ? ((model.unet.inputs.get('timestep') as { type: 'int64' | 'float32' }).type) : 'float32', [500, 500], [2]),
+    encoder_hidden_states: makeTensor('float32', new Float32Array(2 * 77 * width).fill(0.1), [2, 77, width]),
+  } satisfies Record<string, ort.Tensor>;
+  const times: number[] = [];
+  for (let i = 0; i < STEPS + 3; i++) {
+    const start = performance.now();
+    await model.unet.session.run(feeds);
+    if (i >= 3) times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+async function main(): Promise<void> {
+  const engine = new Engine({ platform: process.platform, version: 'bench' });
+  const outputDir = mkdtempSync(join(tmpdir(), 'wordbrush-bench-'));
+  const request = { model: MODEL, prompt: 'a large red star to the left of a small blue ring', seed: 1, steps: STEPS, width: SIZE, height: SIZE, sampler: 'dpmpp_2m' as const, cfgScale: 7, provider: PROVIDER, outputDir };
+  await engine.run({ ...request, steps: 2 }); // load and warm up
+
+  const stepTimes: number[] = [];
+  let last = 0;
+  const start = performance.now();
+  last = start;
+  await engine.run(request, {
+    onProgress: () => {
+      const now = performance.now();
+      stepTimes.push(now - last);
+      last = now;
+    },
+  });
+  const total = performance.now() - start;
+  const unet = await unetAlone(engine);
+  const step = median(stepTimes.slice(1));
+  const rssMiB = process.resourceUsage().maxRSS / 1024;
+
+  const rows: [string, string][] = [
+    ['model', `${MODEL.split('/').pop()} at ${SIZE}x${SIZE}, ${STEPS} steps, CFG batch of 2, ${PROVIDER}`],
+    ['UNet session.run alone (median)', `${unet.toFixed(2)} ms`],
+    ['pipeline step (median)', `${step.toFixed(2)} ms`],
+    ['pipeline overhead per step', `${(((step - unet) / unet) * 100).toFixed(2)} %`],
+    ['end to end per image', `${total.toFixed(0)} ms`],
+    ['peak RSS', `${rssMiB.toFixed(0)} MiB`],
+  ];
+  console.log('| measure | value |\n| --- | --- |');
+  for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);
+  await engine.release();
+}
+
+void main();
