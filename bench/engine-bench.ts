@@ -8,8 +8,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { Engine } from '../main/engine/engine';
+import { inputShape, inputType } from '../main/engine/model/loaded-model';
 import { makeTensor } from '../main/engine/onnx/tensors';
 import { repoRoot } from '../test/helpers/paths';
 
@@ -22,12 +23,12 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 async function unetAlone(engine: Engine): Promise<number> {
   const model = (await engine.loadedModel())!;
   const latent = SIZE / 8;
-  const width = Number(model.unet.inputs.get('encoder_hidden_states')?.isTensor && (model.unet.inputs.get('encoder_hidden_states') as { shape: (number | string)[] }).shape[2]);
-  const feeds = {
-    sample: makeTensor('float32', new Float32Array(2 * 4 * latent * latent).fill(0.1), [2, 4, latent, latent]),
-    timestep: makeTensor(model.unet.inputs.get('timestep')?.isTensor ? ((model.unet.inputs.get('timestep') as { type: 'int64' | 'float32' }).type) : 'float32', [500, 500], [2]),
-    encoder_hidden_states: makeTensor('float32', new Float32Array(2 * 77 * width).fill(0.1), [2, 77, width]),
-  } satisfies Record<string, ort.Tensor>;
+  const width = Number(inputShape(model.unet, 'encoder_hidden_states')?.[2]);
+  const feeds: Record<string, ort.Tensor> = {
+    sample: makeTensor(inputType(model.unet, 'sample'), new Float32Array(2 * 4 * latent * latent).fill(0.1), [2, 4, latent, latent]),
+    timestep: makeTensor(inputType(model.unet, 'timestep'), [500, 500], [2]),
+    encoder_hidden_states: makeTensor(inputType(model.unet, 'encoder_hidden_states'), new Float32Array(2 * 77 * width).fill(0.1), [2, 77, width]),
+  };
   const times: number[] = [];
   for (let i = 0; i < STEPS + 3; i++) {
     const start = performance.now();
