@@ -20,7 +20,10 @@ const STEPS = Number(process.env.BENCH_STEPS ?? 20);
 const PROVIDER = (process.env.BENCH_PROVIDER ?? 'cpu') as 'cpu';
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-async function unetAlone(engine: Engine): Promise<number> {
+const ROUNDS = 3;
+
+/** session.run on the feeds of one guided step, STEPS times. */
+async function unetAlone(engine: Engine): Promise<number[]> {
   const model = (await engine.loadedModel())!;
   const latent = SIZE / 8;
   const width = Number(inputShape(model.unet, 'encoder_hidden_states')?.[2]);
@@ -30,12 +33,12 @@ async function unetAlone(engine: Engine): Promise<number> {
     encoder_hidden_states: makeTensor(inputType(model.unet, 'encoder_hidden_states'), new Float32Array(2 * 77 * width).fill(0.1), [2, 77, width]),
   };
   const times: number[] = [];
-  for (let i = 0; i < STEPS + 3; i++) {
+  for (let i = 0; i < STEPS; i++) {
     const start = performance.now();
     await model.unet.session.run(feeds);
-    if (i >= 3) times.push(performance.now() - start);
+    times.push(performance.now() - start);
   }
-  return median(times);
+  return times;
 }
 
 async function main(): Promise<void> {
@@ -44,24 +47,31 @@ async function main(): Promise<void> {
   const request = { model: MODEL, prompt: 'a large red star to the left of a small blue ring', seed: 1, steps: STEPS, width: SIZE, height: SIZE, sampler: 'dpmpp_2m' as const, cfgScale: 7, provider: PROVIDER, outputDir };
   await engine.run({ ...request, steps: 2 }); // load and warm up
 
+  // Rounds alternate the two measurements so that drift in the machine's speed hits both alike.
   const stepTimes: number[] = [];
-  let last = 0;
-  const start = performance.now();
-  last = start;
-  await engine.run(request, {
-    onProgress: () => {
-      const now = performance.now();
-      stepTimes.push(now - last);
-      last = now;
-    },
-  });
-  const total = performance.now() - start;
-  const unet = await unetAlone(engine);
-  const step = median(stepTimes.slice(1));
+  const unetTimes: number[] = [];
+  const totals: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const start = performance.now();
+    let last = start;
+    await engine.run(request, {
+      onProgress: ({ step }) => {
+        const now = performance.now();
+        // The first step also encodes the prompt; the steps after it are the sampling loop alone.
+        if (step > 1) stepTimes.push(now - last);
+        last = now;
+      },
+    });
+    totals.push(performance.now() - start);
+    unetTimes.push(...(await unetAlone(engine)));
+  }
+  const unet = median(unetTimes);
+  const step = median(stepTimes);
+  const total = median(totals);
   const rssMiB = process.resourceUsage().maxRSS / 1024;
 
   const rows: [string, string][] = [
-    ['model', `${MODEL.split('/').pop()} at ${SIZE}x${SIZE}, ${STEPS} steps, CFG batch of 2, ${PROVIDER}`],
+    ['model', `${MODEL.split('/').pop()} at ${SIZE}x${SIZE}, ${STEPS} steps, CFG batch of 2, ${PROVIDER}, ${ROUNDS} rounds`],
     ['UNet session.run alone (median)', `${unet.toFixed(2)} ms`],
     ['pipeline step (median)', `${step.toFixed(2)} ms`],
     ['pipeline overhead per step', `${(((step - unet) / unet) * 100).toFixed(2)} %`],

@@ -26,6 +26,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const engine = new Engine({ platform: process.platform, version, probedProviders: () => probe.report(false) });
   const result = await engine.run(command.request, {
     onProgress: ({ image, images, step, steps }) => void process.stderr.write(`\rimage ${image + 1}/${images} step ${step}/${steps}`),
+    previewIntervalMs: Infinity,
   });
   process.stderr.write('\n');
   await engine.release();

@@ -26,7 +26,11 @@ const underATenthFree = () => freemem() < totalmem() / 10;
 export interface RunHooks {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: Omit<GenerationProgress, 'jobId'>) => void | Promise<void>;
+  /** Previews cost a PNG encode each: made for the first step, then at most this often (ms); Infinity for none. */
+  readonly previewIntervalMs?: number;
 }
+
+const PREVIEW_INTERVAL_MS = 100;
 
 /**
  * The engine as the inference process and the CLI use it: keeps one model
@@ -53,10 +57,17 @@ export class Engine {
     const start = await this.startImages(model, request);
     const images: GenerationResult['images'] = [];
     const resolved = resolveSettings(model, request);
+    const previewInterval = hooks.previewIntervalMs ?? PREVIEW_INTERVAL_MS;
+    let lastPreview = -Infinity;
     const { settings, warnings } = await generate(model, request, start, {
       signal: hooks.signal,
       onStep: async (p) => {
-        await hooks.onProgress?.({ image: p.image, images: p.images, step: p.step, steps: p.steps, preview: latentPreview(p.denoised, model.family.latentRgb, p.latentWidth, p.latentHeight) });
+        if (!hooks.onProgress) return;
+        const now = performance.now();
+        const due = p.step === 1 || now - lastPreview >= previewInterval;
+        if (due) lastPreview = now;
+        const preview = due && previewInterval !== Infinity ? latentPreview(p.denoised, model.family.latentRgb, p.latentWidth, p.latentHeight) : undefined;
+        await hooks.onProgress({ image: p.image, images: p.images, step: p.step, steps: p.steps, ...(preview ? { preview } : {}) });
       },
       onImage: async (image, seed) => {
         const fields = { ...request, ...resolved, seed, model: model.folder.name, denoisingStrength: request.init?.strength };

@@ -26,7 +26,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
         <h1>Wordbrush</h1>
       </header>
       <aside className="left-dock">
-        <PromptPanel models={models} generation={generation} />
+        <PromptPanel models={models} providers={state.providers} generation={generation} />
       </aside>
       <main className="centre">
         <CanvasArea document={page} imageUrl={shown?.url ?? null} />

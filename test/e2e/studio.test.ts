@@ -112,6 +112,7 @@ describe('studio in browser mode', { skip: noChromium }, () => {
     await page.getByTestId('steps').fill('40');
     await page.getByTestId('width').fill('64');
     await page.getByTestId('height').fill('64');
+    await page.getByTestId('provider-choice').selectOption('cpu');
     await page.getByTestId('generate').click();
     await page.getByTestId('preview').waitFor();
     await page.locator('[data-testid=gallery] img').first().waitFor();
@@ -121,6 +122,7 @@ describe('studio in browser mode', { skip: noChromium }, () => {
     await page.waitForFunction((url) => document.querySelector('[data-testid=canvas]')!.getAttribute('data-image') === url, src);
     const loaded = await page.locator('[data-testid=gallery] img').first().evaluate((img: HTMLImageElement) => img.naturalWidth);
     assert.equal(loaded, 64);
+    assert.match(await page.getByTestId('ran-on').innerText(), /unet: cpu/);
     assert.deepEqual(pageErrors, []);
   });
 

@@ -151,6 +151,7 @@ describe('progress, cancel and outputs', () => {
   test('reports every step with a preview, and embeds A1111 parameters and a sidecar', async () => {
     const steps: number[] = [];
     const result = await engine.run(request('sd1-conversion', { steps: 4, negativePrompt: 'blurry', cfgScale: 5 }), {
+      previewIntervalMs: 0,
       onProgress: (p) => {
         steps.push(p.step);
         assert.match(p.preview ?? '', /^data:image\/png;base64,/);
@@ -166,6 +167,12 @@ describe('progress, cancel and outputs', () => {
     const sidecar = JSON.parse(readFileSync(result.images[0]!.sidecar, 'utf8')) as { request: GenerationRequest; family: string };
     assert.equal(sidecar.request.prompt, 'a large red star to the left of a small blue ring');
     assert.equal(sidecar.family, 'sd1');
+  });
+
+  test('previews are throttled: the first step has one, a fast run no more', async () => {
+    const previews: boolean[] = [];
+    await engine.run(request('sd1-conversion', { steps: 6 }), { previewIntervalMs: 60_000, onProgress: (p) => void previews.push(p.preview !== undefined) });
+    assert.deepEqual(previews, [true, false, false, false, false, false]);
   });
 
   test('a Unicode prompt is stored as UTF-8 (iTXt)', async () => {

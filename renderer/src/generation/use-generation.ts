@@ -16,6 +16,8 @@ export interface GenerationState {
   readonly progress: GenerationProgress | null;
   readonly error: string | null;
   readonly warnings: readonly string[];
+  /** Which execution provider ran each model part in the last run. */
+  readonly providers: Readonly<Record<string, string>>;
   /** Results of this session, newest first. */
   readonly gallery: readonly GalleryItem[];
   generate(settings: GenerationSettings): void;
@@ -32,6 +34,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
   const [progress, setProgress] = useState<GenerationProgress | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [warnings, setWarnings] = useState<readonly string[]>([]);
+  const [providers, setProviders] = useState<Readonly<Record<string, string>>>({});
   const [gallery, setGallery] = useState<readonly GalleryItem[]>([]);
 
   useEffect(() => client.on('generation.progress', (p) => p.jobId === job.current && setProgress(p)), [client]);
@@ -49,6 +52,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
         .then(
           (result: GenerationResult) => {
             setWarnings(result.warnings);
+            setProviders(result.providers);
             const items = result.images.map((image) => ({ url: studio.galleryUrl(image.path), seed: image.seed, width: image.width, height: image.height, prompt: settings.prompt }));
             setGallery((previous) => [...items.reverse(), ...previous]);
           },
@@ -67,5 +71,5 @@ export function useGeneration(studio: StudioConnection): GenerationState {
     if (job.current) void client.call('generate.cancel', { jobId: job.current }).catch(() => undefined);
   }, [client]);
 
-  return { running, progress, error, warnings, gallery, generate, cancel };
+  return { running, progress, error, warnings, providers, gallery, generate, cancel };
 }

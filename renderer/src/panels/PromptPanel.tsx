@@ -1,5 +1,6 @@
 import { useState, type KeyboardEvent } from 'react';
 import type { GenerationSettings, SamplerName } from '../../../app/contract/generation';
+import type { ExecutionProviderName, ProviderReport } from '../../../app/contract/providers';
 import type { ModelEntry } from '../../../app/contract/studio';
 import type { GenerationState } from '../generation/use-generation';
 
@@ -14,11 +15,12 @@ const randomSeed = () => Math.floor(Math.random() * 2 ** 32);
 
 interface Props {
   readonly models: readonly ModelEntry[];
+  readonly providers: readonly ProviderReport[];
   readonly generation: GenerationState;
 }
 
 /** Prompt, negative prompt and the settings of a run; Generate (Ctrl+Enter) turns into Cancel (Esc) while it runs. */
-export function PromptPanel({ models, generation }: Props) {
+export function PromptPanel({ models, providers, generation }: Props) {
   const usable = models.filter((m) => m.problem === null);
   const [model, setModel] = useState('');
   const [prompt, setPrompt] = useState('');
@@ -29,10 +31,11 @@ export function PromptPanel({ models, generation }: Props) {
   const [sampler, setSampler] = useState<SamplerName>('dpmpp_2m');
   const [width, setWidth] = useState(512);
   const [height, setHeight] = useState(512);
+  const [provider, setProvider] = useState<ExecutionProviderName | ''>('');
   const selected = usable.find((m) => m.path === model) ?? usable[0];
 
   const settings: GenerationSettings | null = selected
-    ? { model: selected.path, prompt, negativePrompt: negative, seed, steps, cfgScale, sampler, schedule: sampler === 'lcm' ? 'spaced' : 'karras', width, height }
+    ? { model: selected.path, prompt, negativePrompt: negative, seed, steps, cfgScale, sampler, schedule: sampler === 'lcm' ? 'spaced' : 'karras', width, height, ...(provider ? { provider } : {}) }
     : null;
   const { running, generate, cancel } = generation;
 
@@ -94,6 +97,19 @@ export function PromptPanel({ models, generation }: Props) {
         </label>
         {numberInput('Width', width, setWidth, { min: 64, max: 2048, step: 64, testId: 'width' })}
         {numberInput('Height', height, setHeight, { min: 64, max: 2048, step: 64, testId: 'height' })}
+        <label className="field">
+          <span>Run on</span>
+          <select data-testid="provider-choice" value={provider} onChange={(e) => setProvider(e.target.value as ExecutionProviderName | '')}>
+            <option value="">Best available</option>
+            {providers
+              .filter((p) => p.usable)
+              .map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.name}
+                </option>
+              ))}
+          </select>
+        </label>
       </div>
       {running ? (
         <button type="button" className="primary" data-testid="cancel" onClick={cancel} title="Cancel (Esc)">
@@ -110,7 +126,7 @@ export function PromptPanel({ models, generation }: Props) {
 }
 
 function GenerationStatus({ generation }: { readonly generation: GenerationState }) {
-  const { progress, error, warnings } = generation;
+  const { progress, error, warnings, providers } = generation;
   return (
     <div className="generation-status">
       {progress && (
@@ -125,6 +141,11 @@ function GenerationStatus({ generation }: { readonly generation: GenerationState
       {error && (
         <p className="status-error" data-testid="generation-error">
           {error}
+        </p>
+      )}
+      {Object.keys(providers).length > 0 && (
+        <p className="ran-on" data-testid="ran-on">
+          Ran on {Object.entries(providers).map(([part, name]) => `${part.replace('_', ' ')}: ${name}`).join(', ')}
         </p>
       )}
       {warnings.map((w) => (
