@@ -29,14 +29,15 @@ export interface EncodedPrompts {
 export async function encodePrompts(model: LoadedModel, prompt: string, negative: string, guidance: boolean): Promise<EncodedPrompts> {
   const warnings: string[] = [];
   const primary = model.tokenizers[0]!;
-  const condChunks = model.tokenizers.map((t) => chunkPrompt(t.tokenizer, prompt, { padId: t.padId }));
-  const uncondChunks = guidance ? model.tokenizers.map((t) => chunkPrompt(t.tokenizer, negative, { padId: t.padId })) : null;
+  const condChunks = model.tokenizers.map((t) => chunkPrompt(t.tokenizer, prompt, { padId: t.padId, length: t.maxLength }));
+  const uncondChunks = guidance ? model.tokenizers.map((t) => chunkPrompt(t.tokenizer, negative, { padId: t.padId, length: t.maxLength })) : null;
 
   const contextDim = inputShape(model.unet, 'encoder_hidden_states')?.[1];
   const maxChunks = typeof contextDim === 'number' ? Math.max(1, Math.floor(contextDim / primary.maxLength)) : Infinity;
   let chunks = Math.max(condChunks[0]!.chunks.length, uncondChunks?.[0]!.chunks.length ?? 0);
   if (chunks > maxChunks) {
-    warnings.push(`The prompt needs ${chunks * 75} tokens but this UNet was exported for ${maxChunks * 75}; the rest was cut off`);
+    const perChunk = primary.maxLength - 2;
+    warnings.push(`The prompt needs ${chunks * perChunk} tokens but this UNet was exported for ${maxChunks * perChunk}; the rest was cut off`);
     chunks = maxChunks;
   }
   const cond = await encodeChunks(model, condChunks, chunks);
