@@ -7,6 +7,8 @@ Each fixture is a real SD-style model at toy width, in a real export layout:
                   vae_encoder -> `latent_parameters` (mean and log-variance)
   sd1-fp16        fp16 inputs, outputs and weights
   sd1-static      static shapes (batch 2, 64x64 pixels only), no vae_encoder
+  sd1-sdpa        attention exported the other common way: heads folded into the batch, Q and K
+                  each scaled by a Sqrt computed in-graph (PyTorch 2's SDPA decomposition)
   sd2-v           v-prediction, wider text embeddings (48, as SD 2's 1024 to SD 1's 768), "!" padding
   sdxl            two text encoders, penultimate hidden states, pooled `text_embeds` and `time_ids`
 The UNet has ResNet blocks, self- and cross-attention transformer blocks at every level, skip
@@ -58,15 +60,32 @@ class Attention(nn.Module):
         return self.to_out(out.transpose(1, 2).reshape(b, n, d))
 
 
+class SdpaAttention(Attention):
+    """The other common export pattern: heads folded into the batch ([batch*heads, n, d], as diffusers' old
+    baddbmm path), and the scale applied to Q and K separately as the square root of 1/sqrt(d) computed
+    in-graph from the shape (PyTorch 2's scaled_dot_product_attention decomposition)."""
+
+    def forward(self, x, context=None, mask=None):
+        context = x if context is None else context
+        b, n, d = x.shape
+        h = self.heads
+        fold = lambda t: t.reshape(b, -1, h, d // h).transpose(1, 2).reshape(b * h, -1, d // h)
+        q, k, v = fold(self.to_q(x)), fold(self.to_k(context)), fold(self.to_v(context))
+        root = torch.sqrt(torch.sqrt(torch.tensor(q.shape[-1], dtype=torch.float32)).reciprocal())
+        scores = torch.bmm(q * root, (k * root).transpose(1, 2))
+        out = torch.bmm(scores.softmax(dim=-1), v)
+        return self.to_out(out.reshape(b, h, n, d // h).transpose(1, 2).reshape(b, n, d))
+
+
 class TransformerBlock(nn.Module):
-    def __init__(self, channels, context_dim, heads=2):
+    def __init__(self, channels, context_dim, heads=2, attention=Attention):
         super().__init__()
         self.norm = nn.GroupNorm(8, channels)
         self.proj_in = nn.Linear(channels, channels)
         self.norm1 = nn.LayerNorm(channels)
-        self.attn1 = Attention(channels, channels, heads)
+        self.attn1 = attention(channels, channels, heads)
         self.norm2 = nn.LayerNorm(channels)
-        self.attn2 = Attention(channels, context_dim, heads)
+        self.attn2 = attention(channels, context_dim, heads)
         self.norm3 = nn.LayerNorm(channels)
         self.ff_in = nn.Linear(channels, channels * 4 * 2)
         self.ff_out = nn.Linear(channels * 4, channels)
@@ -112,27 +131,28 @@ def timestep_embedding(t, dim):
 class UNet(nn.Module):
     """SD's UNet at toy width: two levels, cross-attention at every level and in the middle."""
 
-    def __init__(self, context_dim, channels=32, pooled_dim=None):
+    def __init__(self, context_dim, channels=32, pooled_dim=None, attention=Attention):
         super().__init__()
         c = channels
+        block = lambda ch: TransformerBlock(ch, context_dim, attention=attention)
         temb = c * 4
         self.c = c
         self.time_mlp = nn.Sequential(nn.Linear(c, temb), nn.SiLU(), nn.Linear(temb, temb))
         self.add_mlp = nn.Sequential(nn.Linear(pooled_dim + 6 * 8, temb), nn.SiLU(), nn.Linear(temb, temb)) if pooled_dim else None
         self.conv_in = nn.Conv2d(4, c, 3, padding=1)
         self.down1 = ResBlock(c, c, temb)
-        self.attn_d1 = TransformerBlock(c, context_dim)
+        self.attn_d1 = block(c)
         self.downsample = nn.Conv2d(c, c, 3, stride=2, padding=1)
         self.down2 = ResBlock(c, 2 * c, temb)
-        self.attn_d2 = TransformerBlock(2 * c, context_dim)
+        self.attn_d2 = block(2 * c)
         self.mid1 = ResBlock(2 * c, 2 * c, temb)
-        self.attn_mid = TransformerBlock(2 * c, context_dim)
+        self.attn_mid = block(2 * c)
         self.mid2 = ResBlock(2 * c, 2 * c, temb)
         self.up2 = ResBlock(4 * c, 2 * c, temb)
-        self.attn_u2 = TransformerBlock(2 * c, context_dim)
+        self.attn_u2 = block(2 * c)
         self.upsample = nn.Conv2d(2 * c, c, 3, padding=1)
         self.up1 = ResBlock(2 * c, c, temb)
-        self.attn_u1 = TransformerBlock(c, context_dim)
+        self.attn_u1 = block(c)
         self.norm_out = nn.GroupNorm(8, c)
         self.conv_out = nn.Conv2d(c, 4, 3, padding=1)
 
@@ -306,20 +326,20 @@ def vae(folder, seed, encoder="latent_sample"):
                {"sample": {0: "batch", 2: "H", 3: "W"}, encoder: {0: "batch", 2: "h", 3: "w"}})
 
 
-def sd_unet(folder, context_dim, timestep_dtype, external, seed, static=False):
+def sd_unet(folder, context_dim, timestep_dtype, external, seed, static=False, attention=Attention):
     torch.manual_seed(seed)
-    unet = UNet(context_dim).eval()
+    unet = UNet(context_dim, attention=attention).eval()
     batch = 2
     args = (torch.zeros(batch, 4, 8, 8), torch.ones(batch, dtype=timestep_dtype), torch.zeros(batch, 77, context_dim))
     dynamic = None if static else {"sample": {0: "batch", 2: "h", 3: "w"}, "timestep": {0: "steps"}, "encoder_hidden_states": {0: "batch", 1: "sequence"}, "out_sample": {0: "batch", 2: "h", 3: "w"}}
     export(unet, args, folder / "unet" / "model.onnx", ["sample", "timestep", "encoder_hidden_states"], ["out_sample"], dynamic, external)
 
 
-def make_sd1(name, ids_dtype, timestep_dtype, external, encoder, seed, static=False):
+def make_sd1(name, ids_dtype, timestep_dtype, external, encoder, seed, static=False, attention=Attention):
     folder = OUT / name
     shutil.rmtree(folder, ignore_errors=True)
     sd_text_encoder(folder, 32, ids_dtype, seed)
-    sd_unet(folder, 32, timestep_dtype, external, seed + 1, static)
+    sd_unet(folder, 32, timestep_dtype, external, seed + 1, static, attention)
     vae(folder, seed + 2, encoder)
     write_tokenizer(folder)
     scheduler(folder)
@@ -374,6 +394,7 @@ def main():
     for part in ("text_encoder", "unet", "vae_decoder", "vae_encoder"):
         to_fp16_io(fp16 / part / "model.onnx")
     make_sd1("sd1-static", torch.int32, torch.float32, None, None, 60, static=True)
+    make_sd1("sd1-sdpa", torch.int64, torch.int64, "model.onnx_data", "latent_parameters", 70, attention=SdpaAttention)
     make_sd2v()
     make_sdxl()
     print("fixtures written to", OUT)
