@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { onnx } from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
+import { maskInput, NotPatchableError, patchCrossAttention, pwwInput, PWW_SCALE_INPUT } from '../../main/engine/graph/attention-bias';
+import { makeTensor, readFloats, type ElementType } from '../../main/engine/onnx/tensors';
+import { fixtureModels } from '../helpers/backend';
+
+type Meta = { name: string; type: ElementType; shape: (number | string)[] };
+
+/** The original UNet's inputs at 8x8 latents, batch 2, with varied values (fixed: same feeds for both graphs). */
+function unetFeeds(session: ort.InferenceSession): Record<string, ort.Tensor> {
+  const meta = Object.fromEntries((session.inputMetadata as unknown as Meta[]).map((m) => [m.name, m]));
+  const width = Number(meta.encoder_hidden_states!.shape[2]);
+  const values = (n: number, f: (i: number) => number) => Float32Array.from({ length: n }, (_, i) => f(i));
+  const timesteps = meta.timestep!.shape[0] === 1 ? [500] : [500, 500];
+  const feeds: Record<string, ort.Tensor> = {
+    sample: makeTensor(meta.sample!.type, values(2 * 4 * 64, (i) => Math.sin(i)), [2, 4, 8, 8]),
+    timestep: makeTensor(meta.timestep!.type, timesteps, [timesteps.length]),
+    encoder_hidden_states: makeTensor(meta.encoder_hidden_states!.type, values(2 * 77 * width, (i) => Math.cos(i * 0.37)), [2, 77, width]),
+  };
+  if (meta.text_embeds) {
+    feeds.text_embeds = makeTensor('float32', values(2 * Number(meta.text_embeds.shape[1]), (i) => i * 0.01), [2, Number(meta.text_embeds.shape[1])]);
+    feeds.time_ids = makeTensor('float32', values(12, () => 64), [2, 6]);
+  }
+  return feeds;
+}
+
+/** Bias inputs for every resolution of the patch: pww weights from `pww`, masks from `mask` (position, token). */
+function biasFeeds(factors: readonly number[], scale: number, pww: (q: number, k: number) => number, mask: (q: number, k: number) => number) {
+  const feeds: Record<string, ort.Tensor> = { [PWW_SCALE_INPUT]: makeTensor('float32', [scale], [1]) };
+  for (const f of factors) {
+    const positions = (8 / f) * (8 / f);
+    const fill = (g: (q: number, k: number) => number) => Float32Array.from({ length: 2 * positions * 77 }, (_, i) => (i < positions * 77 ? 0 : g(Math.floor((i % (positions * 77)) / 77), i % 77)));
+    feeds[pwwInput(f)] = makeTensor('float32', fill(pww), [2, positions, 77]);
+    feeds[maskInput(f)] = makeTensor('float32', fill(mask), [2, positions, 77]);
+  }
+  return feeds;
+}
+
+const maxDifference = (a: Float32Array, b: Float32Array) => a.reduce((max, v, i) => Math.max(max, Math.abs(v - b[i]!)), 0);
+
+describe('cross-attention bias patch', () => {
+  // sd1-sdpa is the other export route: heads folded into the batch, Q and K scaled by an in-graph Sqrt.
+  for (const model of ['sd1-conversion', 'sd1-optimum', 'sd1-fp16', 'sd1-static', 'sd1-sdpa', 'sd2-v', 'sdxl']) {
+    test(`${model}: finds the 5 cross-attention layers; zero bias leaves the output unchanged, a bias changes it`, async () => {
+      const dir = join(fixtureModels, model, 'unet');
+      const patch = patchCrossAttention(readFileSync(join(dir, 'model.onnx')));
+      assert.equal(patch.layers.length, 5);
+      assert.deepEqual(patch.factors, [1, 2]);
+      const original = await ort.InferenceSession.create(join(dir, 'model.onnx'));
+      const patched = await ort.InferenceSession.create(patch.model, { extra: { session: { model_external_initializers_file_folder_path: dir } } } as ort.InferenceSession.SessionOptions);
+      const feeds = unetFeeds(original);
+      const reference = readFloats((await original.run(feeds)).out_sample!);
+      const zero = readFloats((await patched.run({ ...feeds, ...biasFeeds(patch.factors, 0.7, () => 0, () => 0) })).out_sample!);
+      assert.ok(maxDifference(reference, zero) <= 1e-5, `zero bias moved the output by ${maxDifference(reference, zero)}`);
+      const painted = readFloats((await patched.run({ ...feeds, ...biasFeeds(patch.factors, 0.7, (q, k) => (k === 3 && q < 8 ? 1 : 0), () => 0) })).out_sample!);
+      assert.ok(maxDifference(reference, painted) > 1e-3, 'paint-with-words weights had no effect');
+      const masked = readFloats((await patched.run({ ...feeds, ...biasFeeds(patch.factors, 0, () => 0, (_q, k) => (k > 10 ? -10000 : 0)) })).out_sample!);
+      assert.ok(maxDifference(reference, masked) > 1e-3, 'hard masks had no effect');
+    });
+  }
+
+  test('the bias reaches only the conditional half of the batch when the unconditional rows are zero', async () => {
+    const dir = join(fixtureModels, 'sd1-optimum', 'unet');
+    const patch = patchCrossAttention(readFileSync(join(dir, 'model.onnx')));
+    const original = await ort.InferenceSession.create(join(dir, 'model.onnx'));
+    const patched = await ort.InferenceSession.create(patch.model, { extra: { session: { model_external_initializers_file_folder_path: dir } } } as ort.InferenceSession.SessionOptions);
+    const feeds = unetFeeds(original);
+    const reference = readFloats((await original.run(feeds)).out_sample!);
+    const biased = readFloats((await patched.run({ ...feeds, ...biasFeeds(patch.factors, 0, () => 0, (_q, k) => (k > 10 ? -10000 : 0)) })).out_sample!);
+    const half = reference.length / 2;
+    assert.ok(maxDifference(reference.subarray(0, half), biased.subarray(0, half)) <= 1e-5);
+    assert.ok(maxDifference(reference.subarray(half), biased.subarray(half)) > 1e-3);
+  });
+
+  test('graphs without cross-attention are reported, not patched', () => {
+    assert.throws(() => patchCrossAttention(readFileSync(join(fixtureModels, 'sd1-optimum', 'vae_decoder', 'model.onnx'))), NotPatchableError);
+    // A UNet-shaped interface with no attention inside.
+    const T = onnx.TensorProto.DataType.FLOAT;
+    const io = (name: string) => ({ name, type: { tensorType: { elemType: T, shape: { dim: [{ dimParam: 'n' }] } } } });
+    const plain = onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ version: 17 }],
+      graph: { name: 'plain', node: [{ opType: 'Add', input: ['sample', 'encoder_hidden_states'], output: ['out_sample'] }], input: [io('sample'), io('encoder_hidden_states')], output: [io('out_sample')] },
+    }).finish();
+    assert.throws(() => patchCrossAttention(plain), /No cross-attention layer found/);
+  });
+});
