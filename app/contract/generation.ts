@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConditioningDocument } from './conditioning';
 import { ExecutionProviderName } from './providers';
 
 export const FamilyId = z.enum(['sd1', 'sd2', 'sdxl', 'sd-turbo', 'sdxl-turbo', 'lcm']);
@@ -35,6 +36,8 @@ const GenerationSettingsShape = z
     mask: z.string().min(1).max(4096).optional(),
     family: FamilyId.optional(),
     provider: ExecutionProviderName.optional(),
+    /** Where things go: painted regions, layout boxes, a scene graph. */
+    conditioning: ConditioningDocument.optional(),
   })
   .strict();
 
