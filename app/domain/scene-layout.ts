@@ -192,18 +192,19 @@ function enforce(r: Rel, s: Box, o: Box): void {
     box.x += ddx;
     box.y += ddy;
   };
+  /** Moves s by (ax, ay) along the axis and o the opposite way. */
+  const split = (along: 'x' | 'y', amount: number) => {
+    shift(s, along === 'x' ? amount : 0, along === 'y' ? amount : 0);
+    shift(o, along === 'x' ? -amount : 0, along === 'y' ? -amount : 0);
+  };
   const apart = (along: 'x' | 'y', sign: -1 | 1) => {
     // Wanted: sign * d_along >= |d_across| + margin, and boxes not containing one another.
     const [d, across] = along === 'x' ? [dx, dy] : [dy, dx];
     const extent = along === 'x' ? (s.w + o.w) / 2 : (s.h + o.h) / 2;
     const deficit = Math.max(Math.abs(across) + MARGIN, Math.min(extent, 0.5) * 0.6) - sign * d;
-    if (deficit > 0) {
-      if (along === 'x') (shift(s, (sign * deficit) / 2, 0), shift(o, (-sign * deficit) / 2, 0));
-      else (shift(s, 0, (sign * deficit) / 2), shift(o, 0, (-sign * deficit) / 2));
-    }
+    if (deficit > 0) split(along, (sign * deficit) / 2);
     // Pull the cross-axis offset in, so the pair sits well inside its cone.
-    if (along === 'x') (shift(s, 0, -across * 0.1), shift(o, 0, across * 0.1));
-    else (shift(s, -across * 0.1, 0), shift(o, across * 0.1, 0));
+    split(along === 'x' ? 'y' : 'x', -across * 0.1);
   };
   const inside = (inner: Box, outer: Box) => {
     if (inner.w > outer.w * 0.8) inner.w = outer.w * 0.7;
