@@ -65,8 +65,12 @@ export const GenerationResult = z.object({
   family: FamilyId,
   /** The execution provider each model part actually ran on. */
   providers: z.record(z.string(), ExecutionProviderName),
-  /** What the run changed or could not honour (a truncated prompt, a clamped setting). */
+  /** What the run changed or could not honour (a truncated prompt, a region without effect, a fallback). */
   warnings: z.array(z.string()),
+  /** The prompt the run used (a scene graph's composed prompt included). */
+  prompt: z.string(),
+  /** How regions, boxes and scene graphs were applied. */
+  spatialControl: z.enum(['none', 'attention', 'latent-composition']),
   settings: z.object({ steps: z.number(), sampler: SamplerName, schedule: SigmaScheduleName, cfgScale: z.number(), width: z.number(), height: z.number() }),
 });
 export type GenerationResult = z.infer<typeof GenerationResult>;

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { defaultDataDir } from '../core/data-dir';
 import { freemem, totalmem } from 'node:os';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ export interface EngineOptions {
   readonly version: string;
   /** Whether to give the model's memory back after a run; by default when under a tenth of RAM is free. */
   readonly memoryTight?: () => boolean;
+  /** Where patched UNet graphs are cached (default: the library's cache/ folder). */
+  readonly cacheDir?: string;
 }
 
 const underATenthFree = () => freemem() < totalmem() / 10;
@@ -59,7 +62,8 @@ export class Engine {
     const resolved = resolveSettings(model, request);
     const previewInterval = hooks.previewIntervalMs ?? PREVIEW_INTERVAL_MS;
     let lastPreview = -Infinity;
-    const { settings, warnings } = await generate(model, request, start, {
+    const cacheDir = this.options.cacheDir ?? join(defaultDataDir(), 'cache');
+    const { settings, warnings, spatial, prompt: usedPrompt } = await generate(model, request, start, { cacheDir }, {
       signal: hooks.signal,
       onStep: async (p) => {
         if (!hooks.onProgress) return;
@@ -69,13 +73,15 @@ export class Engine {
         const preview = due && previewInterval !== Infinity ? latentPreview(p.denoised, model.family.latentRgb, p.latentWidth, p.latentHeight) : undefined;
         await hooks.onProgress({ image: p.image, images: p.images, step: p.step, steps: p.steps, ...(preview ? { preview } : {}) });
       },
-      onImage: async (image, seed) => {
-        const fields = { ...request, ...resolved, seed, model: model.folder.name, denoisingStrength: request.init?.strength };
+      onImage: async (image, seed, prompt) => {
+        const fields = { ...request, prompt, ...resolved, seed, model: model.folder.name, denoisingStrength: request.init?.strength };
         const sidecar = { wordbrush: this.options.version, request: { ...request, seed }, family: model.family.id, settings: resolved, providers: await model.providersInUse() };
-        images.push(await writeResult(request.outputDir, seed, encodePng(image.width, image.height, image.data, { parameters: a1111Parameters(fields) }), sidecar, image));
+        // The full request travels in the image too, so a result can be regenerated from the PNG alone.
+        const text = { parameters: a1111Parameters(fields), wordbrush: JSON.stringify(sidecar) };
+        images.push(await writeResult(request.outputDir, seed, encodePng(image.width, image.height, image.data, text), sidecar, image));
       },
     });
-    return { images, family: model.family.id, providers: await model.providersInUse(), warnings, settings };
+    return { images, family: model.family.id, providers: await model.providersInUse(), warnings, settings, prompt: usedPrompt, spatialControl: spatial };
   }
 
   /** The model currently loaded, if any (diagnostics and tests). */

@@ -1,6 +1,8 @@
 import type * as ort from 'onnxruntime-node';
 import type { FamilyId } from '../../../app/contract/generation';
 import type { ExecutionProviderName } from '../../../app/contract/providers';
+import { NotPatchableError } from '../graph/attention-bias';
+import { patchedUnetGraph } from '../graph/biased-unet';
 import { createSession } from '../onnx/execution';
 import type { ElementType } from '../onnx/tensors';
 import { ModelError } from './model-error';
@@ -17,9 +19,13 @@ export interface Part {
   readonly outputs: readonly string[];
 }
 
+/** The UNet with attention-bias inputs, or why this UNet could not be patched. */
+export type BiasedUnet = { readonly ok: true; readonly part: Part; readonly factors: readonly number[] } | { readonly ok: false; readonly reason: string };
+
 /** A model ready to run: sessions open, tokenizers read, family known. */
 export class LoadedModel {
   private vaeEncoderPart: Promise<Part> | null = null;
+  private biasedUnetPart: Promise<BiasedUnet> | null = null;
 
   private constructor(
     readonly folder: ModelFolder,
@@ -55,6 +61,21 @@ export class LoadedModel {
     return this.vaeEncoderPart;
   }
 
+  /** Opened on first use (spatial conditioning needs it); the patched graph is cached under `cacheDir`. */
+  biasedUnet(cacheDir: string): Promise<BiasedUnet> {
+    this.biasedUnetPart ??= (async (): Promise<BiasedUnet> => {
+      try {
+        const graph = await patchedUnetGraph(this.folder.parts.unet!, cacheDir);
+        const part = await openPart(graph.model, this.providers, graph.externalDataDir);
+        return { ok: true, part, factors: graph.factors };
+      } catch (error) {
+        if (error instanceof NotPatchableError) return { ok: false, reason: error.message };
+        throw error;
+      }
+    })();
+    return this.biasedUnetPart;
+  }
+
   get vaeScalingFactor(): number {
     return this.folder.vaeScalingFactor ?? this.family.vaeScalingFactor;
   }
@@ -68,13 +89,14 @@ export class LoadedModel {
   }
 
   async release(): Promise<void> {
-    const parts = [...this.textEncoders, this.unet, this.vaeDecoder, ...(this.vaeEncoderPart ? [await this.vaeEncoderPart.catch(() => null)] : [])];
+    const biased = await this.biasedUnetPart?.catch(() => null);
+    const parts = [...this.textEncoders, this.unet, this.vaeDecoder, ...(this.vaeEncoderPart ? [await this.vaeEncoderPart.catch(() => null)] : []), ...(biased?.ok ? [biased.part] : [])];
     await Promise.all(parts.map((part) => part?.session.release()));
   }
 }
 
-async function openPart(path: string, providers: readonly ExecutionProviderName[]): Promise<Part> {
-  const { session, provider } = await createSession(path, providers);
+async function openPart(model: string | Uint8Array, providers: readonly ExecutionProviderName[], externalDataDir?: string): Promise<Part> {
+  const { session, provider } = await createSession(model, providers, externalDataDir);
   return {
     session,
     provider,

@@ -9,7 +9,8 @@ export type ModelErrorCode =
   | 'unsupported-io'
   | 'size-not-supported'
   | 'img2img-unavailable'
-  | 'invalid-image';
+  | 'invalid-image'
+  | 'invalid-conditioning';
 
 export class ModelError extends Error {
   constructor(

@@ -22,18 +22,24 @@ export function providerOrder(platform: string, probed: readonly ProviderReport[
   return providerPreference(platform).filter((name) => name === 'cpu' || (!unusable.has(name) && (offered ? offered.has(name) : providerLibraryPresent(name))));
 }
 
-/** Opens a session on the first provider of `order` that takes the model, and says which one did. */
-export async function createSession(path: string, order: readonly ExecutionProviderName[]): Promise<CreatedSession> {
+/**
+ * Opens a session on the first provider of `order` that takes the model, and says which one did.
+ * A model given as bytes (a patched graph) finds its external weights in `externalDataDir`, by reference.
+ */
+export async function createSession(model: string | Uint8Array, order: readonly ExecutionProviderName[], externalDataDir?: string): Promise<CreatedSession> {
   const failures: string[] = [];
+  const name = typeof model === 'string' ? model : `a patched graph of ${externalDataDir}`;
+  const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
+  if (externalDataDir) options.extra = { session: { model_external_initializers_file_folder_path: externalDataDir } };
   for (const provider of order) {
     try {
-      const session = await ort.InferenceSession.create(path, { executionProviders: [provider], graphOptimizationLevel: 'all' });
+      const session = typeof model === 'string' ? await ort.InferenceSession.create(model, { ...options, executionProviders: [provider] }) : await ort.InferenceSession.create(model, { ...options, executionProviders: [provider] });
       return { session, provider };
     } catch (error) {
       failures.push(`${provider}: ${(error as Error).message.split('\n')[0]}`);
     }
   }
-  throw new ModelError('unreadable-part', `Could not open ${path} on ${order.join(', ')}:\n${failures.join('\n')}`);
+  throw new ModelError('unreadable-part', `Could not open ${name} on ${order.join(', ')}:\n${failures.join('\n')}`);
 }
 
 /**

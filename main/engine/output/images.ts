@@ -11,11 +11,16 @@ export async function readRgbImage(path: string): Promise<RgbImage> {
   } catch {
     throw new ModelError('invalid-image', `Cannot read the image ${path}`);
   }
+  return decodeRgbPng(bytes, path);
+}
+
+/** PNG bytes as 8-bit RGB; `origin` names them in the error. */
+export function decodeRgbPng(bytes: Uint8Array, origin: string): RgbImage {
   let png: ReturnType<typeof decode>;
   try {
     png = decode(bytes);
   } catch (error) {
-    throw new ModelError('invalid-image', `${path} is not a PNG image the studio can read (${(error as Error).message})`);
+    throw new ModelError('invalid-image', `${origin} is not a PNG image the studio can read (${(error as Error).message})`);
   }
   const { width, height, channels, depth } = png;
   const source = png.palette ? expandPalette(png.data as Uint8Array, png.palette) : png.data;

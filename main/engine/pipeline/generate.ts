@@ -1,12 +1,12 @@
 import type { ParsedGenerationRequest, SamplerName } from '../../../app/contract/generation';
 import type { LoadedModel } from '../model/loaded-model';
 import { ModelError } from '../model/model-error';
-import { modelDenoiser } from '../sampling/denoiser';
+import { planConditioning } from '../conditioning/plan';
+import { spatialDenoiser, type SpatialMethod } from '../conditioning/spatial-denoiser';
 import { SAMPLERS, type Denoiser } from '../sampling/samplers';
 import { initialNoiseScale, lcmTimesteps, planSigmas, type SamplingPlan } from '../sampling/schedules';
 import { TorchGenerator } from '../sampling/torch-randn';
 import { encodePrompts } from './text-conditioning';
-import { unetCaller } from './unet-runner';
 import { decodeLatents, encodeImage, type RgbImage } from './vae';
 
 export interface ResolvedSettings {
@@ -32,8 +32,13 @@ export interface StepProgress {
 export interface GenerateHooks {
   readonly signal?: AbortSignal;
   readonly onStep?: (progress: StepProgress) => void | Promise<void>;
-  /** Called with each finished image, before the next one starts. */
-  readonly onImage?: (image: RgbImage, seed: number, index: number) => void | Promise<void>;
+  /** Called with each finished image (and the prompt it was made with), before the next one starts. */
+  readonly onImage?: (image: RgbImage, seed: number, prompt: string) => void | Promise<void>;
+}
+
+export interface RunContext {
+  /** Where the attention-biased UNet graphs are cached. */
+  readonly cacheDir: string;
 }
 
 export interface StartImages {
@@ -62,7 +67,13 @@ export function resolveSettings(model: LoadedModel, request: ParsedGenerationReq
  * image, with the masked latent blend when inpainting), VAE decoding. Each
  * image of a batch uses seed + index, as A1111 does.
  */
-export async function generate(model: LoadedModel, request: ParsedGenerationRequest, start: StartImages, hooks: GenerateHooks = {}): Promise<{ settings: ResolvedSettings; warnings: string[] }> {
+export async function generate(
+  model: LoadedModel,
+  request: ParsedGenerationRequest,
+  start: StartImages,
+  context: RunContext,
+  hooks: GenerateHooks = {},
+): Promise<{ settings: ResolvedSettings; warnings: string[]; spatial: SpatialMethod; prompt: string }> {
   const settings = resolveSettings(model, request);
   const { steps, sampler, schedule, cfgScale, width, height } = settings;
   const latentHeight = height / 8;
@@ -73,16 +84,30 @@ export async function generate(model: LoadedModel, request: ParsedGenerationRequ
     warnings.push(`${model.family.label} models are guidance-distilled: CFG ${request.cfgScale} was not applied`);
   }
 
-  const prompts = await encodePrompts(model, request.prompt, request.negativePrompt, guidance);
+  const conditioning = request.conditioning ? await planConditioning(request.conditioning, request.prompt, request.seed, latentWidth, latentHeight) : null;
+  const prompt = conditioning?.prompt ?? request.prompt;
+  warnings.push(...(conditioning?.warnings ?? []));
+  const prompts = await encodePrompts(model, prompt, request.negativePrompt, guidance);
   warnings.push(...prompts.warnings);
-  const unet = unetCaller(model, { cond: prompts.cond, uncond: guidance ? prompts.uncond : null, guidanceScale: cfgScale, size: { width, height } }, [4, latentHeight, latentWidth]);
 
   const plan = samplingPlan(model, sampler, schedule, steps);
   const firstStep = request.init ? steps - Math.max(1, Math.min(steps, Math.floor(steps * request.init.strength))) : 0;
   const sigmas = plan.sigmas.slice(firstStep);
   const timesteps = plan.timesteps.slice(firstStep);
-  const prediction = model.folder.scheduler.prediction;
-  let denoise: Denoiser = modelDenoiser((input, t) => unet(input, t), prediction, (sigma, step) => timesteps[step] ?? model.noise.timestepOf(sigma));
+  const spatial = await spatialDenoiser({
+    model,
+    prompts,
+    plan: conditioning,
+    mode: request.conditioning?.regionalMode ?? 'auto',
+    pwwStrength: request.conditioning?.paintWithWordsStrength ?? 0,
+    guidanceScale: cfgScale,
+    size: { width, height },
+    latent: [4, latentHeight, latentWidth],
+    timestepOf: (sigma, step) => timesteps[step] ?? model.noise.timestepOf(sigma),
+    cacheDir: context.cacheDir,
+  });
+  warnings.push(...spatial.warnings);
+  let denoise: Denoiser = spatial.denoise;
 
   const initLatents = start.init ? await encodeImage(model, start.init) : null;
   if (initLatents && start.mask) denoise = blendedDenoiser(denoise, initLatents, start.mask);
@@ -101,9 +126,9 @@ export async function generate(model: LoadedModel, request: ParsedGenerationRequ
     });
     if (initLatents && start.mask) latents = latents.map((v, k) => start.mask![k % start.mask!.length]! * v + (1 - start.mask![k % start.mask!.length]!) * initLatents[k]!);
     hooks.signal?.throwIfAborted();
-    await hooks.onImage?.(await decodeLatents(model, latents, latentHeight, latentWidth), seed, index);
+    await hooks.onImage?.(await decodeLatents(model, latents, latentHeight, latentWidth), seed, prompt);
   }
-  return { settings, warnings };
+  return { settings, warnings, spatial: spatial.method, prompt };
 }
 
 function samplingPlan(model: LoadedModel, sampler: SamplerName, schedule: 'karras' | 'spaced', steps: number): SamplingPlan {

@@ -29,11 +29,10 @@ export interface EncodedPrompts {
 export async function encodePrompts(model: LoadedModel, prompt: string, negative: string, guidance: boolean): Promise<EncodedPrompts> {
   const warnings: string[] = [];
   const primary = model.tokenizers[0]!;
-  const condChunks = model.tokenizers.map((t) => chunkPrompt(t.tokenizer, prompt, { padId: t.padId, length: t.maxLength }));
-  const uncondChunks = guidance ? model.tokenizers.map((t) => chunkPrompt(t.tokenizer, negative, { padId: t.padId, length: t.maxLength })) : null;
+  const condChunks = chunkForModel(model, prompt);
+  const uncondChunks = guidance ? chunkForModel(model, negative) : null;
 
-  const contextDim = inputShape(model.unet, 'encoder_hidden_states')?.[1];
-  const maxChunks = typeof contextDim === 'number' ? Math.max(1, Math.floor(contextDim / primary.maxLength)) : Infinity;
+  const maxChunks = maxContextChunks(model);
   let chunks = Math.max(condChunks[0]!.chunks.length, uncondChunks?.[0]!.chunks.length ?? 0);
   if (chunks > maxChunks) {
     const perChunk = primary.maxLength - 2;
@@ -43,6 +42,27 @@ export async function encodePrompts(model: LoadedModel, prompt: string, negative
   const cond = await encodeChunks(model, condChunks, chunks);
   const uncond = uncondChunks ? await encodeChunks(model, uncondChunks, chunks) : null;
   return { cond, uncond, tokens: condChunks[0]!, warnings };
+}
+
+/** How many 77-token windows the UNet's context input allows (Infinity when dynamic). */
+export function maxContextChunks(model: LoadedModel): number {
+  const contextDim = inputShape(model.unet, 'encoder_hidden_states')?.[1];
+  return typeof contextDim === 'number' ? Math.max(1, Math.floor(contextDim / model.tokenizers[0]!.maxLength)) : Infinity;
+}
+
+/** Chunks `text` for every tokenizer of the model. */
+function chunkForModel(model: LoadedModel, text: string): ChunkedPrompt[] {
+  return model.tokenizers.map((t) => chunkPrompt(t.tokenizer, text, { padId: t.padId, length: t.maxLength }));
+}
+
+/** One prompt (a region's own) encoded to exactly `chunks` windows: padded with empty ones, or cut. */
+export async function encodePromptTo(model: LoadedModel, text: string, chunks: number): Promise<PromptEmbedding> {
+  return encodeChunks(model, chunkForModel(model, text), chunks);
+}
+
+/** How many windows a prompt needs. */
+export function chunksNeeded(model: LoadedModel, text: string): number {
+  return chunkForModel(model, text)[0]!.chunks.length;
 }
 
 async function encodeChunks(model: LoadedModel, perTokenizer: readonly ChunkedPrompt[], count: number): Promise<PromptEmbedding> {

@@ -1,37 +1,46 @@
 import type * as ort from 'onnxruntime-node';
-import { inputShape, inputType, type LoadedModel } from '../model/loaded-model';
+import { inputShape, inputType, type LoadedModel, type Part } from '../model/loaded-model';
 import { ModelError } from '../model/model-error';
 import { makeTensor, readFloats } from '../onnx/tensors';
 import type { PromptEmbedding } from './text-conditioning';
 
 export interface UnetConditions {
-  readonly cond: PromptEmbedding;
-  /** Present for classifier-free guidance: both halves go through the UNet in one batch. */
+  /** The conditional prompts: one, or several for latent composition. All have the same number of positions. */
+  readonly conds: readonly PromptEmbedding[];
+  /** Present for classifier-free guidance: it shares the UNet batch with the conditional rows. */
   readonly uncond: PromptEmbedding | null;
   readonly guidanceScale: number;
   /** SDXL's micro-conditioning: original size, crop, target size. */
   readonly size: { readonly width: number; readonly height: number };
+  /** The UNet to call: the attention-biased one when spatial conditioning needs it. */
+  readonly part?: Part;
+  /** Extra inputs (attention biases) for batch rows [start, start + count) at this sigma. */
+  readonly extraFeeds?: (sigma: number, start: number, count: number) => Record<string, ort.Tensor>;
 }
+
+/** Calls the UNet for one latent; answers the guided output of each conditional prompt. */
+export type UnetCall = (scaledInput: Float32Array, timestep: number, sigma: number) => Promise<Float32Array[]>;
 
 /**
  * Calls the UNet the way its export wants: element types and timestep shape
- * read from the session, SDXL's pooled inputs when it takes them, and both
- * guidance halves in one batch (split when the export fixed the batch at 1).
- * Returns the guided model output for one latent.
+ * read from the session, SDXL's pooled inputs when it takes them, and every
+ * row (unconditional first, then each conditional prompt) in one batch, split
+ * when the export fixed the batch size.
  */
-export function unetCaller(model: LoadedModel, conditions: UnetConditions, latentShape: readonly [number, number, number]) {
-  const { unet } = model;
+export function unetCaller(model: LoadedModel, conditions: UnetConditions, latentShape: readonly [number, number, number]): UnetCall {
+  const unet = conditions.part ?? model.unet;
   const [channels, h, w] = latentShape;
-  const halves = conditions.uncond ? [conditions.uncond, conditions.cond] : [conditions.cond];
+  const rows = conditions.uncond ? [conditions.uncond, ...conditions.conds] : [...conditions.conds];
   const sampleShape = inputShape(unet, 'sample');
   const fixedBatch = typeof sampleShape?.[0] === 'number' ? sampleShape[0] : null;
-  checkStaticShape(sampleShape, [fixedBatch ?? halves.length, channels, h, w], 'sample', model.folder.name);
+  checkStaticShape(sampleShape, [fixedBatch ?? rows.length, channels, h, w], 'sample', model.folder.name);
   const contextWidth = inputShape(unet, 'encoder_hidden_states')?.[2];
-  if (typeof contextWidth === 'number' && contextWidth !== conditions.cond.width) {
-    throw new ModelError('unsupported-io', `The UNet expects ${contextWidth}-wide text embeddings but the text encoder gives ${conditions.cond.width}`);
+  if (typeof contextWidth === 'number' && contextWidth !== rows[0]!.width) {
+    throw new ModelError('unsupported-io', `The UNet expects ${contextWidth}-wide text embeddings but the text encoder gives ${rows[0]!.width}`);
   }
-  const batchPerRun = fixedBatch ?? halves.length;
-  if (halves.length % batchPerRun !== 0) throw new ModelError('size-not-supported', `The UNet was exported for batch ${batchPerRun}, which cannot run ${halves.length} guidance halves`);
+  const batchPerRun = fixedBatch ?? rows.length;
+  // A fixed batch that does not divide the rows runs a last, padded pass whose extra rows are discarded.
+  while (rows.length % batchPerRun !== 0) rows.push(rows.at(-1)!);
 
   const sampleType = inputType(unet, 'sample');
   const timestepType = inputType(unet, 'timestep');
@@ -41,43 +50,48 @@ export function unetCaller(model: LoadedModel, conditions: UnetConditions, laten
   const outputName = unet.outputs[0]!;
   const perLatent = channels * h * w;
 
-  return async (scaledInput: Float32Array, timestep: number): Promise<Float32Array> => {
-    const outputs: Float32Array[] = [];
-    for (let start = 0; start < halves.length; start += batchPerRun) {
-      const group = halves.slice(start, start + batchPerRun);
+  return async (scaledInput, timestep, sigma) => {
+    const all = new Float32Array(rows.length * perLatent);
+    for (let start = 0; start < rows.length; start += batchPerRun) {
+      const group = rows.slice(start, start + batchPerRun);
       const n = group.length;
       const sample = new Float32Array(n * perLatent);
       for (let i = 0; i < n; i++) sample.set(scaledInput, i * perLatent);
-      const positions = group[0]!.positions;
-      const context = new Float32Array(n * positions * group[0]!.width);
-      group.forEach((half, i) => context.set(half.hidden, i * half.hidden.length));
+      const { positions, width } = group[0]!;
+      const context = new Float32Array(n * positions * width);
+      group.forEach((row, i) => context.set(row.hidden, i * row.hidden.length));
       const timestepCount = timestepDims?.length === 1 && timestepDims[0] === 1 ? 1 : n;
       const feeds: Record<string, ort.Tensor> = {
         sample: makeTensor(sampleType, sample, [n, channels, h, w]),
         timestep: makeTensor(timestepType, new Array<number>(timestepCount).fill(timestep), timestepDims?.length === 0 ? [] : [timestepCount]),
-        encoder_hidden_states: makeTensor(contextType, context, [n, positions, group[0]!.width]),
+        encoder_hidden_states: makeTensor(contextType, context, [n, positions, width]),
+        ...conditions.extraFeeds?.(sigma, start, n),
       };
-      if (pooled) {
-        const width = group[0]!.pooled?.length ?? 0;
-        if (width === 0) throw new ModelError('unsupported-io', 'The UNet takes text_embeds but no text encoder gave a pooled embedding');
-        const embeds = new Float32Array(n * width);
-        group.forEach((half, i) => embeds.set(half.pooled!, i * width));
-        const { width: W, height: H } = conditions.size;
-        const ids = new Array<number>(n).fill(0).flatMap(() => [H, W, 0, 0, H, W]);
-        feeds.text_embeds = makeTensor(inputType(unet, 'text_embeds'), embeds, [n, width]);
-        feeds.time_ids = makeTensor(inputType(unet, 'time_ids'), ids, [n, 6]);
-      }
+      if (pooled) Object.assign(feeds, pooledFeeds(unet, group, conditions.size));
       const result = await unet.session.run(feeds);
-      outputs.push(readFloats(result[outputName]!));
+      all.set(readFloats(result[outputName]!), start * perLatent);
     }
-    const all = outputs.length === 1 ? outputs[0]! : Float32Array.from(outputs.flatMap((o) => Array.from(o)));
-    if (!conditions.uncond) return all.slice(0, perLatent);
-    // eps = eps_uncond + s (eps_cond - eps_uncond) (Ho & Salimans 2022)
-    const guided = new Float32Array(perLatent);
-    const s = conditions.guidanceScale;
-    for (let k = 0; k < perLatent; k++) guided[k] = all[k]! + s * (all[perLatent + k]! - all[k]!);
-    return guided;
+    const offset = conditions.uncond ? 1 : 0;
+    return conditions.conds.map((_, r) => {
+      const cond = all.subarray((r + offset) * perLatent, (r + offset + 1) * perLatent);
+      if (!conditions.uncond) return cond.slice();
+      // eps = eps_uncond + s (eps_cond - eps_uncond) (Ho & Salimans 2022)
+      const guided = new Float32Array(perLatent);
+      const s = conditions.guidanceScale;
+      for (let k = 0; k < perLatent; k++) guided[k] = all[k]! + s * (cond[k]! - all[k]!);
+      return guided;
+    });
   };
+}
+
+function pooledFeeds(unet: Part, group: readonly PromptEmbedding[], size: { width: number; height: number }): Record<string, ort.Tensor> {
+  const n = group.length;
+  const width = group[0]!.pooled?.length ?? 0;
+  if (width === 0) throw new ModelError('unsupported-io', 'The UNet takes text_embeds but no text encoder gave a pooled embedding');
+  const embeds = new Float32Array(n * width);
+  group.forEach((row, i) => embeds.set(row.pooled!, i * width));
+  const ids = new Array<number>(n).fill(0).flatMap(() => [size.height, size.width, 0, 0, size.height, size.width]);
+  return { text_embeds: makeTensor(inputType(unet, 'text_embeds'), embeds, [n, width]), time_ids: makeTensor(inputType(unet, 'time_ids'), ids, [n, 6]) };
 }
 
 /** A static export fits one size only: say which, in pixels, rather than let onnxruntime fail obscurely. */

@@ -1,0 +1,62 @@
+import type { NormalizedRect, RegionMask } from '../../../app/contract/conditioning';
+import { ModelError } from '../model/model-error';
+import { decodeRgbPng, maskToLatent, readRgbImage } from '../output/images';
+import type { RgbImage } from '../pipeline/vae';
+
+/** A mask over the latent grid: one weight in [0, 1] per latent pixel, rows top to bottom. */
+export interface LatentMask {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Float32Array;
+}
+
+/** A rectangle's coverage of each latent cell (fractional at its edges, so the area is preserved). */
+export function rectMask(rect: NormalizedRect, width: number, height: number): LatentMask {
+  const data = new Float32Array(width * height);
+  const [x0, x1] = [rect.x * width, (rect.x + rect.width) * width];
+  const [y0, y1] = [rect.y * height, (rect.y + rect.height) * height];
+  for (let y = 0; y < height; y++) {
+    const cover = Math.max(0, Math.min(y + 1, y1) - Math.max(y, y0));
+    if (cover === 0) continue;
+    for (let x = 0; x < width; x++) data[y * width + x] = cover * Math.max(0, Math.min(x + 1, x1) - Math.max(x, x0));
+  }
+  return { width, height, data };
+}
+
+/** Any region mask at latent resolution: rectangles exactly, painted masks by area average of their pixels. */
+export async function latentMask(mask: RegionMask, width: number, height: number): Promise<LatentMask> {
+  if (mask.kind === 'rect') return rectMask(mask.rect, width, height);
+  const image = mask.png.startsWith('data:') ? decodeDataUrl(mask.png) : await readRgbImage(mask.png);
+  return { width, height, data: maskToLatent(image, width, height) };
+}
+
+/** Area-preserving downsampling by an integer factor (the mask of an attention layer f times coarser than the latent). */
+export function downsample(mask: LatentMask, factor: number): LatentMask {
+  if (factor === 1) return mask;
+  const width = Math.ceil(mask.width / factor);
+  const height = Math.ceil(mask.height / factor);
+  const data = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let sum = 0;
+      let count = 0;
+      for (let dy = 0; dy < factor; dy++) {
+        for (let dx = 0; dx < factor; dx++) {
+          const [sx, sy] = [x * factor + dx, y * factor + dy];
+          if (sx < mask.width && sy < mask.height) {
+            sum += mask.data[sy * mask.width + sx]!;
+            count++;
+          }
+        }
+      }
+      data[y * width + x] = count ? sum / count : 0;
+    }
+  }
+  return { width, height, data };
+}
+
+function decodeDataUrl(url: string): RgbImage {
+  const match = /^data:image\/png;base64,(.+)$/s.exec(url);
+  if (!match) throw new ModelError('invalid-image', 'A painted mask must be a PNG data: URL');
+  return decodeRgbPng(Buffer.from(match[1]!, 'base64'), 'The painted mask');
+}

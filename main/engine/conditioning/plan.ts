@@ -1,0 +1,84 @@
+import type { ParsedConditioning } from '../../../app/contract/conditioning';
+import { solveSceneGraph, type SolvedBox } from '../../../app/domain/scene-layout';
+import { ModelError } from '../model/model-error';
+import { latentMask, rectMask, type LatentMask } from './masks';
+
+/** A phrase of the prompt painted onto a region (eDiff-I paint-with-words). */
+export interface PhraseBinding {
+  readonly id: string;
+  readonly phrase: string;
+  readonly mask: LatentMask;
+  readonly strength: number;
+}
+
+/** A prompt of its own, confined to a region. */
+export interface RegionalPrompt {
+  readonly id: string;
+  readonly prompt: string;
+  readonly mask: LatentMask;
+  readonly strength: number;
+}
+
+export interface ConditioningPlan {
+  /** The prompt the run uses: the user's, with a scene graph's composed prompt added. */
+  readonly prompt: string;
+  readonly bindings: readonly PhraseBinding[];
+  readonly regional: readonly RegionalPrompt[];
+  /** A scene graph's solved layout, for the record and the canvas. */
+  readonly layout: readonly SolvedBox[];
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Flattens a conditioning document into phrase bindings and regional prompts
+ * at latent resolution: a scene graph is solved into boxes, a box's label
+ * binds to the prompt when the prompt names it (else it becomes the box's own
+ * prompt), and every problem that leaves a region without effect is reported.
+ */
+export async function planConditioning(doc: ParsedConditioning, prompt: string, seed: number, latentWidth: number, latentHeight: number): Promise<ConditioningPlan> {
+  const warnings: string[] = [];
+  let fullPrompt = prompt;
+  let layout: readonly SolvedBox[] = [];
+  const boxes = [...doc.boxes];
+  if (doc.sceneGraph) {
+    const solved = solveSceneGraph(doc.sceneGraph, seed, latentWidth / latentHeight);
+    if (!solved.ok) {
+      throw new ModelError('invalid-conditioning', `The scene graph cannot be laid out: ${solved.conflicts.map((c) => c.reason).join('; ')}`);
+    }
+    layout = solved.boxes;
+    fullPrompt = prompt.trim() === '' ? solved.prompt : `${prompt}, ${solved.prompt}`;
+    boxes.push(...solved.boxes.map((b) => ({ id: b.id, rect: b.rect, label: b.label, strength: 1 })));
+  }
+
+  const bindings: PhraseBinding[] = [];
+  const regional: RegionalPrompt[] = [];
+  for (const region of doc.regions) {
+    const mask = await latentMask(region.mask, latentWidth, latentHeight);
+    if (region.phrase !== undefined) {
+      if (containsPhrase(fullPrompt, region.phrase)) bindings.push({ id: region.id, phrase: region.phrase, mask, strength: region.strength });
+      else warnings.push(`Region ${region.id}: "${region.phrase}" is not in the prompt, so it paints nothing${region.prompt ? ' (its own prompt still applies)' : ''}`);
+    }
+    if (region.prompt !== undefined) regional.push({ id: region.id, prompt: region.prompt, mask, strength: region.strength });
+  }
+  for (const box of boxes) {
+    const mask = rectMask(box.rect, latentWidth, latentHeight);
+    const named = containsPhrase(fullPrompt, box.label);
+    if (named) bindings.push({ id: box.id, phrase: box.label, mask, strength: box.strength });
+    if (box.prompt !== undefined || !named) regional.push({ id: box.id, prompt: box.prompt ?? box.label, mask, strength: box.strength });
+  }
+  for (const region of [...bindings, ...regional]) {
+    if (region.mask.data.every((v) => v === 0)) warnings.push(`Region ${region.id} covers no part of the image`);
+  }
+  return { prompt: fullPrompt, bindings, regional, layout, warnings };
+}
+
+export function phraseOccurrences(prompt: string, phrase: string): { start: number; end: number }[] {
+  const haystack = prompt.toLowerCase();
+  const needle = phrase.toLowerCase().trim();
+  const found: { start: number; end: number }[] = [];
+  if (needle === '') return found;
+  for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + needle.length)) found.push({ start: at, end: at + needle.length });
+  return found;
+}
+
+const containsPhrase = (prompt: string, phrase: string) => phraseOccurrences(prompt, phrase).length > 0;

@@ -1,0 +1,201 @@
+import type * as ort from 'onnxruntime-node';
+import type { ParsedConditioning } from '../../../app/contract/conditioning';
+import { maskInput, pwwInput, PWW_SCALE_INPUT } from '../graph/attention-bias';
+import type { LoadedModel } from '../model/loaded-model';
+import { makeTensor } from '../onnx/tensors';
+import { denoisedFrom, modelDenoiser, scaleInput } from '../sampling/denoiser';
+import type { Denoiser } from '../sampling/samplers';
+import { tokensInRange } from '../text/prompt-chunks';
+import { chunksNeeded, encodePromptTo, maxContextChunks, type EncodedPrompts, type PromptEmbedding } from '../pipeline/text-conditioning';
+import { unetCaller, type UnetConditions } from '../pipeline/unet-runner';
+import { downsample, type LatentMask } from './masks';
+import { phraseOccurrences, type ConditioningPlan, type RegionalPrompt } from './plan';
+
+/** InvokeAI's regional guidance masks attention outside a region with this logit. */
+const MASKED = -10000;
+
+export interface SpatialSetup {
+  readonly model: LoadedModel;
+  readonly prompts: EncodedPrompts;
+  readonly plan: ConditioningPlan | null;
+  readonly mode: ParsedConditioning['regionalMode'];
+  readonly pwwStrength: number;
+  readonly guidanceScale: number;
+  readonly size: { readonly width: number; readonly height: number };
+  readonly latent: readonly [number, number, number];
+  readonly timestepOf: (sigma: number, step: number) => number;
+  readonly cacheDir: string;
+}
+
+/** Which mechanism carried the conditioning, for the result and the record. */
+export type SpatialMethod = 'none' | 'attention' | 'latent-composition';
+
+/**
+ * The denoiser of a run, with its spatial conditioning applied:
+ * - phrases painted onto regions become attention biases (eDiff-I
+ *   paint-with-words) in the attention-biased UNet;
+ * - regions with prompts of their own become hard attention masks over the
+ *   prompts' concatenated embeddings (one UNet pass) or, when the UNet cannot
+ *   be patched or the user asks, latent composition (MultiDiffusion): one
+ *   batched UNet pass per region prompt, denoised estimates averaged by mask.
+ */
+export async function spatialDenoiser(setup: SpatialSetup): Promise<{ denoise: Denoiser; method: SpatialMethod; warnings: string[] }> {
+  const { model, prompts, plan } = setup;
+  const prediction = model.folder.scheduler.prediction;
+  const warnings: string[] = [];
+  const plain = (conditions: UnetConditions) => {
+    const call = unetCaller(model, conditions, setup.latent);
+    return modelDenoiser(async (input, t, sigma) => (await call(input, t, sigma))[0]!, prediction, setup.timestepOf);
+  };
+  const base: UnetConditions = { conds: [prompts.cond], uncond: prompts.uncond, guidanceScale: setup.guidanceScale, size: setup.size };
+  if (!plan || (plan.bindings.length === 0 && plan.regional.length === 0)) return { denoise: plain(base), method: 'none', warnings };
+
+  const wantsAttention = plan.bindings.length > 0 || (plan.regional.length > 0 && setup.mode !== 'latent-composition');
+  const biased = wantsAttention ? await model.biasedUnet(setup.cacheDir) : null;
+  let regional = [...plan.regional];
+  let bindings = [...plan.bindings];
+  if (biased && !biased.ok) {
+    warnings.push(`Attention control is unavailable with this UNet (${biased.reason}); regions use latent composition instead`);
+    regional = [...regional, ...bindings.map((b) => ({ id: b.id, prompt: b.phrase, mask: b.mask, strength: b.strength }))];
+    bindings = [];
+  }
+  const perRegionChunks = regional.map((r) => chunksNeeded(model, r.prompt));
+  const baseChunks = prompts.cond.positions / model.tokenizers[0]!.maxLength;
+  const fitsConcatenation = baseChunks + perRegionChunks.reduce((a, b) => a + b, 0) <= maxContextChunks(model);
+  const useMasks = biased?.ok === true && regional.length > 0 && setup.mode !== 'latent-composition' && fitsConcatenation;
+  if (biased?.ok && regional.length > 0 && setup.mode !== 'latent-composition' && !fitsConcatenation) {
+    warnings.push('The UNet has a fixed context too short for the region prompts side by side; regions use latent composition instead');
+  }
+
+  if (biased?.ok && (bindings.length > 0 || useMasks)) {
+    const masked = useMasks ? regional : [];
+    const regionEmbeddings = await Promise.all(masked.map((r, i) => encodePromptTo(model, r.prompt, perRegionChunks[i]!)));
+    const cond = concatenate([prompts.cond, ...regionEmbeddings]);
+    const uncond = prompts.uncond ? concatenate([prompts.uncond, ...(await Promise.all(regionEmbeddings.map((e) => encodePromptTo(model, '', e.positions / model.tokenizers[0]!.maxLength))))]) : null;
+    const bias = attentionBias(setup, bindings, masked, regionEmbeddings, cond.positions, prompts.uncond?.positions ?? 0, biased.factors, warnings);
+    const denoise = plain({ ...base, conds: [cond], uncond, part: biased.part, extraFeeds: bias });
+    const rest = regional.filter((r) => !masked.includes(r));
+    return { denoise: rest.length > 0 ? await composed(setup, rest, denoise, warnings) : denoise, method: 'attention', warnings };
+  }
+  return { denoise: await composed(setup, regional, plain(base), warnings, true), method: 'latent-composition', warnings };
+}
+
+/**
+ * Latent composition (MultiDiffusion, Bar-Tal et al. 2023): the background
+ * prompt and each region prompt denoise the same latent in one batch; the
+ * estimates are averaged with the regions' masks as weights (the background
+ * fills what no region covers).
+ */
+async function composed(setup: SpatialSetup, regional: readonly RegionalPrompt[], background: Denoiser, warnings: string[], batchBackground = false): Promise<Denoiser> {
+  const { model, prompts } = setup;
+  const maxLength = model.tokenizers[0]!.maxLength;
+  const chunks = Math.max(prompts.cond.positions / maxLength, ...regional.map((r) => chunksNeeded(model, r.prompt)));
+  const limit = maxContextChunks(model);
+  if (chunks > limit) warnings.push('A region prompt is longer than the UNet\'s fixed context; it was cut');
+  const windows = Math.min(chunks, limit);
+  const embeddings = await Promise.all(regional.map((r) => encodePromptTo(model, r.prompt, windows)));
+  const pad = async (e: PromptEmbedding | null) => (e && e.positions / maxLength < windows ? concatenate([e, await encodePromptTo(model, '', windows - e.positions / maxLength)]) : e);
+  const conds = batchBackground ? [(await pad(prompts.cond))!, ...embeddings] : embeddings;
+  const call = unetCaller(model, { conds, uncond: await pad(prompts.uncond), guidanceScale: setup.guidanceScale, size: setup.size }, setup.latent);
+  const [, h, w] = setup.latent;
+  const plane = h * w;
+  const weights = regional.map((r) => r.mask.data.map((m) => m * r.strength));
+  const covered = new Float32Array(plane);
+  for (const r of regional) for (let p = 0; p < plane; p++) covered[p] = Math.min(1, covered[p]! + r.mask.data[p]!);
+  const backgroundWeight = covered.map((c) => 1 - c + 1e-4);
+  const prediction = model.folder.scheduler.prediction;
+  return async (x, sigma, step) => {
+    const outputs = await call(scaleInput(x, sigma), setup.timestepOf(sigma, step), sigma);
+    const estimates = outputs.map((out) => denoisedFrom(x, sigma, out, prediction));
+    const backgroundEstimate = batchBackground ? estimates.shift()! : await background(x, sigma, step);
+    const result = new Float32Array(x.length);
+    for (let k = 0; k < x.length; k++) {
+      const p = k % plane;
+      let sum = backgroundWeight[p]! * backgroundEstimate[k]!;
+      let total = backgroundWeight[p]!;
+      estimates.forEach((estimate, r) => {
+        sum += weights[r]![p]! * estimate[k]!;
+        total += weights[r]![p]!;
+      });
+      result[k] = sum / total;
+    }
+    return result;
+  };
+}
+
+/** Token rows side by side: a longer context that cross-attention reads as one. */
+function concatenate(parts: readonly PromptEmbedding[]): PromptEmbedding {
+  const width = parts[0]!.width;
+  const hidden = new Float32Array(parts.reduce((n, p) => n + p.hidden.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    hidden.set(p.hidden, offset);
+    offset += p.hidden.length;
+  }
+  return { hidden, positions: hidden.length / width, width, pooled: parts[0]!.pooled };
+}
+
+/**
+ * The bias inputs of the patched UNet for a whole run. Rows are the guidance
+ * batch: unconditional first (no paint, and masked off the padding that keeps
+ * its context as long as the conditional one), conditional last.
+ */
+function attentionBias(
+  setup: SpatialSetup,
+  bindings: ConditioningPlan['bindings'],
+  masked: readonly RegionalPrompt[],
+  regionEmbeddings: readonly PromptEmbedding[],
+  tokens: number,
+  uncondTokens: number,
+  factors: readonly number[],
+  warnings: string[],
+): (sigma: number, start: number, count: number) => Record<string, ort.Tensor> {
+  const [, h, w] = setup.latent;
+  const rows = setup.prompts.uncond ? 2 : 1;
+  const condRow = rows - 1;
+  const maxLength = setup.model.tokenizers[0]!.maxLength;
+  const promptTokens = setup.prompts.tokens.tokens;
+  const paints = bindings.map((b) => {
+    const occurrences = phraseOccurrences(setup.plan!.prompt, b.phrase);
+    if (occurrences.length > 1) warnings.push(`"${b.phrase}" occurs ${occurrences.length} times in the prompt; every occurrence is painted`);
+    const positions = occurrences.flatMap((o) => tokensInRange(promptTokens, o.start, o.end)).map((t) => t.chunk * maxLength + t.position).filter((p) => p < setup.prompts.cond.positions);
+    if (positions.length === 0) warnings.push(`"${b.phrase}" fell outside the part of the prompt the UNet reads; it paints nothing`);
+    return { positions, mask: b.mask, strength: b.strength };
+  });
+  const regionSpans: { start: number; end: number; mask: LatentMask }[] = [];
+  let offset = setup.prompts.cond.positions;
+  masked.forEach((r, i) => {
+    const length = regionEmbeddings[i]!.positions;
+    regionSpans.push({ start: offset, end: offset + length, mask: r.mask });
+    offset += length;
+  });
+
+  const perFactor = factors.map((f) => {
+    const size = downsample({ width: w, height: h, data: new Float32Array(w * h) }, f);
+    const positions = size.width * size.height;
+    const pww = new Float32Array(rows * positions * tokens);
+    const mask = new Float32Array(rows * positions * tokens);
+    const cond = condRow * positions * tokens;
+    for (const paint of paints) {
+      const m = downsample(paint.mask, f).data;
+      for (let q = 0; q < positions; q++) for (const t of paint.positions) pww[cond + q * tokens + t]! += paint.strength * m[q]!;
+    }
+    for (const span of regionSpans) {
+      const m = downsample(span.mask, f).data;
+      for (let q = 0; q < positions; q++) if (m[q]! < 0.5) for (let t = span.start; t < span.end; t++) mask[cond + q * tokens + t] = MASKED;
+    }
+    if (rows === 2) for (let q = 0; q < positions; q++) for (let t = uncondTokens; t < tokens; t++) mask[q * tokens + t] = MASKED;
+    return { f, positions, pww, mask };
+  });
+
+  return (sigma, start, count) => {
+    // eDiff-I: w' log(1 + sigma), strongest early, fading as the image settles.
+    const feeds: Record<string, ort.Tensor> = { [PWW_SCALE_INPUT]: makeTensor('float32', [setup.pwwStrength * Math.log1p(sigma)], [1]) };
+    const rowsOf = (all: Float32Array, positions: number) => (start === 0 && count === rows ? all : all.slice(start * positions * tokens, (start + count) * positions * tokens));
+    for (const { f, positions, pww, mask } of perFactor) {
+      feeds[pwwInput(f)] = makeTensor('float32', rowsOf(pww, positions), [count, positions, tokens]);
+      feeds[maskInput(f)] = makeTensor('float32', rowsOf(mask, positions), [count, positions, tokens]);
+    }
+    return feeds;
+  };
+}
