@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { dirname, resolve } from 'node:path';
 import { FamilyId, GenerationRequest, SamplerName, SigmaScheduleName } from '../../app/contract/generation';
@@ -19,6 +20,8 @@ generate options:
   --batch N             images, seeds seed..seed+N-1
   --init IMAGE.png      img2img start image; --strength X (0 < X <= 1, default 0.75)
   --mask MASK.png       inpainting mask (white repaints); needs --init
+  --conditioning FILE   regions, layout boxes or a scene graph (JSON, see README);
+                        mask image paths in it are relative to the file
   --family NAME         sd1 | sd2 | sdxl | sd-turbo | sdxl-turbo | lcm (default: detected)
   --provider NAME       cpu | webgpu | cuda | dml | coreml (default: best available)`;
 
@@ -59,7 +62,10 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       strict: true,
       allowPositionals: true,
       options: Object.fromEntries(
-        ['model', 'prompt', 'negative', 'steps', 'sampler', 'schedule', 'cfg', 'seed', 'width', 'height', 'batch', 'init', 'strength', 'mask', 'family', 'provider', 'out'].map((name) => [name, { type: 'string' as const }]),
+        ['model', 'prompt', 'negative', 'steps', 'sampler', 'schedule', 'cfg', 'seed', 'width', 'height', 'batch', 'init', 'strength', 'mask', 'family', 'provider', 'conditioning', 'out'].map((name) => [
+          name,
+          { type: 'string' as const },
+        ]),
       ),
     });
     if (positionals.length > 0) throw new CliArgsError(`Unexpected argument "${positionals[0]}"`);
@@ -85,13 +91,14 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       mask: values.mask ? resolve(values.mask) : undefined,
       family: choice('--family', values.family, FamilyId.options),
       provider: choice('--provider', values.provider, ExecutionProviderName.options),
+      conditioning: values.conditioning ? readConditioning(values.conditioning) : undefined,
       outputDir: dirname(out),
     };
     const request = GenerationRequest.safeParse(candidate);
     if (!request.success) {
       throw new CliArgsError(issuesOf(request.error).map((i) => `${flagOf(i.path)}: ${i.message}`).join('\n'));
     }
-    return { command: 'generate', request: candidate, out };
+    return { command: 'generate', request: request.data, out };
   } catch (error) {
     if (error instanceof CliArgsError) throw error;
     // node:util parseArgs reports unknown or value-less options as TypeErrors with a clear message.
@@ -99,5 +106,19 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   }
 }
 
+/** Reads a conditioning file; painted masks named by path are taken relative to it. */
+function readConditioning(path: string): unknown {
+  let doc: { regions?: { mask?: { kind?: string; png?: string } }[] };
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8')) as typeof doc;
+  } catch (error) {
+    throw new CliArgsError(`--conditioning: cannot read ${path} as JSON (${(error as Error).message})`);
+  }
+  for (const region of doc.regions ?? []) {
+    if (region.mask?.kind === 'image' && region.mask.png && !region.mask.png.startsWith('data:')) region.mask.png = resolve(dirname(resolve(path)), region.mask.png);
+  }
+  return doc;
+}
+
 const FLAGS: Readonly<Record<string, string>> = { negativePrompt: '--negative', cfgScale: '--cfg', batchCount: '--batch', 'init.strength': '--strength', 'init.image': '--init' };
-const flagOf = (path: string) => FLAGS[path] ?? `--${path.split('.')[0]}`;
+const flagOf = (path: string) => FLAGS[path] ?? (path.startsWith('conditioning') ? `--conditioning (${path.slice('conditioning.'.length)})` : `--${path.split('.')[0]}`);

@@ -35,7 +35,7 @@ describe('generation over the contract', () => {
   test('lists the library models with their families', async () => {
     const models = await studio.client.call('models.list', {});
     const byName = Object.fromEntries(models.map((m) => [m.name, m.family]));
-    assert.deepEqual(byName, { 'sd1-conversion': 'sd1', 'sd1-fp16': 'sd1', 'sd1-optimum': 'sd1', 'sd1-static': 'sd1', 'sd2-v': 'sd2', sdxl: 'sdxl' });
+    assert.deepEqual(byName, { 'sd1-conversion': 'sd1', 'sd1-fp16': 'sd1', 'sd1-optimum': 'sd1', 'sd1-sdpa': 'sd1', 'sd1-static': 'sd1', 'sd2-v': 'sd2', sdxl: 'sdxl' });
   });
 
   test('generates into the gallery with progress and previews for every step', async () => {
