@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { decode } from 'fast-png';
 import { fixtureModels } from '../helpers/backend';
+import { writeTestPng } from '../helpers/images';
 import { repoRoot, requireBuild } from '../helpers/paths';
 
 /** Runs the built CLI as `npm run -s cli -- …` does. */
@@ -47,6 +48,26 @@ describe('CLI', () => {
     assert.match(decode(readFileSync(second)).text.parameters ?? '', /Denoising strength: 0.5/);
   });
 
+  test('generate --conditioning takes regions, boxes or a scene graph, painted masks relative to the file', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'wordbrush-cond-'));
+    const mask = writeTestPng(join(folder, 'left.png'), 64, 64, (x) => (x < 32 ? [255, 255, 255] : [0, 0, 0]));
+    const docs = {
+      regions: { version: 1, regions: [{ id: 'star', phrase: 'red star', mask: { kind: 'image', png: 'left.png' } }, { id: 'cross', prompt: 'a green cross', mask: { kind: 'rect', rect: { x: 0.5, y: 0, width: 0.5, height: 1 } } }] },
+      boxes: { version: 1, boxes: [{ id: 'ring', label: 'blue ring', rect: { x: 0.5, y: 0.5, width: 0.4, height: 0.4 } }] },
+      graph: { version: 1, sceneGraph: { objects: [{ id: 'a', name: 'star' }, { id: 'b', name: 'ring' }], relations: [{ subject: 'a', predicate: 'above', object: 'b' }] } },
+    };
+    assert.ok(existsSync(mask));
+    for (const [name, doc] of Object.entries(docs)) {
+      const file = join(folder, `${name}.json`);
+      writeFileSync(file, JSON.stringify(doc));
+      const out = join(folder, `${name}.png`);
+      const run = cli('generate', '--model', join(fixtureModels, 'sd1-optimum'), '--prompt', 'a red star and a blue ring', '--steps', '2', '--width', '64', '--height', '64', '--conditioning', file, '--out', out);
+      assert.equal(run.status, 0, run.stderr);
+      const recorded = JSON.parse(decode(readFileSync(out)).text.wordbrush ?? '{}') as { request?: { conditioning?: { version: number } } };
+      assert.equal(recorded.request?.conditioning?.version, 1, name);
+    }
+  });
+
   const bad: [string, string[], number, RegExp][] = [
     ['no command', ['frobnicate'], 2, /Unknown command/],
     ['a missing --model', ['generate', '--prompt', 'x', '--out', 'x.png'], 2, /--model/],
@@ -55,6 +76,8 @@ describe('CLI', () => {
     ['an unknown flag', ['generate', '--model', 'm', '--prompt', 'x', '--out', 'x.png', '--colour', 'red'], 2, /Unknown option '--colour'/],
     ['a mask without init', ['generate', '--model', 'm', '--prompt', 'x', '--out', 'x.png', '--mask', 'm.png'], 2, /mask.*init/i],
     ['a folder that is not a model', ['generate', '--model', join(fixtureModels, '..', 'probe'), '--prompt', 'x', '--out', join(work, 'x.png')], 1, /Model error: .*model_index\.json/],
+    ['a conditioning file that is not JSON', ['generate', '--model', 'm', '--prompt', 'x', '--out', 'x.png', '--conditioning', join(repoRoot, 'README.md')], 2, /--conditioning: cannot read .* as JSON/],
+    ['a conditioning document of the wrong version', ['generate', '--model', 'm', '--prompt', 'x', '--out', 'x.png', '--conditioning', join(repoRoot, 'package.json')], 2, /--conditioning/],
     ['a static model at another size', ['generate', '--model', join(fixtureModels, 'sd1-static'), '--prompt', 'x', '--width', '128', '--height', '128', '--out', join(work, 'y.png')], 1, /fixed sample shape/],
   ];
   for (const [name, args, status, message] of bad) {

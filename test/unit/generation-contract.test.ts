@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { decode } from 'fast-png';
 import type { GenerationProgress } from '../../app/contract/generation';
 import { StudioError } from '../../app/rpc/errors';
+import { encodePng } from '../../main/engine/output/png';
 import type { StudioBackend } from '../../main/core/studio-backend';
 import { startBrowserServer, type BrowserServer } from '../../main/server/browser-server';
 import { browserBackend, fixtureModels } from '../helpers/backend';
@@ -61,6 +62,42 @@ describe('generation over the contract', () => {
       assert.deepEqual(decode(readFileSync(a.images[0]!.path)).data, decode(readFileSync(b.images[0]!.path)).data);
     });
   }
+
+  test('carries a conditioning document: regions from the renderer as painted data: URLs', async () => {
+    const white = new Uint8Array(64 * 64 * 3).fill(255);
+    const png = `data:image/png;base64,${encodePng(64, 64, white).toString('base64')}`;
+    const result = await studio.client.call('generate', {
+      jobId: 'spatial-1',
+      settings: {
+        model: join(fixtureModels, 'sdxl'),
+        prompt: 'a red star',
+        seed: 2,
+        steps: 2,
+        width: 64,
+        height: 64,
+        conditioning: { version: 1, regions: [{ id: 'painted', phrase: 'red star', mask: { kind: 'image', png } }] },
+      },
+    });
+    assert.equal(result.spatialControl, 'attention');
+  });
+
+  test('a contradictory scene graph comes back as a model-error naming the conflict', async () => {
+    await assert.rejects(
+      studio.client.call('generate', {
+        jobId: 'spatial-2',
+        settings: {
+          model: join(fixtureModels, 'sd1-optimum'),
+          prompt: '',
+          seed: 2,
+          steps: 2,
+          width: 64,
+          height: 64,
+          conditioning: { version: 1, sceneGraph: { objects: [{ id: 'a', name: 'cat' }, { id: 'b', name: 'dog' }], relations: [{ subject: 'a', predicate: 'inside', object: 'b' }, { subject: 'b', predicate: 'inside', object: 'a' }] } },
+        },
+      }),
+      (e: unknown) => e instanceof StudioError && e.code === 'model-error' && /Containment goes round in a circle/.test(e.message),
+    );
+  });
 
   test('the renderer cannot choose where results are written', async () => {
     await assert.rejects(
