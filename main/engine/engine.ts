@@ -11,6 +11,7 @@ import { maskToLatent, readRgbImage, resizeRgb } from './output/images';
 import { a1111Parameters } from './output/parameters';
 import { encodePng } from './output/png';
 import { latentPreview } from './output/preview';
+import type { AttentionObserver } from './conditioning/spatial-denoiser';
 import { generate, resolveSettings, type StartImages } from './pipeline/generate';
 
 export interface EngineOptions {
@@ -31,6 +32,8 @@ export interface RunHooks {
   readonly onProgress?: (progress: Omit<GenerationProgress, 'jobId'>) => void | Promise<void>;
   /** Previews cost a PNG encode each: made for the first step, then at most this often (ms); Infinity for none. */
   readonly previewIntervalMs?: number;
+  /** Cross-attention maps of every UNet run, for measuring spatial control (loads the UNet variant that outputs them). */
+  readonly onAttention?: AttentionObserver;
 }
 
 const PREVIEW_INTERVAL_MS = 100;
@@ -65,6 +68,7 @@ export class Engine {
     const cacheDir = this.options.cacheDir ?? join(defaultDataDir(), 'cache');
     const { settings, warnings, spatial, prompt: usedPrompt } = await generate(model, request, start, { cacheDir }, {
       signal: hooks.signal,
+      ...(hooks.onAttention ? { onAttention: hooks.onAttention } : {}),
       onStep: async (p) => {
         if (!hooks.onProgress) return;
         const now = performance.now();

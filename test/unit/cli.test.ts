@@ -48,7 +48,7 @@ describe('CLI', () => {
     assert.match(decode(readFileSync(second)).text.parameters ?? '', /Denoising strength: 0.5/);
   });
 
-  test('generate --conditioning takes regions, boxes or a scene graph, painted masks relative to the file', () => {
+  test('generate --conditioning takes regions, boxes or a scene graph on every fixture, painted masks relative to the file', () => {
     const folder = mkdtempSync(join(tmpdir(), 'wordbrush-cond-'));
     const mask = writeTestPng(join(folder, 'left.png'), 64, 64, (x) => (x < 32 ? [255, 255, 255] : [0, 0, 0]));
     const docs = {
@@ -57,14 +57,16 @@ describe('CLI', () => {
       graph: { version: 1, sceneGraph: { objects: [{ id: 'a', name: 'star' }, { id: 'b', name: 'ring' }], relations: [{ subject: 'a', predicate: 'above', object: 'b' }] } },
     };
     assert.ok(existsSync(mask));
-    for (const [name, doc] of Object.entries(docs)) {
-      const file = join(folder, `${name}.json`);
-      writeFileSync(file, JSON.stringify(doc));
-      const out = join(folder, `${name}.png`);
-      const run = cli('generate', '--model', join(fixtureModels, 'sd1-optimum'), '--prompt', 'a red star and a blue ring', '--steps', '2', '--width', '64', '--height', '64', '--conditioning', file, '--out', out);
-      assert.equal(run.status, 0, run.stderr);
-      const recorded = JSON.parse(decode(readFileSync(out)).text.wordbrush ?? '{}') as { request?: { conditioning?: { version: number } } };
-      assert.equal(recorded.request?.conditioning?.version, 1, name);
+    for (const model of ['sd1-conversion', 'sd1-optimum', 'sd1-fp16', 'sd1-sdpa', 'sd1-static', 'sd2-v', 'sdxl']) {
+      for (const [name, doc] of Object.entries(docs)) {
+        const file = join(folder, `${name}.json`);
+        writeFileSync(file, JSON.stringify(doc));
+        const out = join(folder, `${model}-${name}.png`);
+        const run = cli('generate', '--model', join(fixtureModels, model), '--prompt', 'a red star and a blue ring', '--steps', '2', '--width', '64', '--height', '64', '--conditioning', file, '--out', out);
+        assert.equal(run.status, 0, `${model} ${name}: ${run.stderr}`);
+        const recorded = JSON.parse(decode(readFileSync(out)).text.wordbrush ?? '{}') as { request?: { conditioning?: { version: number } } };
+        assert.equal(recorded.request?.conditioning?.version, 1, name);
+      }
     }
   });
 

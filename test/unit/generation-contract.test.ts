@@ -81,6 +81,23 @@ describe('generation over the contract', () => {
     assert.equal(result.spatialControl, 'attention');
   });
 
+  for (const model of ['sd1-conversion', 'sd1-optimum', 'sd1-fp16', 'sd1-sdpa', 'sd1-static', 'sd2-v', 'sdxl']) {
+    test(`${model}: every conditioning mode runs through the contract`, async () => {
+      const half = (x: number) => ({ kind: 'rect' as const, rect: { x, y: 0, width: 0.5, height: 1 } });
+      const docs = [
+        { version: 1 as const, regions: [{ id: 'star', phrase: 'red star', mask: half(0) }] },
+        { version: 1 as const, regionalMode: 'attention-masks' as const, regions: [{ id: 'cross', prompt: 'a green cross', mask: half(0.5) }] },
+        { version: 1 as const, regionalMode: 'latent-composition' as const, regions: [{ id: 'cross', prompt: 'a green cross', mask: half(0.5) }] },
+        { version: 1 as const, boxes: [{ id: 'ring', label: 'blue ring', rect: { x: 0.5, y: 0.5, width: 0.4, height: 0.4 } }] },
+        { version: 1 as const, sceneGraph: { objects: [{ id: 'a', name: 'star' }, { id: 'b', name: 'ring' }], relations: [{ subject: 'a', predicate: 'below' as const, object: 'b' }] } },
+      ];
+      for (const [i, conditioning] of docs.entries()) {
+        const result = await studio.client.call('generate', { jobId: `${model}-mode-${i}`, settings: { model: join(fixtureModels, model), prompt: 'a red star and a blue ring', seed: 4, steps: 2, width: 64, height: 64, conditioning } });
+        assert.notEqual(result.spatialControl, 'none');
+      }
+    });
+  }
+
   test('a contradictory scene graph comes back as a model-error naming the conflict', async () => {
     await assert.rejects(
       studio.client.call('generate', {

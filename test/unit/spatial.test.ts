@@ -131,6 +131,37 @@ describe('what each mode does', () => {
     assert.match(result.warnings.join(), /Attention control is unavailable with this UNet \(No cross-attention layer found/);
   });
 
+  test('attention maps can be observed: paint-with-words raises the share of a phrase\'s attention inside its region', async () => {
+    const share = async (strength: number) => {
+      let inside = 0;
+      let total = 0;
+      let layers = 0;
+      await engine.run(request('sd1-optimum', { version: 1, regions: [{ id: 'star', phrase: 'red star', mask: left }], paintWithWordsStrength: strength }), {
+        onAttention: (maps) => {
+          for (const { factor, probabilities, queries, keys } of maps) {
+            layers++;
+            const columns = 8 / factor;
+            // "red star" is tokens 2 and 3 of "a red star and a blue ring"; the mask is the left half.
+            for (let at = 0; at < probabilities.length; at += queries * keys) {
+              for (let q = 0; q < queries; q++) {
+                for (const t of [2, 3]) {
+                  total += probabilities[at + q * keys + t]!;
+                  if (q % columns < columns / 2) inside += probabilities[at + q * keys + t]!;
+                }
+              }
+            }
+          }
+        },
+      });
+      return { share: inside / total, layers };
+    };
+    const off = await share(0);
+    const on = await share(1);
+    assert.equal(off.layers, 3 * 5, 'five cross-attention layers at each of three steps');
+    assert.ok(Math.abs(off.share - 0.5) < 0.1, `without control the phrase attends about evenly: ${off.share}`);
+    assert.ok(on.share > off.share + 0.1, `${off.share} → ${on.share}`);
+  });
+
   test('the PNG carries the request with its conditioning: regenerating from it gives the same image', async () => {
     const result = await engine.run(request('sd1-sdpa', MODES[4]![1]));
     const recorded = JSON.parse(readPngText(readFileSync(result.images[0]!.path)).wordbrush!) as { request: GenerationRequest };

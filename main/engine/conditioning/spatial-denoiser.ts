@@ -2,7 +2,7 @@ import type * as ort from 'onnxruntime-node';
 import type { ParsedConditioning } from '../../../app/contract/conditioning';
 import { maskInput, pwwInput, PWW_SCALE_INPUT } from '../graph/attention-bias';
 import type { LoadedModel } from '../model/loaded-model';
-import { makeTensor } from '../onnx/tensors';
+import { makeTensor, readFloats } from '../onnx/tensors';
 import { denoisedFrom, modelDenoiser, scaleInput } from '../sampling/denoiser';
 import type { Denoiser } from '../sampling/samplers';
 import { tokensInRange } from '../text/prompt-chunks';
@@ -25,7 +25,15 @@ export interface SpatialSetup {
   readonly latent: readonly [number, number, number];
   readonly timestepOf: (sigma: number, step: number) => number;
   readonly cacheDir: string;
+  /** Receives the cross-attention maps of every UNet run (measuring only: it loads the variant that outputs them). */
+  readonly onAttention?: AttentionObserver;
 }
+
+/**
+ * A UNet run's cross-attention probabilities of the conditional prompt, per layer: `heads` blocks of
+ * [queries, keys], queries being the layer's positions (latent size / factor, row-major).
+ */
+export type AttentionObserver = (maps: readonly { readonly factor: number; readonly probabilities: Float32Array; readonly queries: number; readonly keys: number }[]) => void;
 
 /** Which mechanism carried the conditioning, for the result and the record. */
 export type SpatialMethod = 'none' | 'attention' | 'latent-composition';
@@ -51,7 +59,7 @@ export async function spatialDenoiser(setup: SpatialSetup): Promise<{ denoise: D
   if (!plan || (plan.bindings.length === 0 && plan.regional.length === 0)) return { denoise: plain(base), method: 'none', warnings };
 
   const wantsAttention = plan.bindings.length > 0 || (plan.regional.length > 0 && setup.mode !== 'latent-composition');
-  const biased = wantsAttention ? await model.biasedUnet(setup.cacheDir) : null;
+  const biased = wantsAttention ? await model.biasedUnet(setup.cacheDir, setup.onAttention !== undefined) : null;
   let regional = [...plan.regional];
   let bindings = [...plan.bindings];
   if (biased && !biased.ok) {
@@ -73,7 +81,25 @@ export async function spatialDenoiser(setup: SpatialSetup): Promise<{ denoise: D
     const cond = concatenate([prompts.cond, ...regionEmbeddings]);
     const uncond = prompts.uncond ? concatenate([prompts.uncond, ...(await Promise.all(regionEmbeddings.map((e) => encodePromptTo(model, '', e.positions / model.tokenizers[0]!.maxLength))))]) : null;
     const bias = attentionBias(setup, bindings, masked, regionEmbeddings, cond.positions, prompts.uncond?.positions ?? 0, biased.factors, warnings);
-    const denoise = plain({ ...base, conds: [cond], uncond, part: biased.part, extraFeeds: bias });
+    const observe = setup.onAttention;
+    const condRow = uncond ? 1 : 0;
+    const onOutputs = observe
+      ? (outputs: Readonly<Record<string, ort.Tensor>>, start: number, count: number) => {
+          if (condRow < start || condRow >= start + count) return;
+          observe(
+            biased.layers.flatMap((l) => {
+              const tensor = l.attentionOutput ? outputs[l.attentionOutput] : undefined;
+              if (!tensor) return [];
+              // Rows lead the tensor whether heads have their own axis or are folded into the batch.
+              const all = readFloats(tensor);
+              const perRow = all.length / count;
+              const probabilities = all.slice((condRow - start) * perRow, (condRow - start + 1) * perRow);
+              return [{ factor: l.factor, probabilities, queries: tensor.dims.at(-2)!, keys: tensor.dims.at(-1)! }];
+            }),
+          );
+        }
+      : undefined;
+    const denoise = plain({ ...base, conds: [cond], uncond, part: biased.part, extraFeeds: bias, ...(onOutputs ? { onOutputs } : {}) });
     const rest = regional.filter((r) => !masked.includes(r));
     return { denoise: rest.length > 0 ? await composed(setup, rest, denoise, warnings) : denoise, method: 'attention', warnings };
   }

@@ -26,6 +26,13 @@ export const maskInput = (factor: number) => `wb_mask_f${factor}`;
 export interface PatchedLayer {
   readonly softmax: string;
   readonly factor: number;
+  /** The graph output carrying this layer's attention probabilities, when the patch exposes them. */
+  readonly attentionOutput?: string;
+}
+
+export interface PatchOptions {
+  /** Also output every cross-attention layer's probabilities (for measuring where phrases attend). */
+  readonly exposeAttention?: boolean;
 }
 
 export interface AttentionPatch {
@@ -49,7 +56,7 @@ interface Dependencies {
   context: boolean;
 }
 
-export function patchCrossAttention(source: Uint8Array): AttentionPatch {
+export function patchCrossAttention(source: Uint8Array, options: PatchOptions = {}): AttentionPatch {
   const model = onnx.ModelProto.decode(source);
   const graph = model.graph;
   if (!graph) throw new NotPatchableError('The model has no graph');
@@ -104,7 +111,15 @@ export function patchCrossAttention(source: Uint8Array): AttentionPatch {
   });
   // Keep the graph topologically sorted: each layer's new nodes go right before its softmax.
   graph.node = nodes.flatMap((n) => [...(inserted.get(n) ?? []), n]);
-  return { model: onnx.ModelProto.encode(model).finish(), layers: layers.map((l) => ({ softmax: l.node.name || l.node.output![0]!, factor: l.factor })), factors };
+  const patched = layers.map((l, i) => {
+    const layer: PatchedLayer = { softmax: l.node.name || l.node.output![0]!, factor: l.factor };
+    if (!options.exposeAttention) return layer;
+    const name = `wb_attention_${i}`;
+    graph.node!.push({ opType: 'Identity', input: [l.node.output![0]!], output: [name], name });
+    graph.output!.push({ name, type: { tensorType: { elemType: floatType } } });
+    return { ...layer, attentionOutput: name };
+  });
+  return { model: onnx.ModelProto.encode(model).finish(), layers: patched, factors };
 }
 
 /** Follows the data path back from the softmax input, through elementwise scaling and masking, to the MatMul/Einsum that made the scores. */

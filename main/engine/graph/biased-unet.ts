@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { patchCrossAttention, type PatchedLayer } from './attention-bias';
+import { patchCrossAttention, type PatchedLayer, type PatchOptions } from './attention-bias';
 
 export interface PatchedGraph {
   readonly model: Uint8Array;
@@ -17,17 +17,17 @@ export interface PatchedGraph {
  * source graph file: patching runs once per model, later loads read the
  * cached graph. Weights in external files are referred to, never copied.
  */
-export async function patchedUnetGraph(unetPath: string, cacheDir: string): Promise<PatchedGraph> {
+export async function patchedUnetGraph(unetPath: string, cacheDir: string, options: PatchOptions = {}): Promise<PatchedGraph> {
   const source = await readFile(unetPath);
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 24);
-  const graphPath = join(cacheDir, `unet-attention-bias-${hash}.onnx`);
+  const graphPath = join(cacheDir, `unet-attention-bias-${hash}${options.exposeAttention ? '-maps' : ''}.onnx`);
   const metaPath = `${graphPath}.json`;
   const externalDataDir = dirname(unetPath);
   if (existsSync(graphPath) && existsSync(metaPath)) {
     const meta = JSON.parse(await readFile(metaPath, 'utf8')) as { factors: number[]; layers: PatchedLayer[] };
     return { model: await readFile(graphPath), ...meta, externalDataDir };
   }
-  const patch = patchCrossAttention(source);
+  const patch = patchCrossAttention(source, options);
   await mkdir(cacheDir, { recursive: true });
   // Graph before its metadata, each renamed into place: a half-written cache entry is never read.
   await writeFile(`${graphPath}.partial`, patch.model);

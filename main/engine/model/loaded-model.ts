@@ -1,7 +1,7 @@
 import type * as ort from 'onnxruntime-node';
 import type { FamilyId } from '../../../app/contract/generation';
 import type { ExecutionProviderName } from '../../../app/contract/providers';
-import { NotPatchableError } from '../graph/attention-bias';
+import { NotPatchableError, type PatchedLayer } from '../graph/attention-bias';
 import { patchedUnetGraph } from '../graph/biased-unet';
 import { createSession } from '../onnx/execution';
 import type { ElementType } from '../onnx/tensors';
@@ -20,12 +20,14 @@ export interface Part {
 }
 
 /** The UNet with attention-bias inputs, or why this UNet could not be patched. */
-export type BiasedUnet = { readonly ok: true; readonly part: Part; readonly factors: readonly number[] } | { readonly ok: false; readonly reason: string };
+export type BiasedUnet =
+  | { readonly ok: true; readonly part: Part; readonly factors: readonly number[]; readonly layers: readonly PatchedLayer[] }
+  | { readonly ok: false; readonly reason: string };
 
 /** A model ready to run: sessions open, tokenizers read, family known. */
 export class LoadedModel {
   private vaeEncoderPart: Promise<Part> | null = null;
-  private biasedUnetPart: Promise<BiasedUnet> | null = null;
+  private readonly biasedUnets = new Map<boolean, Promise<BiasedUnet>>();
 
   private constructor(
     readonly folder: ModelFolder,
@@ -61,19 +63,26 @@ export class LoadedModel {
     return this.vaeEncoderPart;
   }
 
-  /** Opened on first use (spatial conditioning needs it); the patched graph is cached under `cacheDir`. */
-  biasedUnet(cacheDir: string): Promise<BiasedUnet> {
-    this.biasedUnetPart ??= (async (): Promise<BiasedUnet> => {
-      try {
-        const graph = await patchedUnetGraph(this.folder.parts.unet!, cacheDir);
-        const part = await openPart(graph.model, this.providers, graph.externalDataDir);
-        return { ok: true, part, factors: graph.factors };
-      } catch (error) {
-        if (error instanceof NotPatchableError) return { ok: false, reason: error.message };
-        throw error;
-      }
-    })();
-    return this.biasedUnetPart;
+  /**
+   * Opened on first use (spatial conditioning needs it); the patched graph is cached under `cacheDir`.
+   * `exposeAttention` opens the variant that also outputs attention maps (for measuring, not for generating).
+   */
+  biasedUnet(cacheDir: string, exposeAttention = false): Promise<BiasedUnet> {
+    let biased = this.biasedUnets.get(exposeAttention);
+    if (!biased) {
+      biased = (async (): Promise<BiasedUnet> => {
+        try {
+          const graph = await patchedUnetGraph(this.folder.parts.unet!, cacheDir, { exposeAttention });
+          const part = await openPart(graph.model, this.providers, graph.externalDataDir);
+          return { ok: true, part, factors: graph.factors, layers: graph.layers };
+        } catch (error) {
+          if (error instanceof NotPatchableError) return { ok: false, reason: error.message };
+          throw error;
+        }
+      })();
+      this.biasedUnets.set(exposeAttention, biased);
+    }
+    return biased;
   }
 
   get vaeScalingFactor(): number {
@@ -89,8 +98,8 @@ export class LoadedModel {
   }
 
   async release(): Promise<void> {
-    const biased = await this.biasedUnetPart?.catch(() => null);
-    const parts = [...this.textEncoders, this.unet, this.vaeDecoder, ...(this.vaeEncoderPart ? [await this.vaeEncoderPart.catch(() => null)] : []), ...(biased?.ok ? [biased.part] : [])];
+    const biased = await Promise.all([...this.biasedUnets.values()].map((b) => b.catch(() => null)));
+    const parts = [...this.textEncoders, this.unet, this.vaeDecoder, ...(this.vaeEncoderPart ? [await this.vaeEncoderPart.catch(() => null)] : []), ...biased.flatMap((b) => (b?.ok ? [b.part] : []))];
     await Promise.all(parts.map((part) => part?.session.release()));
   }
 }

@@ -2,7 +2,7 @@ import type { ParsedGenerationRequest, SamplerName } from '../../../app/contract
 import type { LoadedModel } from '../model/loaded-model';
 import { ModelError } from '../model/model-error';
 import { planConditioning } from '../conditioning/plan';
-import { spatialDenoiser, type SpatialMethod } from '../conditioning/spatial-denoiser';
+import { spatialDenoiser, type AttentionObserver, type SpatialMethod } from '../conditioning/spatial-denoiser';
 import { SAMPLERS, type Denoiser } from '../sampling/samplers';
 import { initialNoiseScale, lcmTimesteps, planSigmas, type SamplingPlan } from '../sampling/schedules';
 import { TorchGenerator } from '../sampling/torch-randn';
@@ -32,6 +32,8 @@ export interface StepProgress {
 export interface GenerateHooks {
   readonly signal?: AbortSignal;
   readonly onStep?: (progress: StepProgress) => void | Promise<void>;
+  /** Cross-attention maps of every UNet run (measuring only; see spatial-denoiser). */
+  readonly onAttention?: AttentionObserver;
   /** Called with each finished image (and the prompt it was made with), before the next one starts. */
   readonly onImage?: (image: RgbImage, seed: number, prompt: string) => void | Promise<void>;
 }
@@ -105,6 +107,7 @@ export async function generate(
     latent: [4, latentHeight, latentWidth],
     timestepOf: (sigma, step) => timesteps[step] ?? model.noise.timestepOf(sigma),
     cacheDir: context.cacheDir,
+    ...(hooks.onAttention ? { onAttention: hooks.onAttention } : {}),
   });
   warnings.push(...spatial.warnings);
   let denoise: Denoiser = spatial.denoise;

@@ -16,6 +16,8 @@ export interface UnetConditions {
   readonly part?: Part;
   /** Extra inputs (attention biases) for batch rows [start, start + count) at this sigma. */
   readonly extraFeeds?: (sigma: number, start: number, count: number) => Record<string, ort.Tensor>;
+  /** Sees every output of each run (attention maps, when the graph exposes them), for rows [start, start + count). */
+  readonly onOutputs?: (outputs: Readonly<Record<string, ort.Tensor>>, start: number, count: number) => void;
 }
 
 /** Calls the UNet for one latent; answers the guided output of each conditional prompt. */
@@ -70,6 +72,7 @@ export function unetCaller(model: LoadedModel, conditions: UnetConditions, laten
       if (pooled) Object.assign(feeds, pooledFeeds(unet, group, conditions.size));
       const result = await unet.session.run(feeds);
       all.set(readFloats(result[outputName]!), start * perLatent);
+      conditions.onOutputs?.(result, start, n);
     }
     const offset = conditions.uncond ? 1 : 0;
     return conditions.conds.map((_, r) => {
