@@ -6,6 +6,7 @@ import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { maskInput, NotPatchableError, patchCrossAttention, pwwInput, PWW_SCALE_INPUT } from '../../main/engine/graph/attention-bias';
 import { makeTensor, readFloats, type ElementType } from '../../main/engine/onnx/tensors';
+import { attentionGraph } from '../helpers/attention-graphs';
 import { fixtureModels } from '../helpers/backend';
 
 type Meta = { name: string; type: ElementType; shape: (number | string)[] };
@@ -74,6 +75,32 @@ describe('cross-attention bias patch', () => {
     const half = reference.length / 2;
     assert.ok(maxDifference(reference.subarray(0, half), biased.subarray(0, half)) <= 1e-5);
     assert.ok(maxDifference(reference.subarray(half), biased.subarray(half)) > 1e-3);
+  });
+
+  test("onnxruntime's fused MultiHeadAttention gets the same bias as the written-out attention", async () => {
+    // Same weights, one layer each; the fused one's max(S) comes from the side branch.
+    const [plain, fused] = [attentionGraph(false), attentionGraph(true)];
+    const patches = [patchCrossAttention(plain), patchCrossAttention(fused)];
+    for (const patch of patches) assert.deepEqual(patch.factors, [1]);
+    const sessions = await Promise.all([plain, fused, ...patches.map((p) => p.model)].map((m) => ort.InferenceSession.create(m)));
+    const feeds = {
+      sample: makeTensor('float32', Float32Array.from({ length: 2 * 4 * 16 }, (_, i) => Math.sin(i)), [2, 4, 4, 4]),
+      timestep: makeTensor('int64', [1, 1], [2]),
+      encoder_hidden_states: makeTensor('float32', Float32Array.from({ length: 2 * 77 * 8 }, (_, i) => Math.cos(i * 0.3)), [2, 77, 8]),
+    };
+    const bias = (scale: number, pww: (q: number, k: number) => number, mask: (q: number, k: number) => number) => {
+      const fill = (g: (q: number, k: number) => number) => Float32Array.from({ length: 2 * 16 * 77 }, (_, i) => (i < 16 * 77 ? 0 : g(Math.floor((i % (16 * 77)) / 77), i % 77)));
+      return { [PWW_SCALE_INPUT]: makeTensor('float32', [scale], [1]), [pwwInput(1)]: makeTensor('float32', fill(pww), [2, 16, 77]), [maskInput(1)]: makeTensor('float32', fill(mask), [2, 16, 77]) };
+    };
+    const out = async (session: ort.InferenceSession, extra = {}) => readFloats((await session.run({ ...feeds, ...extra })).out_sample!);
+    const [referencePlain, referenceFused] = [await out(sessions[0]!), await out(sessions[1]!)];
+    assert.ok(maxDifference(referencePlain, referenceFused) < 1e-6);
+    const zero = bias(0.5, () => 0, () => 0);
+    assert.ok(maxDifference(await out(sessions[3]!, zero), referenceFused) <= 1e-5, 'zero bias moved the fused output');
+    const painted = bias(0.8, (q, k) => (k === 3 && q < 8 ? 1 : 0), (_q, k) => (k > 40 ? -10000 : 0));
+    const [plainPainted, fusedPainted] = [await out(sessions[2]!, painted), await out(sessions[3]!, painted)];
+    assert.ok(maxDifference(fusedPainted, referenceFused) > 1e-4, 'the bias had no effect on the fused layer');
+    assert.ok(maxDifference(plainPainted, fusedPainted) <= 1e-5, `fused and written-out attention disagree by ${maxDifference(plainPainted, fusedPainted)}`);
   });
 
   test('graphs without cross-attention are reported, not patched', () => {

@@ -17,6 +17,11 @@ import { onnx } from 'onnx-proto';
  * are one that depends on `sample` (queries) and one that depends only on
  * `encoder_hidden_states` (keys). The layer's resolution is traced from
  * `sample` through strided convolutions, pools and resizes.
+ *
+ * onnxruntime's fused com.microsoft.MultiHeadAttention hides S inside the
+ * kernel: there the bias goes to its `attention_bias` input, and max(S) is
+ * computed exactly in a side branch from the node's own queries and keys
+ * (without any bias the node already had).
  */
 
 export const PWW_SCALE_INPUT = 'wb_pww_scale';
@@ -65,28 +70,34 @@ export function patchCrossAttention(source: Uint8Array, options: PatchOptions = 
   if (!inputNames.has('sample') || !inputNames.has('encoder_hidden_states')) {
     throw new NotPatchableError('The graph has no `sample` and `encoder_hidden_states` inputs');
   }
-  if (nodes.some((n) => n.opType === 'MultiHeadAttention' && n.domain === 'com.microsoft')) {
-    throw new NotPatchableError('The graph uses onnxruntime\'s fused MultiHeadAttention, whose logits this patcher cannot reach yet');
-  }
 
   const producers = new Map<string, onnx.INodeProto>();
   for (const node of nodes) for (const out of node.output ?? []) producers.set(out, node);
   const constants = constantValues(graph);
   const { dependencies, scales } = traceGraph(nodes, constants);
 
-  const layers: { node: onnx.INodeProto; factor: number }[] = [];
-  for (const softmax of nodes.filter((n) => n.opType === 'Softmax')) {
-    const scores = scoreProducer(softmax.input![0]!, producers, dependencies);
+  const layers: { node: onnx.INodeProto; factor: number; fused: boolean }[] = [];
+  const resolution = (query: string, at: onnx.INodeProto) => {
+    const factor = scales.get(query);
+    if (factor === undefined || !Number.isInteger(factor) || factor < 1) throw new NotPatchableError(`Cannot tell the resolution of the cross-attention at ${at.name || at.output![0]}`);
+    return factor;
+  };
+  for (const node of nodes) {
+    if (node.opType === 'MultiHeadAttention' && node.domain === 'com.microsoft') {
+      const [query, key] = [dependencies.get(node.input?.[0] ?? ''), dependencies.get(node.input?.[1] ?? '')];
+      if (!query?.sample || !key?.context || key.sample) continue;
+      if (node.input?.[3]) throw new NotPatchableError('A MultiHeadAttention with a fused projection bias is not supported yet');
+      layers.push({ node, factor: resolution(node.input![0]!, node), fused: true });
+      continue;
+    }
+    if (node.opType !== 'Softmax') continue;
+    const scores = scoreProducer(node.input![0]!, producers, dependencies);
     if (!scores) continue;
     const operands = (scores.input ?? []).map((name) => dependencies.get(name));
     const queries = operands.findIndex((d) => d?.sample);
     const keys = operands.findIndex((d) => d?.context && !d.sample);
     if (queries < 0 || keys < 0) continue;
-    const factor = scales.get(scores.input![queries]!);
-    if (factor === undefined || !Number.isInteger(factor) || factor < 1) {
-      throw new NotPatchableError(`Cannot tell the resolution of the cross-attention before ${softmax.name || softmax.output![0]}`);
-    }
-    layers.push({ node: softmax, factor });
+    layers.push({ node, factor: resolution(scores.input![queries]!, node), fused: false });
   }
   if (layers.length === 0) throw new NotPatchableError('No cross-attention layer found (no softmax over scores of image queries and text keys)');
 
@@ -103,17 +114,26 @@ export function patchCrossAttention(source: Uint8Array, options: PatchOptions = 
   }
 
   const inserted = new Map<onnx.INodeProto, onnx.INodeProto[]>();
-  layers.forEach(({ node, factor }, i) => {
-    const logits = node.input![0]!;
-    const [added, biased] = builder.biasNodes(`wb_${i}`, logits, pwwInput(factor), maskInput(factor));
-    node.input![0] = biased;
-    inserted.set(node, added);
+  layers.forEach(({ node, factor, fused }, i) => {
+    const prefix = `wb_${i}`;
+    if (fused) {
+      const [added, bias] = builder.fusedBias(prefix, node, pwwInput(factor), maskInput(factor));
+      while ((node.input ?? []).length < 6) node.input!.push('');
+      node.input![5] = bias;
+      inserted.set(node, added);
+    } else {
+      const logits = node.input![0]!;
+      const [added, biased] = builder.biasNodes(prefix, logits, pwwInput(factor), maskInput(factor));
+      node.input![0] = biased;
+      inserted.set(node, added);
+    }
   });
   // Keep the graph topologically sorted: each layer's new nodes go right before its softmax.
   graph.node = nodes.flatMap((n) => [...(inserted.get(n) ?? []), n]);
   const patched = layers.map((l, i) => {
     const layer: PatchedLayer = { softmax: l.node.name || l.node.output![0]!, factor: l.factor };
-    if (!options.exposeAttention) return layer;
+    // The fused kernel keeps its probabilities to itself.
+    if (!options.exposeAttention || l.fused) return layer;
     const name = `wb_attention_${i}`;
     graph.node!.push({ opType: 'Identity', input: [l.node.output![0]!], output: [name], name });
     graph.output!.push({ name, type: { tensorType: { elemType: floatType } } });
@@ -221,50 +241,125 @@ function valueInfo(name: string, dims: readonly (number | string)[]): onnx.IValu
   };
 }
 
-/** Emits the bias subgraph with the operator forms of the model's opset. */
+/** Emits the bias subgraphs with the operator forms of the model's opset. */
 class NodeBuilder {
   constructor(
     private readonly opset: number,
     private readonly floatType: number,
   ) {}
 
+  /** Unfused attention: logits' = logits + bias, through a [batch, -1, q, k] view of the logits. */
   biasNodes(prefix: string, logits: string, pww: string, mask: string): [onnx.INodeProto[], string] {
-    const n = (opType: string, inputs: string[], output: string, attribute: onnx.IAttributeProto[] = []): onnx.INodeProto => ({ opType, input: inputs, output: [output], name: `${prefix}_${output}`, attribute });
-    const name = (s: string) => `${prefix}_${s}`;
-    const nodes: onnx.INodeProto[] = [];
-    const like = (tensor: string, out: string) => {
-      // CastLike (opset 15) follows the logits' type; older opsets cast to the type of the model's sample input.
-      nodes.push(this.opset >= 15 ? n('CastLike', [tensor, logits], out) : n('Cast', [tensor], out, [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: this.floatType }]));
-      return out;
-    };
-    const int64 = (values: number[], out: string) => {
-      nodes.push(n('Constant', [], out, [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { dataType: T.INT64, dims: [values.length], int64Data: values } }]));
-      return out;
-    };
-
-    nodes.push(n('ReduceMax', [logits], name('max'), [{ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }]));
-    const scale = like(PWW_SCALE_INPUT, name('scale'));
-    nodes.push(n('Mul', [scale, name('max')], name('gain')));
-    const a = like(pww, name('pww'));
-    const m = like(mask, name('mask'));
-    nodes.push(n('Mul', [a, name('gain')], name('pww_scaled')));
-    nodes.push(n('Add', [name('pww_scaled'), m], name('bias')));
+    const e = new Emitter(prefix, this.opset, this.floatType);
+    e.node('ReduceMax', [logits], 'max', [e.int('keepdims', 0)]);
+    const bias = e.bias(logits, e.name('max'), pww, mask);
     // Logits may be [batch, heads, q, k] or [batch*heads, q, k]: view them as [batch, -1, q, k] to add the [batch, q, k] bias.
-    nodes.push(n('Shape', [logits], name('logits_shape')));
-    nodes.push(n('Shape', [a], name('bias_shape')));
-    const starts = int64([0], name('c0'));
-    const one = int64([1], name('c1'));
-    const minusTwo = int64([-2], name('cm2'));
-    const end = int64([2 ** 31 - 1], name('cend'));
-    nodes.push(n('Slice', [name('bias_shape'), starts, one], name('batch')));
-    nodes.push(n('Slice', [name('logits_shape'), minusTwo, end], name('qk')));
-    const minusOne = int64([-1], name('cm1'));
-    nodes.push(n('Concat', [name('batch'), minusOne, name('qk')], name('view_shape'), [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }]));
-    nodes.push(n('Reshape', [logits, name('view_shape')], name('view')));
-    if (this.opset >= 13) nodes.push(n('Unsqueeze', [name('bias'), one], name('bias4')));
-    else nodes.push(n('Unsqueeze', [name('bias')], name('bias4'), [{ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1] }]));
-    nodes.push(n('Add', [name('view'), name('bias4')], name('biased_view')));
-    nodes.push(n('Reshape', [name('biased_view'), name('logits_shape')], name('biased')));
-    return [nodes, name('biased')];
+    e.node('Shape', [logits], 'logits_shape');
+    e.node('Shape', [e.name('pww_like')], 'bias_shape');
+    e.node('Slice', [e.name('bias_shape'), e.ints64([0]), e.ints64([1])], 'batch');
+    e.node('Slice', [e.name('logits_shape'), e.ints64([-2]), e.ints64([2 ** 31 - 1])], 'qk');
+    e.node('Concat', [e.name('batch'), e.ints64([-1]), e.name('qk')], 'view_shape', [e.int('axis', 0)]);
+    e.node('Reshape', [logits, e.name('view_shape')], 'view');
+    e.node('Add', [e.name('view'), e.unsqueeze(bias, 1)], 'biased_view');
+    e.node('Reshape', [e.name('biased_view'), e.name('logits_shape')], 'biased');
+    return [e.nodes, e.name('biased')];
+  }
+
+  /**
+   * MultiHeadAttention: the [batch, 1, q, k] bias for its attention_bias input (added to any it had),
+   * with max(S) from Q K^T * scale recomputed beside the kernel.
+   */
+  fusedBias(prefix: string, mha: onnx.INodeProto, pww: string, mask: string): [onnx.INodeProto[], string] {
+    const e = new Emitter(prefix, this.opset, this.floatType);
+    const [query, key, value] = [mha.input![0]!, mha.input![1]!, mha.input?.[2] ?? ''];
+    const heads = Number((mha.attribute ?? []).find((a) => a.name === 'num_heads')?.i ?? 1);
+    const scaleAttr = (mha.attribute ?? []).find((a) => a.name === 'scale')?.f;
+    e.node('Reshape', [query, e.ints64([0, 0, heads, -1])], 'q4');
+    e.node('Transpose', [e.name('q4')], 'qh', [e.ints('perm', [0, 2, 1, 3])]);
+    // Keys are [batch, kv, hidden], or packed with the values as [batch, kv, heads, 2, head] when no value input is given.
+    if (value) e.node('Reshape', [key, e.ints64([0, 0, heads, -1])], 'k4');
+    else e.node('Gather', [key, e.ints64Scalar(0)], 'k4', [e.int('axis', 3)]);
+    e.node('Transpose', [e.name('k4')], 'kh', [e.ints('perm', [0, 2, 3, 1])]);
+    e.node('MatMul', [e.name('qh'), e.name('kh')], 'qk');
+    if (scaleAttr) {
+      e.node('Mul', [e.name('qk'), e.floatLike(scaleAttr, query)], 'scores');
+    } else {
+      e.node('Shape', [e.name('qh')], 'qh_shape');
+      e.node('Slice', [e.name('qh_shape'), e.ints64([-1]), e.ints64([2 ** 31 - 1])], 'head_size');
+      e.like(e.name('head_size'), query, 'head_size_f');
+      e.node('Sqrt', [e.name('head_size_f')], 'root');
+      e.node('Div', [e.name('qk'), e.name('root')], 'scores');
+    }
+    e.node('ReduceMax', [e.name('scores')], 'max', [e.int('keepdims', 0)]);
+    const bias = e.unsqueeze(e.bias(query, e.name('max'), pww, mask), 1);
+    const existing = mha.input?.[5];
+    if (!existing) return [e.nodes, bias];
+    e.node('Add', [existing, bias], 'combined');
+    return [e.nodes, e.name('combined')];
+  }
+}
+
+/** Appends nodes whose names share a prefix. */
+class Emitter {
+  readonly nodes: onnx.INodeProto[] = [];
+  private constants = 0;
+
+  constructor(
+    private readonly prefix: string,
+    private readonly opset: number,
+    private readonly floatType: number,
+  ) {}
+
+  name(local: string): string {
+    return `${this.prefix}_${local}`;
+  }
+
+  node(opType: string, inputs: string[], output: string, attribute: onnx.IAttributeProto[] = []): string {
+    this.nodes.push({ opType, input: inputs, output: [this.name(output)], name: this.name(output), attribute });
+    return this.name(output);
+  }
+
+  int(name: string, i: number): onnx.IAttributeProto {
+    return { name, type: onnx.AttributeProto.AttributeType.INT, i };
+  }
+
+  ints(name: string, values: number[]): onnx.IAttributeProto {
+    return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: values };
+  }
+
+  private constant(t: onnx.ITensorProto): string {
+    return this.node('Constant', [], `c${this.constants++}`, [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t }]);
+  }
+
+  ints64(values: number[]): string {
+    return this.constant({ dataType: T.INT64, dims: [values.length], int64Data: values });
+  }
+
+  ints64Scalar(value: number): string {
+    return this.constant({ dataType: T.INT64, dims: [], int64Data: [value] });
+  }
+
+  floatLike(value: number, like: string): string {
+    return this.like(this.constant({ dataType: T.FLOAT, dims: [], floatData: [value] }), like, `c${this.constants++}_like`);
+  }
+
+  /** `tensor` in the type of `like`: CastLike from opset 15, else a Cast to the model's float type. */
+  like(tensor: string, like: string, output: string): string {
+    return this.opset >= 15 ? this.node('CastLike', [tensor, like], output) : this.node('Cast', [tensor], output, [this.int('to', this.floatType)]);
+  }
+
+  unsqueeze(tensor: string, axis: number): string {
+    const output = `${tensor.slice(this.prefix.length + 1)}_u${axis}`;
+    return this.opset >= 13 ? this.node('Unsqueeze', [tensor, this.ints64([axis])], output) : this.node('Unsqueeze', [tensor], output, [this.ints('axes', [axis])]);
+  }
+
+  /** pww_scale * max * A + M, in the type of `like`: [batch, q, k]. */
+  bias(like: string, max: string, pww: string, mask: string): string {
+    const scale = this.like(PWW_SCALE_INPUT, like, 'scale');
+    this.node('Mul', [scale, max], 'gain');
+    const a = this.like(pww, like, 'pww_like');
+    const m = this.like(mask, like, 'mask_like');
+    this.node('Mul', [a, this.name('gain')], 'pww_scaled');
+    return this.node('Add', [this.name('pww_scaled'), m], 'bias');
   }
 }

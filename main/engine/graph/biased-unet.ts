@@ -4,6 +4,9 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { patchCrossAttention, type PatchedLayer, type PatchOptions } from './attention-bias';
 
+/** Bumped whenever the patch's output changes, so stale cached graphs are not reused. */
+const PATCH_VERSION = 2;
+
 export interface PatchedGraph {
   readonly model: Uint8Array;
   readonly factors: readonly number[];
@@ -20,7 +23,7 @@ export interface PatchedGraph {
 export async function patchedUnetGraph(unetPath: string, cacheDir: string, options: PatchOptions = {}): Promise<PatchedGraph> {
   const source = await readFile(unetPath);
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 24);
-  const graphPath = join(cacheDir, `unet-attention-bias-${hash}${options.exposeAttention ? '-maps' : ''}.onnx`);
+  const graphPath = join(cacheDir, `unet-attention-bias-v${PATCH_VERSION}-${hash}${options.exposeAttention ? '-maps' : ''}.onnx`);
   const metaPath = `${graphPath}.json`;
   const externalDataDir = dirname(unetPath);
   if (existsSync(graphPath) && existsSync(metaPath)) {
