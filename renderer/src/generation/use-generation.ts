@@ -14,6 +14,8 @@ export interface GalleryItem {
 export interface GenerationState {
   readonly running: boolean;
   readonly progress: GenerationProgress | null;
+  /** The latest preview of the running job (previews come with some steps, not all). */
+  readonly preview: string | null;
   readonly error: string | null;
   readonly warnings: readonly string[];
   /** Which execution provider ran each model part in the last run. */
@@ -32,12 +34,21 @@ export function useGeneration(studio: StudioConnection): GenerationState {
   const job = useRef<string | null>(null);
   const [running, setRunning] = useState(false);
   const [progress, setProgress] = useState<GenerationProgress | null>(null);
+  const [preview, setPreview] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [warnings, setWarnings] = useState<readonly string[]>([]);
   const [providers, setProviders] = useState<Readonly<Record<string, string>>>({});
   const [gallery, setGallery] = useState<readonly GalleryItem[]>([]);
 
-  useEffect(() => client.on('generation.progress', (p) => p.jobId === job.current && setProgress(p)), [client]);
+  useEffect(
+    () =>
+      client.on('generation.progress', (p) => {
+        if (p.jobId !== job.current) return;
+        setProgress(p);
+        if (p.preview) setPreview(p.preview);
+      }),
+    [client],
+  );
 
   const generate = useCallback(
     (settings: GenerationSettings) => {
@@ -46,6 +57,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
       job.current = jobId;
       setRunning(true);
       setProgress(null);
+      setPreview(null);
       setError(null);
       client
         .call('generate', { jobId, settings })
@@ -62,6 +74,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
           job.current = null;
           setRunning(false);
           setProgress(null);
+          setPreview(null);
         });
     },
     [client, studio],
@@ -71,5 +84,5 @@ export function useGeneration(studio: StudioConnection): GenerationState {
     if (job.current) void client.call('generate.cancel', { jobId: job.current }).catch(() => undefined);
   }, [client]);
 
-  return { running, progress, error, warnings, providers, gallery, generate, cancel };
+  return { running, progress, preview, error, warnings, providers, gallery, generate, cancel };
 }

@@ -126,7 +126,7 @@ export function PromptPanel({ models, providers, generation }: Props) {
 }
 
 function GenerationStatus({ generation }: { readonly generation: GenerationState }) {
-  const { progress, error, warnings, providers } = generation;
+  const { progress, preview, error, warnings, providers } = generation;
   return (
     <div className="generation-status">
       {progress && (
@@ -135,7 +135,7 @@ function GenerationStatus({ generation }: { readonly generation: GenerationState
           <span>
             Image {progress.image + 1}/{progress.images}, step {progress.step}/{progress.steps}
           </span>
-          {progress.preview && <img className="preview" data-testid="preview" src={progress.preview} alt="Preview of the image being generated" />}
+          {preview && <img className="preview" data-testid="preview" src={preview} alt="Preview of the image being generated" />}
         </div>
       )}
       {error && (
