@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConditioningDocument } from './conditioning';
+import { ConditioningDocument, NormalizedRect } from './conditioning';
 import { ExecutionProviderName } from './providers';
 
 export const FamilyId = z.enum(['sd1', 'sd2', 'sdxl', 'sd-turbo', 'sdxl-turbo', 'lcm']);
@@ -71,6 +71,8 @@ export const GenerationResult = z.object({
   prompt: z.string(),
   /** How regions, boxes and scene graphs were applied. */
   spatialControl: z.enum(['none', 'attention', 'latent-composition']),
+  /** A scene graph's solved boxes: send them back as layout boxes to edit the layout. */
+  layout: z.array(z.object({ id: z.string(), rect: NormalizedRect, label: z.string() })),
   settings: z.object({ steps: z.number(), sampler: SamplerName, schedule: SigmaScheduleName, cfgScale: z.number(), width: z.number(), height: z.number() }),
 });
 export type GenerationResult = z.infer<typeof GenerationResult>;

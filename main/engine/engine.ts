@@ -66,7 +66,7 @@ export class Engine {
     const previewInterval = hooks.previewIntervalMs ?? PREVIEW_INTERVAL_MS;
     let lastPreview = -Infinity;
     const cacheDir = this.options.cacheDir ?? join(defaultDataDir(), 'cache');
-    const { settings, warnings, spatial, prompt: usedPrompt } = await generate(model, request, start, { cacheDir }, {
+    const { settings, warnings, spatial, prompt: usedPrompt, layout } = await generate(model, request, start, { cacheDir }, {
       signal: hooks.signal,
       ...(hooks.onAttention ? { onAttention: hooks.onAttention } : {}),
       onStep: async (p) => {
@@ -85,7 +85,7 @@ export class Engine {
         images.push(await writeResult(request.outputDir, seed, encodePng(image.width, image.height, image.data, text), sidecar, image));
       },
     });
-    return { images, family: model.family.id, providers: await model.providersInUse(), warnings, settings, prompt: usedPrompt, spatialControl: spatial };
+    return { images, family: model.family.id, providers: await model.providersInUse(), warnings, settings, prompt: usedPrompt, spatialControl: spatial, layout: [...layout] };
   }
 
   /** The model currently loaded, if any (diagnostics and tests). */

@@ -1,9 +1,10 @@
 import { onnx } from 'onnx-proto';
 
 /**
- * Two tiny UNet-shaped graphs with one cross-attention layer and the same
- * weights: one written out (MatMul, Mul by the scale, Softmax, MatMul), one
- * with onnxruntime's fused com.microsoft.MultiHeadAttention. Image tokens
+ * Tiny UNet-shaped graphs with one cross-attention layer and the same
+ * weights: written out (MatMul, Mul by the scale, Softmax, MatMul), with an
+ * Einsum for the scores, or with onnxruntime's fused
+ * com.microsoft.MultiHeadAttention. Image tokens
  * come from `sample` [B, 4, H, W], keys and values from
  * `encoder_hidden_states` [B, 77, 8]; `out_sample` has the sample's shape.
  */
@@ -26,7 +27,10 @@ const node = (opType: string, input: string[], output: string[], attribute: onnx
 const intAttr = (name: string, i: number): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
 const intsAttr = (name: string, values: number[]): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values });
 
-export function attentionGraph(fused: boolean): Uint8Array {
+export type AttentionForm = 'written-out' | 'einsum' | 'fused';
+
+export function attentionGraph(form: AttentionForm): Uint8Array {
+  const fused = form === 'fused';
   const shared: onnx.INodeProto[] = [
     // [B, 4, H, W] -> [B, H*W, 4]
     node('Shape', ['sample'], ['sample_shape']),
@@ -43,7 +47,9 @@ export function attentionGraph(fused: boolean): Uint8Array {
         ...heads('q', 'qh', [0, 2, 1, 3]),
         ...heads('k', 'kh', [0, 2, 3, 1]),
         ...heads('v', 'vh', [0, 2, 1, 3]),
-        node('MatMul', ['qh', 'kh'], ['scores']),
+        form === 'einsum'
+          ? node('Einsum', ['qh', 'kh'], ['scores'], [{ name: 'equation', type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('bhqd,bhdk->bhqk') }])
+          : node('MatMul', ['qh', 'kh'], ['scores']),
         node('Mul', ['scores', 'scale'], ['scaled']),
         node('Softmax', ['scaled'], ['probs'], [intAttr('axis', -1)]),
         node('MatMul', ['probs', 'vh'], ['oh']),

@@ -77,12 +77,13 @@ describe('cross-attention bias patch', () => {
     assert.ok(maxDifference(reference.subarray(half), biased.subarray(half)) > 1e-3);
   });
 
-  test("onnxruntime's fused MultiHeadAttention gets the same bias as the written-out attention", async () => {
+  test("an Einsum export and onnxruntime's fused MultiHeadAttention get the same bias as the written-out attention", async () => {
     // Same weights, one layer each; the fused one's max(S) comes from the side branch.
-    const [plain, fused] = [attentionGraph(false), attentionGraph(true)];
-    const patches = [patchCrossAttention(plain), patchCrossAttention(fused)];
+    const [plain, fused, einsum] = [attentionGraph('written-out'), attentionGraph('fused'), attentionGraph('einsum')];
+    const patches = [patchCrossAttention(plain), patchCrossAttention(fused), patchCrossAttention(einsum)];
     for (const patch of patches) assert.deepEqual(patch.factors, [1]);
     const sessions = await Promise.all([plain, fused, ...patches.map((p) => p.model)].map((m) => ort.InferenceSession.create(m)));
+    // sessions: plain, fused, patched plain, patched fused, patched einsum
     const feeds = {
       sample: makeTensor('float32', Float32Array.from({ length: 2 * 4 * 16 }, (_, i) => Math.sin(i)), [2, 4, 4, 4]),
       timestep: makeTensor('int64', [1, 1], [2]),
@@ -101,6 +102,7 @@ describe('cross-attention bias patch', () => {
     const [plainPainted, fusedPainted] = [await out(sessions[2]!, painted), await out(sessions[3]!, painted)];
     assert.ok(maxDifference(fusedPainted, referenceFused) > 1e-4, 'the bias had no effect on the fused layer');
     assert.ok(maxDifference(plainPainted, fusedPainted) <= 1e-5, `fused and written-out attention disagree by ${maxDifference(plainPainted, fusedPainted)}`);
+    assert.ok(maxDifference(plainPainted, await out(sessions[4]!, painted)) <= 1e-5, 'the Einsum export disagrees');
   });
 
   test('graphs without cross-attention are reported, not patched', () => {

@@ -169,5 +169,9 @@ describe('what each mode does', () => {
     const again = await engine.run({ ...recorded.request, outputDir: join(work, 'again') });
     assert.deepEqual(pixels(again.images[0]!.path), pixels(result.images[0]!.path));
     assert.equal(result.prompt, 'a red star and a blue ring, a red star left of a blue ring');
+    // The solved layout comes back; sent as boxes it gives the same image: that is how the user edits it.
+    assert.deepEqual(result.layout.map((b) => b.id), ['star', 'ring']);
+    const asBoxes = await engine.run({ ...recorded.request, prompt: result.prompt, conditioning: { version: 1, boxes: result.layout.map((b) => ({ id: b.id, rect: b.rect, label: b.label })) }, outputDir: join(work, 'boxes') });
+    assert.deepEqual(pixels(asBoxes.images[0]!.path), pixels(result.images[0]!.path));
   });
 });

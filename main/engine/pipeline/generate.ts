@@ -1,7 +1,7 @@
 import type { ParsedGenerationRequest, SamplerName } from '../../../app/contract/generation';
 import type { LoadedModel } from '../model/loaded-model';
 import { ModelError } from '../model/model-error';
-import { planConditioning } from '../conditioning/plan';
+import { planConditioning, type ConditioningPlan } from '../conditioning/plan';
 import { spatialDenoiser, type AttentionObserver, type SpatialMethod } from '../conditioning/spatial-denoiser';
 import { SAMPLERS, type Denoiser } from '../sampling/samplers';
 import { initialNoiseScale, lcmTimesteps, planSigmas, type SamplingPlan } from '../sampling/schedules';
@@ -75,7 +75,7 @@ export async function generate(
   start: StartImages,
   context: RunContext,
   hooks: GenerateHooks = {},
-): Promise<{ settings: ResolvedSettings; warnings: string[]; spatial: SpatialMethod; prompt: string }> {
+): Promise<{ settings: ResolvedSettings; warnings: string[]; spatial: SpatialMethod; prompt: string; layout: ConditioningPlan['layout'] }> {
   const settings = resolveSettings(model, request);
   const { steps, sampler, schedule, cfgScale, width, height } = settings;
   const latentHeight = height / 8;
@@ -131,7 +131,7 @@ export async function generate(
     hooks.signal?.throwIfAborted();
     await hooks.onImage?.(await decodeLatents(model, latents, latentHeight, latentWidth), seed, prompt);
   }
-  return { settings, warnings, spatial: spatial.method, prompt };
+  return { settings, warnings, spatial: spatial.method, prompt, layout: conditioning?.layout ?? [] };
 }
 
 function samplingPlan(model: LoadedModel, sampler: SamplerName, schedule: 'karras' | 'spaced', steps: number): SamplingPlan {
