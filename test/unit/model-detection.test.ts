@@ -17,6 +17,7 @@ const folder = (overrides: Partial<ModelFolder> & { schedulerClass?: string; pre
   parts: { text_encoder: 'a', unet: 'b', vae_decoder: 'c' },
   tokenizers: ['t'],
   vaeScalingFactor: null,
+  sampleSize: null,
   ...overrides,
   scheduler: {
     className: overrides.schedulerClass ?? 'PNDMScheduler',

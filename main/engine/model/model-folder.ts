@@ -27,6 +27,8 @@ export interface ModelFolder {
   readonly scheduler: SchedulerConfig;
   /** The VAE's latent scale from vae_decoder/config.json, when the export kept it. */
   readonly vaeScalingFactor: number | null;
+  /** The latent size the UNet was trained at (unet/config.json's sample_size), when the export kept it. */
+  readonly sampleSize: number | null;
 }
 
 const REQUIRED: readonly PartName[] = ['text_encoder', 'unet', 'vae_decoder'];
@@ -50,6 +52,8 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
   const raw = await readJson<Record<string, unknown>>(join(dir, 'scheduler', 'scheduler_config.json'), 'missing-part', 'the scheduler config gives the noise schedule');
   const vaeConfigPath = join(dir, 'vae_decoder', 'config.json');
   const vaeConfig = existsSync(vaeConfigPath) ? await readJson<{ scaling_factor?: unknown }>(vaeConfigPath, 'unreadable-part', '') : null;
+  const unetConfigPath = join(dir, 'unet', 'config.json');
+  const unetConfig = existsSync(unetConfigPath) ? await readJson<{ sample_size?: unknown }>(unetConfigPath, 'unreadable-part', '') : null;
   return {
     dir,
     name: basename(dir),
@@ -58,6 +62,7 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
     tokenizers,
     scheduler: schedulerConfig(raw),
     vaeScalingFactor: typeof vaeConfig?.scaling_factor === 'number' ? vaeConfig.scaling_factor : null,
+    sampleSize: typeof unetConfig?.sample_size === 'number' ? unetConfig.sample_size : null,
   };
 }
 

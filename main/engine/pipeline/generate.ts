@@ -54,13 +54,15 @@ export interface StartImages {
 export function resolveSettings(model: LoadedModel, request: ParsedGenerationRequest): ResolvedSettings {
   const d = model.family.defaults;
   const sampler = request.sampler ?? d.sampler;
+  // The size the model was trained at, where its export says (diffusers' unet/config.json sample_size), else the family's.
+  const size = model.folder.sampleSize ? model.folder.sampleSize * 8 : d.size;
   return {
     steps: request.steps ?? d.steps,
     sampler,
     schedule: sampler === 'lcm' ? 'spaced' : (request.schedule ?? d.schedule),
     cfgScale: request.cfgScale ?? d.cfgScale,
-    width: request.width ?? d.size,
-    height: request.height ?? d.size,
+    width: request.width ?? size,
+    height: request.height ?? size,
   };
 }
 
