@@ -51,5 +51,7 @@ describe('electron-builder.yml', () => {
     const resources = [config.extraResources].flat();
     assert.ok(resources.some((r) => typeof r === 'object' && r?.from === 'models' && r.to === 'models'));
     assert.ok(!patternsOf(config.files).some((p) => p.startsWith('models')), 'models must not be packed into the app');
+    const filter = resources.flatMap((r) => (typeof r === 'object' && r?.from === 'models' ? [r.filter ?? []].flat() : []));
+    for (const excluded of ['!fixtures/**', '!starter/training/**', '!scripts/**']) assert.ok(filter.includes(excluded), `${excluded} missing from the models filter`);
   });
 });
