@@ -33,7 +33,7 @@ export interface RgbImage {
 }
 
 /** Smallest object, as a fraction of the image's pixels: smaller specks are noise. */
-const MIN_AREA = 0.006;
+const MIN_AREA = 0.01;
 /** Background textures darken their colour by 15%: those shades count as background too. */
 const TEXTURE_SHADE = 0.85;
 
