@@ -109,9 +109,9 @@ describe('desktop app wiring (launchStudio)', () => {
     const fromOther = await handler({ senderFrame: lookalike }, ping);
     assert.equal(!fromOther.ok && fromOther.error.code, 'forbidden-sender');
 
-    // The model library lives in the user-data folder (empty here) and models.list answers from it.
+    // The library is the user-data folder's models (none here) and the bundled starter model.
     const models = await handler({ senderFrame: studioWindow.webContents.mainFrame }, { kind: 'call', id: 4, method: 'models.list', input: {} });
-    assert.deepEqual(models.ok && models.output, []);
+    assert.deepEqual(models.ok && (models.output as { name: string }[]).map((m) => m.name), ['starter']);
 
     // Quitting stops the inference process, and the window hears of it as an event.
     fake.app.emit('before-quit');
