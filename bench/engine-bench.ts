@@ -53,7 +53,7 @@ async function unetAlone(engine: Engine, biased?: { part: Part; factors: readonl
 }
 
 async function main(): Promise<void> {
-  const engine = new Engine({ platform: process.platform, version: 'bench' });
+  const engine = new Engine({ platform: process.platform, version: 'bench', cacheDir: mkdtempSync(join(tmpdir(), 'wordbrush-bench-cache-')) });
   const outputDir = mkdtempSync(join(tmpdir(), 'wordbrush-bench-'));
   const request = { model: MODEL, prompt: 'a large red star to the left of a small blue ring', seed: 1, steps: STEPS, width: SIZE, height: SIZE, sampler: 'dpmpp_2m' as const, cfgScale: 7, provider: PROVIDER, outputDir };
   await engine.run({ ...request, steps: 2 }); // load and warm up

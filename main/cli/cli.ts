@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { defaultDataDir, defaultLibrary } from '../core/data-dir';
 import { Engine } from '../engine/engine';
 import { ModelError } from '../engine/model/model-error';
 import { loadTokenizer } from '../engine/text/load-tokenizer';
@@ -23,7 +24,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const root = join(__dirname, '..', '..');
   const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
   const probe = new ProviderProbe(join(root, 'models', 'probe', 'add-one.onnx'), () => undefined);
-  const engine = new Engine({ platform: process.platform, version, probedProviders: () => probe.report(false) });
+  const { cacheDir } = defaultLibrary(defaultDataDir(), join(root, 'models'));
+  const engine = new Engine({ platform: process.platform, version, cacheDir, probedProviders: () => probe.report(false) });
   const result = await engine.run(command.request, {
     onProgress: ({ image, images, step, steps }) => void process.stderr.write(`\rimage ${image + 1}/${images} step ${step}/${steps}`),
     previewIntervalMs: Infinity,

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import type { InferenceEntry } from './inference-child';
+import type { InferenceProgram } from './inference-child';
 
 export interface AppPaths {
   /** The folder holding package.json (the app folder or app.asar when packaged). */
   readonly root: string;
   readonly rendererDir: string;
   readonly preload: string;
-  readonly inference: InferenceEntry;
+  readonly inference: InferenceProgram;
 }
 
 /**

@@ -16,9 +16,11 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: s
 export interface Library {
   readonly modelDirs: readonly string[];
   readonly galleryDir: string;
+  /** Derived files the studio can make again (patched UNet graphs). */
+  readonly cacheDir: string;
 }
 
 /** The user's model folder and gallery under the data folder, plus the bundled starter model when there is one. */
 export function defaultLibrary(dataDir: string, bundledModels: string): Library {
-  return { modelDirs: [join(dataDir, 'models'), join(bundledModels, 'starter')], galleryDir: join(dataDir, 'gallery') };
+  return { modelDirs: [join(dataDir, 'models'), join(bundledModels, 'starter')], galleryDir: join(dataDir, 'gallery'), cacheDir: join(dataDir, 'cache') };
 }

@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { APP_VERSION_FLAG, MODELS_DIR_FLAG } from '../inference/process-args';
+import { APP_VERSION_FLAG, CACHE_DIR_FLAG, MODELS_DIR_FLAG } from '../inference/process-args';
 
 /**
  * One running inference process as the supervisor sees it, whatever started
@@ -17,7 +17,8 @@ export interface InferenceChild {
 
 export type LaunchInference = () => InferenceChild;
 
-export interface InferenceEntry {
+/** The built inference program, as the app ships it. */
+export interface InferenceProgram {
   /** The built inference script (dist/main/inference.js). */
   readonly script: string;
   /** The models folder (for the probe graph and the bundled model). */
@@ -25,8 +26,14 @@ export interface InferenceEntry {
   readonly appVersion: string;
 }
 
+/** The program plus the library folders it may write: the engine never decides where the library is. */
+export interface InferenceEntry extends InferenceProgram {
+  /** Where patched UNet graphs are cached (the library's cache/ folder). */
+  readonly cacheDir: string;
+}
+
 export function inferenceArgs(entry: InferenceEntry): string[] {
-  return [MODELS_DIR_FLAG, entry.modelsDir, APP_VERSION_FLAG, entry.appVersion];
+  return [MODELS_DIR_FLAG, entry.modelsDir, APP_VERSION_FLAG, entry.appVersion, CACHE_DIR_FLAG, entry.cacheDir];
 }
 
 export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {

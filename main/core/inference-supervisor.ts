@@ -17,7 +17,11 @@ export interface SupervisorOptions {
   /** More crashes than this within crashWindowMs stop the restarts (state 'failed'). */
   readonly maxCrashes?: number;
   readonly crashWindowMs?: number;
-  /** How long a new process has to answer its first call before it counts as hung. */
+  /**
+   * How long a new process has to answer its first call before it counts as hung. It doubles with each
+   * crash in the current window, so a machine too loaded to start the process in time gets more time
+   * on each try instead of a crash loop.
+   */
   readonly helloTimeoutMs?: number;
   /** How long a call waits for a process that is (re)starting. */
   readonly readyTimeoutMs?: number;
@@ -135,7 +139,8 @@ export class InferenceSupervisor {
 
     const hello = client.call('engine.hello', {});
     const timeout = new Promise<never>((_, reject) => {
-      const timer = setTimeout(() => reject(new StudioError('inference-unavailable', 'no answer to hello')), this.options.helloTimeoutMs);
+      const patience = this.options.helloTimeoutMs * 2 ** this.crashTimes.length;
+      const timer = setTimeout(() => reject(new StudioError('inference-unavailable', 'no answer to hello')), patience);
       void hello.finally(() => clearTimeout(timer)).catch(() => undefined);
     });
     Promise.race([hello, timeout]).then(

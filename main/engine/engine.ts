@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { defaultDataDir } from '../core/data-dir';
 import { freemem, totalmem } from 'node:os';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,8 +20,8 @@ export interface EngineOptions {
   readonly version: string;
   /** Whether to give the model's memory back after a run; by default when under a tenth of RAM is free. */
   readonly memoryTight?: () => boolean;
-  /** Where patched UNet graphs are cached (default: the library's cache/ folder). */
-  readonly cacheDir?: string;
+  /** Where patched UNet graphs are cached (the library's cache/ folder). */
+  readonly cacheDir: string;
 }
 
 const underATenthFree = () => freemem() < totalmem() / 10;
@@ -65,8 +64,7 @@ export class Engine {
     const resolved = resolveSettings(model, request);
     const previewInterval = hooks.previewIntervalMs ?? PREVIEW_INTERVAL_MS;
     let lastPreview = -Infinity;
-    const cacheDir = this.options.cacheDir ?? join(defaultDataDir(), 'cache');
-    const { settings, warnings, spatial, prompt: usedPrompt, layout } = await generate(model, request, start, { cacheDir }, {
+    const { settings, warnings, spatial, prompt: usedPrompt, layout } = await generate(model, request, start, { cacheDir: this.options.cacheDir }, {
       signal: hooks.signal,
       ...(hooks.onAttention ? { onAttention: hooks.onAttention } : {}),
       onStep: async (p) => {

@@ -6,7 +6,7 @@ import { createEmitter, createRouter } from '../../app/rpc/router';
 import { Engine } from '../engine/engine';
 import { ModelError } from '../engine/model/model-error';
 import { openParentChannel } from './parent-channel';
-import { APP_VERSION_FLAG, MODELS_DIR_FLAG, readFlag } from './process-args';
+import { APP_VERSION_FLAG, CACHE_DIR_FLAG, MODELS_DIR_FLAG, readFlag } from './process-args';
 import { ProviderProbe } from './provider-probe';
 
 /**
@@ -17,7 +17,12 @@ import { ProviderProbe } from './provider-probe';
 const channel = openParentChannel();
 const emit = createEmitter(inferenceContract.events, channel.send);
 const probe = new ProviderProbe(join(readFlag(process.argv, MODELS_DIR_FLAG), 'probe', 'add-one.onnx'), (progress) => emit('job.progress', progress));
-const engine = new Engine({ platform: process.platform, version: readFlag(process.argv, APP_VERSION_FLAG), probedProviders: () => probe.report(false) });
+const engine = new Engine({
+  platform: process.platform,
+  version: readFlag(process.argv, APP_VERSION_FLAG),
+  cacheDir: readFlag(process.argv, CACHE_DIR_FLAG),
+  probedProviders: () => probe.report(false),
+});
 const jobs = new Map<string, AbortController>();
 /** Generations run one at a time: they share the loaded model and the machine. */
 let queue: Promise<unknown> = Promise.resolve();

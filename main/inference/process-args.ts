@@ -1,5 +1,6 @@
 export const MODELS_DIR_FLAG = '--models-dir';
 export const APP_VERSION_FLAG = '--app-version';
+export const CACHE_DIR_FLAG = '--cache-dir';
 
 /** A flag's value in the inference process's arguments, which main always passes. */
 export function readFlag(argv: readonly string[], flag: string): string {

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const library = defaultLibrary(defaultDataDir(), paths.inference.modelsDir);
   const galleryDir = options.gallery ? resolve(options.gallery) : library.galleryDir;
   const modelDirs = [...options.models.map((dir) => resolve(dir)), ...library.modelDirs];
-  const backend = createStudioBackend({ mode: 'browser', version, launchInference: forkLauncher(paths.inference), modelDirs, galleryDir });
+  const backend = createStudioBackend({ mode: 'browser', version, launchInference: forkLauncher({ ...paths.inference, cacheDir: library.cacheDir }), modelDirs, galleryDir });
   const server = await startBrowserServer({ backend, rendererDir: paths.rendererDir, galleryDir, host: options.host, port: options.port }).catch(async (error: NodeJS.ErrnoException) => {
     await backend.stop();
     if (error.code === 'EADDRINUSE') throw new Error(`Port ${options.port} on ${options.host} is in use: pick another with --port N (0 takes any free one)`);

@@ -33,7 +33,7 @@ export function launchStudio(electron: ElectronApi): Promise<void> {
     const backend = createStudioBackend({
       mode: 'electron',
       version: app.getVersion(),
-      launchInference: utilityLauncher((...args) => utilityProcess.fork(...args), paths.inference),
+      launchInference: utilityLauncher((...args) => utilityProcess.fork(...args), { ...paths.inference, cacheDir: library.cacheDir }),
       ...library,
       electron: { electron: process.versions.electron ?? '', chrome: process.versions.chrome ?? '' },
     });

@@ -113,10 +113,19 @@ describe('studio in browser mode', { skip: noChromium }, () => {
     await page.getByTestId('width').fill('64');
     await page.getByTestId('height').fill('64');
     await page.getByTestId('provider-choice').selectOption('cpu');
+    // The preview lives only while the job runs, which may be shorter than a poll: record its appearance as it happens.
+    await page.evaluate(() => {
+      (window as unknown as { previewSeen: boolean }).previewSeen = false;
+      new MutationObserver((_, observer) => {
+        if (!document.querySelector('[data-testid=preview]')) return;
+        (window as unknown as { previewSeen: boolean }).previewSeen = true;
+        observer.disconnect();
+      }).observe(document.body, { childList: true, subtree: true, attributes: true });
+    });
     await page.getByTestId('generate').click();
-    await page.getByTestId('preview').waitFor();
     await page.locator('[data-testid=gallery] img').first().waitFor();
     await page.getByTestId('generate').waitFor();
+    assert.ok(await page.evaluate(() => (window as unknown as { previewSeen: boolean }).previewSeen), 'a preview was shown while the job ran');
     const src = await page.locator('[data-testid=gallery] img').first().getAttribute('src');
     assert.match(src ?? '', /^\.\/gallery\/wordbrush-.*\.png\?token=/);
     await page.waitForFunction((url) => document.querySelector('[data-testid=canvas]')!.getAttribute('data-image') === url, src);

@@ -1,9 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { appPaths } from '../../main/core/app-paths';
 
 export const repoRoot = resolve(__dirname, '..', '..');
-export const builtPaths = appPaths(repoRoot, '0.0.0-test');
+const built = appPaths(repoRoot, '0.0.0-test');
+/** The built app, with an inference process whose library cache lives in a temporary folder, never in the user's home. */
+export const builtPaths = { ...built, inference: { ...built.inference, cacheDir: mkdtempSync(join(tmpdir(), 'wordbrush-cache-')) } };
 
 /** The tests that start processes need `npm run build` first; `npm test` does it. */
 export function requireBuild(): void {

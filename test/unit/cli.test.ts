@@ -9,8 +9,11 @@ import { fixtureModels } from '../helpers/backend';
 import { writeTestPng } from '../helpers/images';
 import { repoRoot, requireBuild } from '../helpers/paths';
 
+/** The CLI's library (and so its cache) lives in a temporary folder, never in the user's home. */
+const cliHome = mkdtempSync(join(tmpdir(), 'wordbrush-cli-home-'));
 /** Runs the built CLI as `npm run -s cli -- …` does. */
-const cli = (...args: string[]) => spawnSync(process.execPath, [join(repoRoot, 'dist', 'main', 'cli.js'), ...args], { encoding: 'utf8', cwd: repoRoot });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, [join(repoRoot, 'dist', 'main', 'cli.js'), ...args], { encoding: 'utf8', cwd: repoRoot, env: { ...process.env, WORDBRUSH_HOME: cliHome } });
 const work = mkdtempSync(join(tmpdir(), 'wordbrush-cli-'));
 
 describe('CLI', () => {

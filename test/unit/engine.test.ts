@@ -10,10 +10,11 @@ import { ModelError } from '../../main/engine/model/model-error';
 import { readPngText } from '../../main/engine/output/png';
 import { fixtureModels } from '../helpers/backend';
 import { writeTestPng } from '../helpers/images';
+import { builtPaths } from '../helpers/paths';
 
 // Real onnxruntime sessions on the fixture models (models/scripts/make_fixtures.py): tiny random
 // weights, so the images are noise, but every code path of a real export runs.
-const engine = new Engine({ platform: process.platform, version: '0.0.0-test' });
+const engine = new Engine({ platform: process.platform, version: '0.0.0-test', cacheDir: builtPaths.inference.cacheDir });
 const work = mkdtempSync(join(tmpdir(), 'wordbrush-engine-'));
 const request = (model: string, overrides: Partial<GenerationRequest> = {}): GenerationRequest => ({
   model: join(fixtureModels, model),
@@ -199,7 +200,7 @@ describe('progress, cancel and outputs', () => {
   });
 
   test('when memory is tight the model is released after the run', async () => {
-    const frugal = new Engine({ platform: process.platform, version: '0.0.0-test', memoryTight: () => true });
+    const frugal = new Engine({ platform: process.platform, version: '0.0.0-test', cacheDir: builtPaths.inference.cacheDir, memoryTight: () => true });
     await frugal.run(request('sd1-conversion'));
     assert.equal(await frugal.loadedModel(), null);
   });

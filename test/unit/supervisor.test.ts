@@ -107,6 +107,29 @@ describe('inference supervisor (real forked process)', () => {
     await reached('ready');
   });
 
+  test('gives a slow-starting process more time after each hang instead of a crash loop', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'wordbrush-hung-'));
+    const script = join(dir, 'hung.js');
+    writeFileSync(script, "process.on('message', () => {}); setInterval(() => {}, 1000);\n");
+    const stamped: { state: InferenceStatus['state']; at: number }[] = [];
+    const { supervisor } = supervise({
+      launch: forkLauncher({ ...builtPaths.inference, script }),
+      onStatus: (status) => stamped.push({ state: status.state, at: performance.now() }),
+      helloTimeoutMs: 100,
+      maxCrashes: 2,
+    });
+    t.after(() => supervisor.stop());
+    await waitFor('the supervisor to give up', () => stamped.find((s) => s.state === 'failed'));
+    const waits = stamped.flatMap((s, i) => {
+      if (s.state !== 'starting') return [];
+      const end = stamped.slice(i).find((e) => e.state === 'crashed' || e.state === 'failed')!;
+      return [end.at - s.at];
+    });
+    assert.equal(waits.length, 3);
+    // A timer never fires before its delay (give or take a millisecond of rounding), so each wait is at least its doubled patience.
+    waits.forEach((ms, attempt) => assert.ok(ms >= 100 * 2 ** attempt - 2, `attempt ${attempt} waited ${ms.toFixed(0)} ms`));
+  });
+
   test('stop() ends the process without reporting a crash', async () => {
     const { supervisor, statuses, reached } = supervise();
     const ready = await reached('ready');
