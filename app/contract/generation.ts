@@ -60,19 +60,39 @@ export const GeneratedImage = z.object({
   height: z.number().int(),
 });
 
-export const GenerationResult = z.object({
+/** Where the time of a run went, in milliseconds. */
+export const RunTimings = z.object({
+  /** Loading the model's sessions (0 when it was already loaded). */
+  loadMs: z.number(),
+  /** Planning the conditioning (solving a scene graph), encoding the prompts, preparing the UNet. */
+  encodeMs: z.number(),
+  /** Each sampling step, image after image. */
+  stepMs: z.array(z.number()),
+  /** Each image's VAE decode. */
+  decodeMs: z.array(z.number()),
+});
+export type RunTimings = z.infer<typeof RunTimings>;
+
+/** What a run did, beyond its settings: recorded in the result, its sidecar and its PNG. */
+export const RunReport = z.object({
+  /** The prompt the run used (a scene graph's composed prompt included). */
+  prompt: z.string(),
+  /** What the run changed or could not honour (a truncated prompt, a region without effect, a fallback). */
+  warnings: z.array(z.string()),
+  /** How regions, boxes and scene graphs were applied, and why that way. */
+  spatialControl: z.enum(['none', 'attention', 'latent-composition']),
+  spatialReason: z.string(),
+  /** A scene graph's solved boxes: send them back as layout boxes to edit the layout. */
+  layout: z.array(z.object({ id: z.string(), rect: NormalizedRect, label: z.string() })),
+  timings: RunTimings,
+});
+export type RunReport = z.infer<typeof RunReport>;
+
+export const GenerationResult = RunReport.extend({
   images: z.array(GeneratedImage),
   family: FamilyId,
   /** The execution provider each model part actually ran on. */
   providers: z.record(z.string(), ExecutionProviderName),
-  /** What the run changed or could not honour (a truncated prompt, a region without effect, a fallback). */
-  warnings: z.array(z.string()),
-  /** The prompt the run used (a scene graph's composed prompt included). */
-  prompt: z.string(),
-  /** How regions, boxes and scene graphs were applied. */
-  spatialControl: z.enum(['none', 'attention', 'latent-composition']),
-  /** A scene graph's solved boxes: send them back as layout boxes to edit the layout. */
-  layout: z.array(z.object({ id: z.string(), rect: NormalizedRect, label: z.string() })),
   settings: z.object({ steps: z.number(), sampler: SamplerName, schedule: SigmaScheduleName, cfgScale: z.number(), width: z.number(), height: z.number() }),
 });
 export type GenerationResult = z.infer<typeof GenerationResult>;

@@ -28,6 +28,8 @@ export const ErrorCode = z.enum([
   'cancelled',
   /** The model folder or the request does not fit the model (missing part, wrong size, no vae_encoder…). */
   'model-error',
+  /** A scene graph's relations cannot all hold in one picture; the message names a smallest set of them that cannot. */
+  'scene-graph-conflict',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -1,15 +1,14 @@
-import type { NormalizedRect, Relation } from '../contract/conditioning';
-import { CONTACT, NEAR_DISTANCE, NEXT_TO_GAP, relationHolds } from './relations';
+import type { NormalizedRect } from '../contract/conditioning';
+import { BoxVars, expr, minus, onlyIf, relationRows, sidesOf, type Expr, type Side } from './layout-constraints';
+import { findContradictions, minimalConflict, type Conflict, type Describe, type SceneRel } from './layout-conflicts';
+import { LinearProgram } from './linear-program';
+
+export type { Conflict } from './layout-conflicts';
 
 interface Obj {
   readonly id: string;
   readonly name: string;
   readonly attributes: readonly string[];
-}
-interface Rel {
-  readonly subject: string;
-  readonly predicate: Relation;
-  readonly object: string;
 }
 
 export interface SolvedBox {
@@ -19,64 +18,78 @@ export interface SolvedBox {
   readonly label: string;
 }
 
-export interface Conflict {
-  readonly relations: readonly Rel[];
-  readonly reason: string;
+export type LayoutResult =
+  | { readonly ok: true; readonly boxes: readonly SolvedBox[]; readonly prompt: string; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly conflicts: readonly Conflict[] };
+
+export interface SceneGraphInput {
+  readonly objects: readonly (Omit<Obj, 'attributes'> & { readonly attributes?: readonly string[] })[];
+  readonly relations?: readonly SceneRel[];
 }
 
-export type LayoutResult = { readonly ok: true; readonly boxes: readonly SolvedBox[]; readonly prompt: string } | { readonly ok: false; readonly conflicts: readonly Conflict[] };
-
+/** Side length (of the image's shorter side) that size words ask for. */
 const SIZES: Readonly<Record<string, number>> = { tiny: 0.12, small: 0.2, medium: 0.3, large: 0.45, big: 0.45, huge: 0.6 };
 const DEFAULT_SIZE = 0.3;
-const MARGIN = 0.02;
-const ATTEMPTS = 24;
-const ITERATIONS = 300;
-
-const describeRel = (r: Rel) => `${r.subject} ${r.predicate} ${r.object}`;
+const MIN_SIZE = 0.02;
+/** Objective weights: size kept (per unit) outweighs moving from the seeded spot, and overlap outweighs shrinking. */
+const SIZE_REWARD = 1;
+const MOVE_COST = 0.1;
+const GROWTH_COST = 0.05;
+const OVERLAP_COST = 4;
+const OVERLAP_ROUNDS = 3;
+/** Pairs this close get a separation too, so that moving one pair apart seldom pushes another into overlap (and costs a round). */
+const NEAR_MISS = 0.05;
 
 /**
- * Solves a scene graph into boxes that satisfy every relation (relations.ts
- * semantics), stay inside the image, keep their sizes (from attributes such
- * as "small" or "large") and do not overlap needlessly. Deterministic for a
- * seed. Contradictions (cycles of left/right or above/below, a pair in two
- * exclusive cones, containment both ways or with a direction) are found first
- * and reported with the relations that conflict.
+ * Lays a scene graph out as boxes (relations.ts semantics), by linear
+ * programming: every relation is a set of linear constraints on the boxes'
+ * centres and sizes (layout-constraints.ts); sizes come from attributes and
+ * may shrink; a container grows to hold all it contains. The optimum keeps
+ * sizes, stays near seeded spots (so seeds vary the layout) and keeps boxes
+ * apart: overlap is a cost, not a constraint, so it never causes a refusal;
+ * whatever overlap or shrinking remains is said in a warning.
+ *
+ * A graph is refused only when its relations cannot hold together, and then
+ * with a minimal set of them that cannot.
  */
-export function solveSceneGraph(graph: { readonly objects: readonly (Omit<Obj, 'attributes'> & { readonly attributes?: readonly string[] })[]; readonly relations?: readonly Rel[] }, seed: number, aspect = 1): LayoutResult {
+export function solveSceneGraph(graph: SceneGraphInput, seed: number, aspect = 1): LayoutResult {
   const objects: Obj[] = graph.objects.map((o) => ({ ...o, attributes: o.attributes ?? [] }));
   const relations = graph.relations ?? [];
-  const conflicts = findContradictions(relations);
-  if (conflicts.length > 0) return { ok: false, conflicts };
+  const word = objectWords(objects);
+  const describe: Describe = (r) => `${word(r.subject)} ${r.predicate} ${word(r.object)}`;
+  const upFront = findContradictions(relations, describe);
+  if (upFront.length > 0) return { ok: false, conflicts: upFront };
 
-  const sizes = objectSizes(objects, relations);
-  let unmet: Rel[] = relations.slice();
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const random = mulberry32(seed * 7919 + attempt * 104729 + 1);
-    const boxes = new Map<string, Box>(
-      objects.map((o) => {
-        const size = sizes.get(o.id)!;
-        const w = aspect >= 1 ? size / aspect : size;
-        const h = aspect >= 1 ? size : size * aspect;
-        return [o.id, { x: random() * (1 - w), y: random() * (1 - h), w, h }];
-      }),
-    );
-    for (let i = 0; i < ITERATIONS; i++) {
-      for (const r of relations) enforce(r, boxes.get(r.subject)!, boxes.get(r.object)!);
-      separate(objects, relations, boxes);
-      for (const box of boxes.values()) clamp(box);
-      unmet = relations.filter((r) => !relationHolds(r.predicate, rect(boxes.get(r.subject)!), rect(boxes.get(r.object)!)));
-      if (unmet.length === 0 && !needlessOverlap(objects, relations, boxes)) {
-        return { ok: true, boxes: objects.map((o) => ({ id: o.id, rect: rect(boxes.get(o.id)!), label: labelOf(o) })), prompt: composePrompt(objects, relations) };
-      }
+  const problem = new LayoutProblem(objects, relations, seed, aspect);
+  const all = relations.map((_, i) => i);
+  // A linear program with the sides guessed from a layout without the side-dependent relations; only if
+  // that fails, the exact mixed-integer program that chooses the sides too (and finds true conflicts).
+  let sides = problem.guessSides();
+  let solution = problem.solve(all, sides);
+  if (!solution && problem.hasSidedRelations) {
+    const chosen = problem.solve(all, 'free');
+    if (chosen) {
+      sides = problem.sidesIn(chosen);
+      solution = problem.solve(all, sides);
     }
   }
-  return { ok: false, conflicts: [{ relations: unmet, reason: `No layout satisfies ${unmet.map(describeRel).join(', ')} within the image` }] };
+  if (!solution) {
+    const conflict = minimalConflict(all, (subset) => problem.solve(subset, 'free') !== null).map((i) => relations[i]!);
+    return { ok: false, conflicts: [{ relations: conflict, reason: `These relations cannot all hold in one picture: ${conflict.map(describe).join(', ')}` }] };
+  }
+  const { values, warnings } = problem.separate(solution, sides, word);
+  return {
+    ok: true,
+    boxes: objects.map((o) => ({ id: o.id, rect: problem.rectOf(o.id, values), label: labelOf(o) })),
+    prompt: composePrompt(objects, relations),
+    warnings,
+  };
 }
 
 export const labelOf = (o: Obj) => [...o.attributes, o.name].join(' ');
 
-/** "a large red star to the left of a small blue ring, a green cross": each object once, in relation phrases where it has them. */
-export function composePrompt(objects: readonly Obj[], relations: readonly Rel[]): string {
+/** "a large red star left of a small blue ring, a green cross": each object once, in relation phrases where it has them. */
+export function composePrompt(objects: readonly Obj[], relations: readonly SceneRel[]): string {
   const byId = new Map(objects.map((o) => [o.id, o]));
   const mentioned = new Set<string>();
   const phrases = relations.map((r) => {
@@ -88,223 +101,248 @@ export function composePrompt(objects: readonly Obj[], relations: readonly Rel[]
   return phrases.join(', ');
 }
 
-/** Relations that no layout can satisfy together, each group reported with its reason. */
-export function findContradictions(relations: readonly Rel[]): Conflict[] {
-  const conflicts: Conflict[] = [];
-  for (const r of relations) if (r.subject === r.object) conflicts.push({ relations: [r], reason: `${r.subject} cannot be ${r.predicate} itself` });
-
-  const contains = (r: Rel): [string, string] | null => (r.predicate === 'surrounding' ? [r.subject, r.object] : r.predicate === 'inside' ? [r.object, r.subject] : null);
-  const containment = relations.filter((r) => contains(r) && r.subject !== r.object);
-  const cycle = findCycle(containment, (r) => contains(r)!);
-  if (cycle) conflicts.push({ relations: cycle, reason: `Containment goes round in a circle: ${cycle.map(describeRel).join(', ')}` });
-  for (const c of containment) {
-    const [outer, inner] = contains(c)!;
-    const directed = relations.filter((r) => r !== c && !contains(r) && r.predicate !== 'near' && ((r.subject === outer && r.object === inner) || (r.subject === inner && r.object === outer)));
-    for (const d of directed) conflicts.push({ relations: [c, d], reason: `${describeRel(c)} leaves no room for ${describeRel(d)}: containment takes precedence over direction` });
-  }
-
-  const order = (axis: 'x' | 'y') => (r: Rel): [string, string] | null => {
-    const before = axis === 'x' ? ['left of'] : ['above', 'on'];
-    const after = axis === 'x' ? ['right of'] : ['below', 'under'];
-    if (before.includes(r.predicate)) return [r.subject, r.object];
-    if (after.includes(r.predicate)) return [r.object, r.subject];
-    return null;
-  };
-  for (const axis of ['x', 'y'] as const) {
-    const edges = relations.filter((r) => order(axis)(r) && r.subject !== r.object);
-    const loop = findCycle(edges, (r) => order(axis)(r)!);
-    if (loop) conflicts.push({ relations: loop, reason: `${axis === 'x' ? 'Left and right' : 'Above and below'} go round in a circle: ${loop.map(describeRel).join(', ')}` });
-  }
-
-  // Cones are exclusive: one pair cannot be both side by side and one above the other.
-  const horizontal = new Set<Relation>(['left of', 'right of', 'next to']);
-  const vertical = new Set<Relation>(['above', 'below', 'on', 'under']);
-  for (let i = 0; i < relations.length; i++) {
-    for (let j = i + 1; j < relations.length; j++) {
-      const [a, b] = [relations[i]!, relations[j]!];
-      const samePair = (a.subject === b.subject && a.object === b.object) || (a.subject === b.object && a.object === b.subject);
-      if (samePair && ((horizontal.has(a.predicate) && vertical.has(b.predicate)) || (vertical.has(a.predicate) && horizontal.has(b.predicate)))) {
-        conflicts.push({ relations: [a, b], reason: `${describeRel(a)} and ${describeRel(b)} ask for two exclusive 45-degree cones` });
-      }
-    }
-  }
-  return conflicts;
+/** Names objects by name where that is unambiguous ("cat left of dog"), else by name and id. */
+function objectWords(objects: readonly Obj[]): (id: string) => string {
+  const count = new Map<string, number>();
+  for (const o of objects) count.set(o.name, (count.get(o.name) ?? 0) + 1);
+  const word = new Map(objects.map((o) => [o.id, count.get(o.name) === 1 ? o.name : `${o.name} (${o.id})`]));
+  return (id) => word.get(id) ?? id;
 }
 
-/** A directed cycle among the relations' edges, as the relations that make it, or null. */
-function findCycle(relations: readonly Rel[], edge: (r: Rel) => [string, string]): Rel[] | null {
-  const out = new Map<string, Rel[]>();
+type Separation = { readonly first: string; readonly second: string; readonly axis: 'x' | 'y' };
+
+/** The graph as linear programs: the fixed parts (image, sizes, seeded spots) and the relations, any subset of them. */
+class LayoutProblem {
+  private readonly boxes: ReadonlyMap<string, BoxVars>;
+  private readonly preferred: ReadonlyMap<string, { x: number; y: number; size: number }>;
+  private readonly containers: ReadonlySet<string>;
+  /** Pairs the relations let overlap: nested (also through a chain of containers) or resting on one another. */
+  private readonly mayOverlap: ReadonlySet<string>;
+
+  constructor(
+    private readonly objects: readonly Obj[],
+    private readonly relations: readonly SceneRel[],
+    seed: number,
+    aspect: number,
+  ) {
+    // Boxes square in pixels: sizes are fractions of the shorter side.
+    const [kx, ky] = aspect >= 1 ? [1 / aspect, 1] : [1, aspect];
+    this.boxes = new Map(objects.map((o) => [o.id, new BoxVars(o.id, kx, ky)]));
+    this.preferred = seededSpots(objects, seed);
+    const nested = nestedPairs(relations);
+    this.containers = new Set([...nested].map(([outer]) => outer));
+    this.mayOverlap = new Set([
+      ...[...nested].flatMap(([a, b]) => [pairKey(a, b), pairKey(b, a)]),
+      ...relations.filter((r) => r.predicate === 'on' || r.predicate === 'under').flatMap((r) => [pairKey(r.subject, r.object), pairKey(r.object, r.subject)]),
+    ]);
+  }
+
+  get hasSidedRelations(): boolean {
+    return this.relations.some((r) => sidesOf(r.predicate));
+  }
+
+  /**
+   * Sides for the side-dependent relations ("next to", "near") as the boxes
+   * stand when every other relation holds (or as their seeded spots stand, if
+   * those cannot hold either).
+   */
+  guessSides(): Map<number, Side> {
+    const unsided = this.relations.flatMap((r, i) => (sidesOf(r.predicate) ? [] : [i]));
+    const values = this.hasSidedRelations ? this.solve(unsided, new Map()) : null;
+    const centre = (id: string) => {
+      if (!values) return this.preferred.get(id)!;
+      const r = this.rectOf(id, values);
+      return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+    };
+    const sides = new Map<number, Side>();
+    this.relations.forEach((r, i) => {
+      const options = sidesOf(r.predicate);
+      if (!options) return;
+      const [s, o] = [centre(r.subject), centre(r.object)];
+      const horizontal = options.length === 2 || Math.abs(s.x - o.x) >= Math.abs(s.y - o.y);
+      sides.set(i, horizontal ? (s.x <= o.x ? 'left' : 'right') : s.y <= o.y ? 'up' : 'down');
+    });
+    return sides;
+  }
+
+  /** The sides a mixed-integer solution chose. */
+  sidesIn(values: ReadonlyMap<string, number>): Map<number, Side> {
+    const sides = new Map<number, Side>();
+    this.relations.forEach((r, i) => {
+      const chosen = sidesOf(r.predicate)?.find((side) => (values.get(sideVar(i, side)) ?? 0) > 0.5);
+      if (chosen) sides.set(i, chosen);
+    });
+    return sides;
+  }
+
+  /**
+   * The optimum with the given relations (by index), or null when they cannot
+   * hold. With sides 'free', each side-dependent relation gets a 0/1 variable
+   * per side and the solver chooses: exact, and slower.
+   */
+  solve(included: readonly number[], sides: ReadonlyMap<number, Side> | 'free', separations: readonly Separation[] = []): ReadonlyMap<string, number> | null {
+    const program = new LinearProgram();
+    for (const o of this.objects) this.addObject(program, o.id);
+    for (const i of included) {
+      const r = this.relations[i]!;
+      const [s, o] = [this.box(r.subject), this.box(r.object)];
+      const options = sidesOf(r.predicate);
+      if (sides !== 'free' || !options) {
+        program.addAll(relationRows(r.predicate, s, o, sides === 'free' ? undefined : sides.get(i)));
+        continue;
+      }
+      for (const side of options) {
+        program.binary(sideVar(i, side));
+        program.addAll(onlyIf(relationRows(r.predicate, s, o, side), sideVar(i, side)));
+      }
+      program.add({ expr: expr([...options.map((side) => [sideVar(i, side), 1] as const)], -1), sense: '>=' });
+    }
+    for (const s of separations) {
+      const slack = overlapVar(s);
+      const [a, b] = [this.box(s.first), this.box(s.second)];
+      const gap = s.axis === 'x' ? minus(a.right(), b.left()) : minus(a.bottom(), b.top());
+      program.add({ expr: expr([...gap.terms, [slack, -1]], gap.constant), sense: '<=' });
+      program.reward(slack, -OVERLAP_COST);
+    }
+    // Choosing sides only has to find a feasible choice: the optimum comes from the linear program with those sides.
+    return program.solve(sides !== 'free');
+  }
+
+  /**
+   * Keeps unrelated boxes apart: each round adds, for every pair that still
+   * overlaps, a separation along the axis where they overlap least, paid for
+   * by overlap slack, and solves again. What overlap or shrinking is left is
+   * reported.
+   */
+  separate(start: ReadonlyMap<string, number>, sides: ReadonlyMap<number, Side>, word: (id: string) => string): { values: ReadonlyMap<string, number>; warnings: string[] } {
+    const all = this.relations.map((_, i) => i);
+    const separations: Separation[] = [];
+    let values = start;
+    for (let round = 0; round < OVERLAP_ROUNDS; round++) {
+      const fresh = this.overlappingPairs(values, NEAR_MISS).filter(([a, b]) => !separations.some((s) => pairKey(s.first, s.second) === pairKey(a, b) || pairKey(s.second, s.first) === pairKey(a, b)));
+      if (fresh.length === 0) break;
+      separations.push(...fresh.map(([a, b]) => this.separationFor(a, b, values)));
+      values = this.solve(all, sides, separations) ?? values;
+    }
+    const warnings = this.overlappingPairs(values).map(([a, b]) => `${word(a)} and ${word(b)} overlap: the relations leave no room to keep them apart`);
+    for (const o of this.objects) {
+      const size = values.get(this.box(o.id).z) ?? 0;
+      if (size < this.preferred.get(o.id)!.size * 0.95) warnings.push(`${word(o.id)} is drawn smaller than its size asks, to fit the relations`);
+    }
+    return { values, warnings };
+  }
+
+  rectOf(id: string, values: ReadonlyMap<string, number>): NormalizedRect {
+    const b = this.box(id);
+    const at = (e: Expr) => [...e.terms].reduce((sum, [v, c]) => sum + c * (values.get(v) ?? 0), e.constant);
+    const [x0, x1, y0, y1] = [at(b.left()), at(b.right()), at(b.top()), at(b.bottom())].map((v) => Math.min(1, Math.max(0, v))) as [number, number, number, number];
+    return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  }
+
+  private box(id: string): BoxVars {
+    return this.boxes.get(id)!;
+  }
+
+  /** Inside the image; size between the minimum and the asked size (containers may grow); the objective's terms. */
+  private addObject(program: LinearProgram, id: string): void {
+    const b = this.box(id);
+    const spot = this.preferred.get(id)!;
+    program.addAll([
+      { expr: b.left(), sense: '>=' },
+      { expr: { ...b.right(), constant: b.right().constant - 1 }, sense: '<=' },
+      { expr: b.top(), sense: '>=' },
+      { expr: { ...b.bottom(), constant: b.bottom().constant - 1 }, sense: '<=' },
+    ]);
+    const container = this.containers.has(id);
+    program.bound(b.z, container ? { min: MIN_SIZE } : { min: MIN_SIZE, max: spot.size });
+    // kept <= size and kept <= asked size: the reward for size stops at what was asked.
+    const kept = `kept:${id}`;
+    program.add({ expr: expr([[kept, 1], [b.z, -1]]), sense: '<=' });
+    program.bound(kept, { max: spot.size });
+    program.reward(kept, SIZE_REWARD);
+    if (container) program.reward(b.z, -GROWTH_COST);
+    // moved >= |centre - spot| on each axis.
+    for (const [centre, target] of [[b.cx, spot.x], [b.cy, spot.y]] as const) {
+      const moved = `moved:${centre}`;
+      program.add({ expr: expr([[moved, 1], [centre, -1]], target), sense: '>=' });
+      program.add({ expr: expr([[moved, 1], [centre, 1]], -target), sense: '>=' });
+      program.reward(moved, -MOVE_COST);
+    }
+  }
+
+  /** Pairs whose boxes, each grown by `reach` on every side, overlap (and that the relations do not let overlap). */
+  private overlappingPairs(values: ReadonlyMap<string, number>, reach = 0): [string, string][] {
+    const pairs: [string, string][] = [];
+    const rects = new Map(this.objects.map((o) => [o.id, this.rectOf(o.id, values)]));
+    for (let i = 0; i < this.objects.length; i++) {
+      for (let j = i + 1; j < this.objects.length; j++) {
+        const [a, b] = [this.objects[i]!.id, this.objects[j]!.id];
+        if (this.mayOverlap.has(pairKey(a, b))) continue;
+        const [p, q] = [rects.get(a)!, rects.get(b)!];
+        const w = Math.min(p.x + p.width, q.x + q.width) - Math.max(p.x, q.x);
+        const h = Math.min(p.y + p.height, q.y + q.height) - Math.max(p.y, q.y);
+        if (w + 2 * reach > 1e-4 && h + 2 * reach > 1e-4) pairs.push([a, b]);
+      }
+    }
+    return pairs;
+  }
+
+  /** Apart along the axis where the pair overlaps least, in the order their centres already have. */
+  private separationFor(a: string, b: string, values: ReadonlyMap<string, number>): Separation {
+    const [p, q] = [this.rectOf(a, values), this.rectOf(b, values)];
+    const overlapX = Math.min(p.x + p.width, q.x + q.width) - Math.max(p.x, q.x);
+    const overlapY = Math.min(p.y + p.height, q.y + q.height) - Math.max(p.y, q.y);
+    const axis = overlapX <= overlapY ? 'x' : 'y';
+    const before = axis === 'x' ? p.x + p.width / 2 <= q.x + q.width / 2 : p.y + p.height / 2 <= q.y + q.height / 2;
+    return before ? { first: a, second: b, axis } : { first: b, second: a, axis };
+  }
+}
+
+const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
+const sideVar = (relation: number, side: Side) => `side:${relation}:${side}`;
+const overlapVar = (s: Separation) => `overlap:${s.first}:${s.second}:${s.axis}`;
+
+/** Every (outer, inner) pair of the containment relations, through chains of containers too. */
+function nestedPairs(relations: readonly SceneRel[]): Set<[string, string]> {
+  const inside = new Map<string, Set<string>>();
   for (const r of relations) {
-    const [from] = edge(r);
-    out.set(from, [...(out.get(from) ?? []), r]);
+    const pair = r.predicate === 'surrounding' ? [r.subject, r.object] : r.predicate === 'inside' ? [r.object, r.subject] : null;
+    if (!pair) continue;
+    const [outer, inner] = pair as [string, string];
+    inside.set(outer, (inside.get(outer) ?? new Set()).add(inner));
   }
-  const state = new Map<string, 'open' | 'done'>();
-  const path: Rel[] = [];
-  const visit = (node: string): Rel[] | null => {
-    state.set(node, 'open');
-    for (const r of out.get(node) ?? []) {
-      const [, to] = edge(r);
-      path.push(r);
-      if (state.get(to) === 'open') return path.slice(path.findIndex((p) => edge(p)[0] === to));
-      if (!state.has(to)) {
-        const found = visit(to);
-        if (found) return found;
-      }
-      path.pop();
+  const pairs = new Set<[string, string]>();
+  const reach = (outer: string, from: string, seen: Set<string>) => {
+    for (const inner of inside.get(from) ?? []) {
+      if (seen.has(inner)) continue;
+      seen.add(inner);
+      pairs.add([outer, inner]);
+      reach(outer, inner, seen);
     }
-    state.set(node, 'done');
-    return null;
   };
-  for (const node of out.keys()) {
-    if (state.has(node)) continue;
-    const found = visit(node);
-    if (found) return found;
+  for (const outer of inside.keys()) reach(outer, outer, new Set());
+  return pairs;
+}
+
+/** Each object's seeded spot (a jittered cell of a grid, cells shuffled) and asked size. */
+function seededSpots(objects: readonly Obj[], seed: number): Map<string, { x: number; y: number; size: number }> {
+  const random = mulberry32(seed * 7919 + 1);
+  const columns = Math.ceil(Math.sqrt(objects.length));
+  const rows = Math.ceil(objects.length / columns);
+  const cells = Array.from({ length: columns * rows }, (_, i) => i);
+  for (let i = cells.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [cells[i], cells[j]] = [cells[j]!, cells[i]!];
   }
-  return null;
-}
-
-interface Box {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
-
-const rect = (b: Box): NormalizedRect => ({ x: b.x, y: b.y, width: b.w, height: b.h });
-
-function objectSizes(objects: readonly Obj[], relations: readonly Rel[]): Map<string, number> {
-  const sizes = new Map(objects.map((o) => [o.id, o.attributes.map((a) => SIZES[a.toLowerCase()]).find((s) => s !== undefined) ?? DEFAULT_SIZE]));
-  // A container must be able to hold what it contains.
-  for (let pass = 0; pass < objects.length; pass++) {
-    for (const r of relations) {
-      const [outer, inner] = r.predicate === 'surrounding' ? [r.subject, r.object] : r.predicate === 'inside' ? [r.object, r.subject] : [null, null];
-      if (outer && inner) sizes.set(outer, Math.min(0.95, Math.max(sizes.get(outer)!, sizes.get(inner)! * 1.6)));
-    }
-  }
-  return sizes;
-}
-
-/** Moves a pair of boxes (each half the way) towards satisfying one relation. */
-function enforce(r: Rel, s: Box, o: Box): void {
-  const dx = s.x + s.w / 2 - (o.x + o.w / 2);
-  const dy = s.y + s.h / 2 - (o.y + o.h / 2);
-  const shift = (box: Box, ddx: number, ddy: number) => {
-    box.x += ddx;
-    box.y += ddy;
-  };
-  /** Moves s by (ax, ay) along the axis and o the opposite way. */
-  const split = (along: 'x' | 'y', amount: number) => {
-    shift(s, along === 'x' ? amount : 0, along === 'y' ? amount : 0);
-    shift(o, along === 'x' ? -amount : 0, along === 'y' ? -amount : 0);
-  };
-  const apart = (along: 'x' | 'y', sign: -1 | 1) => {
-    // Wanted: sign * d_along >= |d_across| + margin, and boxes not containing one another.
-    const [d, across] = along === 'x' ? [dx, dy] : [dy, dx];
-    const extent = along === 'x' ? (s.w + o.w) / 2 : (s.h + o.h) / 2;
-    const deficit = Math.max(Math.abs(across) + MARGIN, Math.min(extent, 0.5) * 0.6) - sign * d;
-    if (deficit > 0) split(along, (sign * deficit) / 2);
-    // Pull the cross-axis offset in, so the pair sits well inside its cone.
-    split(along === 'x' ? 'y' : 'x', -across * 0.1);
-  };
-  const inside = (inner: Box, outer: Box) => {
-    if (inner.w > outer.w * 0.8) inner.w = outer.w * 0.7;
-    if (inner.h > outer.h * 0.8) inner.h = outer.h * 0.7;
-    inner.x = Math.min(Math.max(inner.x, outer.x + 0.01), outer.x + outer.w - inner.w - 0.01);
-    inner.y = Math.min(Math.max(inner.y, outer.y + 0.01), outer.y + outer.h - inner.h - 0.01);
-  };
-  switch (r.predicate) {
-    case 'left of':
-      return apart('x', -1);
-    case 'right of':
-      return apart('x', 1);
-    case 'above':
-      return apart('y', -1);
-    case 'below':
-      return apart('y', 1);
-    case 'inside':
-      return inside(s, o);
-    case 'surrounding':
-      return inside(o, s);
-    case 'on':
-    case 'under': {
-      const above = r.predicate === 'on';
-      const target = above ? o.y - s.h + CONTACT / 2 : o.y + o.h - CONTACT / 2;
-      const dyFix = target - s.y;
-      shift(s, (o.x + o.w / 2 - (s.x + s.w / 2)) / 2, dyFix / 2);
-      shift(o, 0, -dyFix / 2);
-      return;
-    }
-    case 'next to': {
-      // Side by side, a small gap apart, on whichever side the subject already is.
-      const subjectLeft = dx < 0;
-      const gap = subjectLeft ? o.x - (s.x + s.w) : s.x - (o.x + o.w);
-      const fix = gap - NEXT_TO_GAP / 2;
-      const towards = subjectLeft ? 1 : -1;
-      shift(s, (towards * fix) / 2, -dy * 0.3);
-      shift(o, (-towards * fix) / 2, dy * 0.3);
-      return;
-    }
-    case 'near': {
-      const distance = Math.hypot(dx, dy);
-      if (distance <= NEAR_DISTANCE * 0.9) return;
-      const pull = (distance - NEAR_DISTANCE * 0.8) / distance / 2;
-      shift(s, -dx * pull, -dy * pull);
-      shift(o, dx * pull, dy * pull);
-      return;
-    }
-  }
-}
-
-/** Pairs the relations allow to overlap: containment, and contact for on/under. */
-function mayOverlap(relations: readonly Rel[], a: string, b: string): boolean {
-  return relations.some((r) => ((r.subject === a && r.object === b) || (r.subject === b && r.object === a)) && ['inside', 'surrounding', 'on', 'under'].includes(r.predicate));
-}
-
-function overlapArea(a: Box, b: Box): number {
-  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
-  return w > 0 && h > 0 ? w * h : 0;
-}
-
-function separate(objects: readonly Obj[], relations: readonly Rel[], boxes: Map<string, Box>): void {
-  for (let i = 0; i < objects.length; i++) {
-    for (let j = i + 1; j < objects.length; j++) {
-      const [a, b] = [objects[i]!.id, objects[j]!.id];
-      if (mayOverlap(relations, a, b)) continue;
-      const [p, q] = [boxes.get(a)!, boxes.get(b)!];
-      if (overlapArea(p, q) <= 0) continue;
-      const dx = p.x + p.w / 2 - (q.x + q.w / 2);
-      const dy = p.y + p.h / 2 - (q.y + q.h / 2);
-      const pushX = (p.w + q.w) / 2 - Math.abs(dx);
-      const pushY = (p.h + q.h) / 2 - Math.abs(dy);
-      if (pushX < pushY) {
-        const s = (dx >= 0 ? 1 : -1) * (pushX / 2 + 0.005);
-        p.x += s;
-        q.x -= s;
-      } else {
-        const s = (dy >= 0 ? 1 : -1) * (pushY / 2 + 0.005);
-        p.y += s;
-        q.y -= s;
-      }
-    }
-  }
-}
-
-function needlessOverlap(objects: readonly Obj[], relations: readonly Rel[], boxes: Map<string, Box>): boolean {
-  for (let i = 0; i < objects.length; i++) {
-    for (let j = i + 1; j < objects.length; j++) {
-      const [a, b] = [objects[i]!.id, objects[j]!.id];
-      if (!mayOverlap(relations, a, b) && overlapArea(boxes.get(a)!, boxes.get(b)!) > 0) return true;
-    }
-  }
-  return false;
-}
-
-function clamp(box: Box): void {
-  box.w = Math.min(box.w, 1);
-  box.h = Math.min(box.h, 1);
-  box.x = Math.min(Math.max(box.x, 0), 1 - box.w);
-  box.y = Math.min(Math.max(box.y, 0), 1 - box.h);
+  return new Map(
+    objects.map((o, i) => {
+      const cell = cells[i]!;
+      const x = ((cell % columns) + 0.25 + random() * 0.5) / columns;
+      const y = (Math.floor(cell / columns) + 0.25 + random() * 0.5) / rows;
+      const size = o.attributes.map((a) => SIZES[a.toLowerCase()]).find((s) => s !== undefined) ?? DEFAULT_SIZE;
+      return [o.id, { x, y, size }];
+    }),
+  );
 }
 
 /** A small seeded PRNG (mulberry32): the solver's layouts repeat for a seed on every platform. */
@@ -318,4 +356,3 @@ function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-

@@ -23,14 +23,24 @@ generate options:
   --conditioning FILE   regions, layout boxes or a scene graph (JSON, see README);
                         mask image paths in it are relative to the file
   --family NAME         sd1 | sd2 | sdxl | sd-turbo | sdxl-turbo | lcm (default: detected)
-  --provider NAME       cpu | webgpu | cuda | dml | coreml (default: best available)`;
+  --provider NAME       cpu | webgpu | cuda | dml | coreml (default: best available)
+  --json                print the whole result as JSON on stdout (progress stays on stderr)
+
+Exit status:
+  0  the images were written
+  1  the model cannot run the request (the message says what is wrong)
+  2  bad arguments (the usage follows the message)
+  3  the scene graph's relations cannot all hold (the message names the ones that conflict)`;
+
+/** The CLI's exit statuses, as CLI_USAGE documents them. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, sceneGraphConflict: 3 } as const;
 
 export class CliArgsError extends Error {}
 
 export type CliCommand =
   | { readonly command: 'help' }
   | { readonly command: 'tokenize'; readonly tokenizer: string; readonly text: string }
-  | { readonly command: 'generate'; readonly request: GenerationRequest; readonly out: string };
+  | { readonly command: 'generate'; readonly request: GenerationRequest; readonly out: string; readonly json: boolean };
 
 const number = (flag: string, value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;
@@ -44,6 +54,9 @@ const choice = <T extends string>(flag: string, value: string | undefined, optio
   if (!options.includes(value as T)) throw new CliArgsError(`${flag} must be one of ${options.join(', ')}; got "${value}"`);
   return value as T;
 };
+
+const STRING_NAMES = ['model', 'prompt', 'negative', 'steps', 'sampler', 'schedule', 'cfg', 'seed', 'width', 'height', 'batch', 'init', 'strength', 'mask', 'family', 'provider', 'conditioning', 'out'] as const;
+const STRING_OPTIONS = Object.fromEntries(STRING_NAMES.map((name) => [name, { type: 'string' }])) as Record<(typeof STRING_NAMES)[number], { type: 'string' }>;
 
 /** Reads the CLI's arguments into a validated request; anything wrong is a CliArgsError saying what. */
 export function parseCliArgs(argv: readonly string[]): CliCommand {
@@ -61,12 +74,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       args: rest,
       strict: true,
       allowPositionals: true,
-      options: Object.fromEntries(
-        ['model', 'prompt', 'negative', 'steps', 'sampler', 'schedule', 'cfg', 'seed', 'width', 'height', 'batch', 'init', 'strength', 'mask', 'family', 'provider', 'conditioning', 'out'].map((name) => [
-          name,
-          { type: 'string' as const },
-        ]),
-      ),
+      options: { ...STRING_OPTIONS, json: { type: 'boolean' } },
     });
     if (positionals.length > 0) throw new CliArgsError(`Unexpected argument "${positionals[0]}"`);
     if (!values.model) throw new CliArgsError('generate needs --model DIR');
@@ -98,7 +106,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     if (!request.success) {
       throw new CliArgsError(issuesOf(request.error).map((i) => `${flagOf(i.path)}: ${i.message}`).join('\n'));
     }
-    return { command: 'generate', request: request.data, out };
+    return { command: 'generate', request: request.data, out, json: values.json === true };
   } catch (error) {
     if (error instanceof CliArgsError) throw error;
     // node:util parseArgs reports unknown or value-less options as TypeErrors with a clear message.

@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultDataDir, defaultLibrary } from '../core/data-dir';
+import { SceneGraphConflictError } from '../engine/conditioning/plan';
 import { Engine } from '../engine/engine';
 import { ModelError } from '../engine/model/model-error';
 import { loadTokenizer } from '../engine/text/load-tokenizer';
 import { ProviderProbe } from '../inference/provider-probe';
-import { CLI_USAGE, CliArgsError, parseCliArgs } from './cli-args';
+import { CLI_USAGE, CliArgsError, EXIT, parseCliArgs } from './cli-args';
 
 /** `npm run -s cli -- …`: the engine without the studio, for scripts and headless machines. */
 async function main(argv: readonly string[]): Promise<number> {
@@ -32,15 +33,24 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   process.stderr.write('\n');
   await engine.release();
+  const images = [];
   for (const [index, image] of result.images.entries()) {
     const target = index === 0 ? command.out : command.out.replace(/\.png$/i, `-${index + 1}.png`);
-    await rename(image.sidecar, target.replace(/\.png$/i, '.json'));
+    const sidecar = target.replace(/\.png$/i, '.json');
+    await rename(image.sidecar, sidecar);
     await rename(image.path, target);
-    console.log(`${target} (seed ${image.seed}, ${image.width}x${image.height})`);
+    images.push({ ...image, path: target, sidecar });
   }
+  if (command.json) {
+    console.log(JSON.stringify({ ...result, images }, null, 2));
+    return EXIT.ok;
+  }
+  for (const image of images) console.log(`${image.path} (seed ${image.seed}, ${image.width}x${image.height})`);
   console.log(`${result.family} on ${Object.entries(result.providers).map(([part, provider]) => `${part}: ${provider}`).join(', ')}`);
+  console.log(`spatial control: ${result.spatialControl} (${result.spatialReason})`);
+  if (result.layout.length > 0) console.log(`layout: ${result.layout.map((b) => `${b.label} at ${[b.rect.x, b.rect.y, b.rect.width, b.rect.height].map((v) => v.toFixed(3)).join(',')}`).join('; ')}`);
   for (const warning of result.warnings) console.warn(`warning: ${warning}`);
-  return 0;
+  return EXIT.ok;
 }
 
 main(process.argv.slice(2)).then(
@@ -48,9 +58,13 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof CliArgsError) {
       console.error(`${error.message}\n\n${CLI_USAGE}`);
-      process.exit(2);
+      process.exit(EXIT.usage);
+    }
+    if (error instanceof SceneGraphConflictError) {
+      console.error(error.message);
+      process.exit(EXIT.sceneGraphConflict);
     }
     console.error(error instanceof ModelError ? `Model error: ${error.message}` : error instanceof Error ? error.message : String(error));
-    process.exit(1);
+    process.exit(EXIT.failed);
   },
 );

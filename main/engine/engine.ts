@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GenerationRequest, type GenerationProgress, type GenerationResult, type ParsedGenerationRequest } from '../../app/contract/generation';
+import { GenerationRequest, type GenerationProgress, type GenerationResult, type ParsedGenerationRequest, type RunReport } from '../../app/contract/generation';
 import type { ExecutionProviderName, ProviderReport } from '../../app/contract/providers';
 import { LoadedModel } from './model/loaded-model';
 import { providerOrder } from './onnx/execution';
@@ -58,13 +58,15 @@ export class Engine {
   }
 
   private async generate(request: ParsedGenerationRequest, hooks: RunHooks): Promise<GenerationResult> {
+    const loadStart = performance.now();
     const model = await this.model(request.model, request.provider, request.family);
+    const loadMs = performance.now() - loadStart;
     const start = await this.startImages(model, request);
     const images: GenerationResult['images'] = [];
     const resolved = resolveSettings(model, request);
     const previewInterval = hooks.previewIntervalMs ?? PREVIEW_INTERVAL_MS;
     let lastPreview = -Infinity;
-    const { settings, warnings, spatial, prompt: usedPrompt, layout } = await generate(model, request, start, { cacheDir: this.options.cacheDir }, {
+    const { settings, report } = await generate(model, request, start, { cacheDir: this.options.cacheDir }, {
       signal: hooks.signal,
       ...(hooks.onAttention ? { onAttention: hooks.onAttention } : {}),
       onStep: async (p) => {
@@ -75,15 +77,16 @@ export class Engine {
         const preview = due && previewInterval !== Infinity ? latentPreview(p.denoised, model.family.latentRgb, p.latentWidth, p.latentHeight) : undefined;
         await hooks.onProgress({ image: p.image, images: p.images, step: p.step, steps: p.steps, ...(preview ? { preview } : {}) });
       },
-      onImage: async (image, seed, prompt) => {
-        const fields = { ...request, prompt, ...resolved, seed, model: model.folder.name, denoisingStrength: request.init?.strength };
-        const sidecar = { wordbrush: this.options.version, request: { ...request, seed }, family: model.family.id, settings: resolved, providers: await model.providersInUse() };
+      onImage: async (image, seed, soFar) => {
+        const fields = { ...request, prompt: soFar.prompt, ...resolved, seed, model: model.folder.name, denoisingStrength: request.init?.strength };
+        const run: RunReport = { ...soFar, timings: { loadMs, ...soFar.timings } };
+        const sidecar = { wordbrush: this.options.version, request: { ...request, seed }, family: model.family.id, settings: resolved, providers: await model.providersInUse(), run };
         // The full request travels in the image too, so a result can be regenerated from the PNG alone.
         const text = { parameters: a1111Parameters(fields), wordbrush: JSON.stringify(sidecar) };
         images.push(await writeResult(request.outputDir, seed, encodePng(image.width, image.height, image.data, text), sidecar, image));
       },
     });
-    return { images, family: model.family.id, providers: await model.providersInUse(), warnings, settings, prompt: usedPrompt, spatialControl: spatial, layout: [...layout] };
+    return { images, family: model.family.id, providers: await model.providersInUse(), settings, ...report, timings: { loadMs, ...report.timings } };
   }
 
   /** The model currently loaded, if any (diagnostics and tests). */

@@ -4,6 +4,7 @@ import { inferenceContract } from '../../app/contract/inference';
 import { StudioError } from '../../app/rpc/errors';
 import { createEmitter, createRouter } from '../../app/rpc/router';
 import { Engine } from '../engine/engine';
+import { SceneGraphConflictError } from '../engine/conditioning/plan';
 import { ModelError } from '../engine/model/model-error';
 import { openParentChannel } from './parent-channel';
 import { APP_VERSION_FLAG, CACHE_DIR_FLAG, MODELS_DIR_FLAG, readFlag } from './process-args';
@@ -60,6 +61,7 @@ function asStudioError(signal: AbortSignal) {
   return (error: unknown): never => {
     if (signal.aborted) throw new StudioError('cancelled', 'The generation was cancelled');
     if (error instanceof ModelError) throw new StudioError('model-error', error.message);
+    if (error instanceof SceneGraphConflictError) throw new StudioError('scene-graph-conflict', error.message);
     throw error;
   };
 }

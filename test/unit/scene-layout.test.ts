@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { RELATIONS, type NormalizedRect, type Relation } from '../../app/contract/conditioning';
 import { relationHolds } from '../../app/domain/relations';
-import { composePrompt, findContradictions, solveSceneGraph } from '../../app/domain/scene-layout';
+import { findContradictions } from '../../app/domain/layout-conflicts';
+import { composePrompt, solveSceneGraph } from '../../app/domain/scene-layout';
 
 const box = (x: number, y: number, width: number, height: number): NormalizedRect => ({ x, y, width, height });
 
@@ -94,10 +95,10 @@ describe('contradictions are reported with the relations that conflict', () => {
     ['on and under both ways', [r('a', 'on', 'b'), r('a', 'under', 'b')], /Above and below go round/, 2],
     ['inside each other', [r('a', 'inside', 'b'), r('b', 'inside', 'a')], /Containment goes round in a circle/, 2],
     ['inside and surrounding', [r('a', 'inside', 'b'), r('a', 'surrounding', 'b')], /Containment goes round in a circle/, 2],
-    ['inside and left of', [r('a', 'inside', 'b'), r('a', 'left of', 'b')], /containment takes precedence over direction/, 2],
-    ['left of and above the same object', [r('a', 'left of', 'b'), r('a', 'above', 'b')], /two exclusive 45-degree cones/, 2],
-    ['next to and on', [r('a', 'next to', 'b'), r('a', 'on', 'b')], /two exclusive 45-degree cones/, 2],
-    ['an object related to itself', [r('a', 'near', 'a')], /cannot be near itself/, 1],
+    ['inside and left of', [r('a', 'inside', 'b'), r('a', 'left of', 'b')], /a pair nested in one another is in no direction from each other, nor near/, 2],
+    ['left of and above the same object', [r('a', 'left of', 'b'), r('a', 'above', 'b')], /one pair cannot lie in two 45-degree cones at once/, 2],
+    ['next to and on', [r('a', 'next to', 'b'), r('a', 'on', 'b')], /one pair cannot lie in two 45-degree cones at once/, 2],
+    ['an object related to itself', [r('a', 'near', 'a')], /nothing can be near itself/, 1],
   ];
   for (const [name, relations, reason, count] of cases) {
     test(name, () => {

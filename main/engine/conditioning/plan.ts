@@ -1,6 +1,5 @@
 import type { ParsedConditioning } from '../../../app/contract/conditioning';
-import { solveSceneGraph, type SolvedBox } from '../../../app/domain/scene-layout';
-import { ModelError } from '../model/model-error';
+import { solveSceneGraph, type Conflict, type SolvedBox } from '../../../app/domain/scene-layout';
 import { latentMask, rectMask, type LatentMask } from './masks';
 
 /** A phrase of the prompt painted onto a region (eDiff-I paint-with-words). */
@@ -17,6 +16,14 @@ export interface RegionalPrompt {
   readonly prompt: string;
   readonly mask: LatentMask;
   readonly strength: number;
+}
+
+/** A scene graph refused by the solver: not a model problem, and the user's to fix. */
+export class SceneGraphConflictError extends Error {
+  constructor(readonly conflicts: readonly Conflict[]) {
+    super(`The scene graph cannot be laid out: ${conflicts.map((c) => c.reason).join('; ')}`);
+    this.name = 'SceneGraphConflictError';
+  }
 }
 
 export interface ConditioningPlan {
@@ -42,10 +49,9 @@ export async function planConditioning(doc: ParsedConditioning, prompt: string, 
   const boxes = [...doc.boxes];
   if (doc.sceneGraph) {
     const solved = solveSceneGraph(doc.sceneGraph, seed, latentWidth / latentHeight);
-    if (!solved.ok) {
-      throw new ModelError('invalid-conditioning', `The scene graph cannot be laid out: ${solved.conflicts.map((c) => c.reason).join('; ')}`);
-    }
+    if (!solved.ok) throw new SceneGraphConflictError(solved.conflicts);
     layout = solved.boxes;
+    warnings.push(...solved.warnings.map((w) => `Scene graph: ${w}`));
     fullPrompt = prompt.trim() === '' ? solved.prompt : `${prompt}, ${solved.prompt}`;
     boxes.push(...solved.boxes.map((b) => ({ id: b.id, rect: b.rect, label: b.label, strength: 1 })));
   }

@@ -47,7 +47,7 @@ export type SpatialMethod = 'none' | 'attention' | 'latent-composition';
  *   be patched or the user asks, latent composition (MultiDiffusion): one
  *   batched UNet pass per region prompt, denoised estimates averaged by mask.
  */
-export async function spatialDenoiser(setup: SpatialSetup): Promise<{ denoise: Denoiser; method: SpatialMethod; warnings: string[] }> {
+export async function spatialDenoiser(setup: SpatialSetup): Promise<{ denoise: Denoiser; method: SpatialMethod; reason: string; warnings: string[] }> {
   const { model, prompts, plan } = setup;
   const prediction = model.folder.scheduler.prediction;
   const warnings: string[] = [];
@@ -56,7 +56,7 @@ export async function spatialDenoiser(setup: SpatialSetup): Promise<{ denoise: D
     return modelDenoiser(async (input, t, sigma) => (await call(input, t, sigma))[0]!, prediction, setup.timestepOf);
   };
   const base: UnetConditions = { conds: [prompts.cond], uncond: prompts.uncond, guidanceScale: setup.guidanceScale, size: setup.size };
-  if (!plan || (plan.bindings.length === 0 && plan.regional.length === 0)) return { denoise: plain(base), method: 'none', warnings };
+  if (!plan || (plan.bindings.length === 0 && plan.regional.length === 0)) return { denoise: plain(base), method: 'none', reason: 'no region, box or scene graph takes effect', warnings };
 
   const wantsAttention = plan.bindings.length > 0 || (plan.regional.length > 0 && setup.mode !== 'latent-composition');
   const biased = wantsAttention ? await model.biasedUnet(setup.cacheDir, setup.onAttention !== undefined) : null;
@@ -101,9 +101,16 @@ export async function spatialDenoiser(setup: SpatialSetup): Promise<{ denoise: D
       : undefined;
     const denoise = plain({ ...base, conds: [cond], uncond, part: biased.part, extraFeeds: bias, ...(onOutputs ? { onOutputs } : {}) });
     const rest = regional.filter((r) => !masked.includes(r));
-    return { denoise: rest.length > 0 ? await composed(setup, rest, denoise, warnings) : denoise, method: 'attention', warnings };
+    const reason = rest.length > 0 ? 'phrases painted through the attention-biased UNet; region prompts by latent composition' : 'through the attention-biased UNet';
+    return { denoise: rest.length > 0 ? await composed(setup, rest, denoise, warnings) : denoise, method: 'attention', reason, warnings };
   }
-  return { denoise: await composed(setup, regional, plain(base), warnings, true), method: 'latent-composition', warnings };
+  const reason =
+    biased && !biased.ok
+      ? `attention control is unavailable with this UNet (${biased.reason})`
+      : setup.mode === 'latent-composition'
+        ? 'latent composition was asked for'
+        : 'the UNet\'s fixed context is too short for the region prompts side by side';
+  return { denoise: await composed(setup, regional, plain(base), warnings, true), method: 'latent-composition', reason, warnings };
 }
 
 /**

@@ -1,8 +1,8 @@
-import type { ParsedGenerationRequest, SamplerName } from '../../../app/contract/generation';
+import type { ParsedGenerationRequest, RunReport, RunTimings, SamplerName } from '../../../app/contract/generation';
 import type { LoadedModel } from '../model/loaded-model';
 import { ModelError } from '../model/model-error';
-import { planConditioning, type ConditioningPlan } from '../conditioning/plan';
-import { spatialDenoiser, type AttentionObserver, type SpatialMethod } from '../conditioning/spatial-denoiser';
+import { planConditioning } from '../conditioning/plan';
+import { spatialDenoiser, type AttentionObserver } from '../conditioning/spatial-denoiser';
 import { SAMPLERS, type Denoiser } from '../sampling/samplers';
 import { initialNoiseScale, lcmTimesteps, planSigmas, type SamplingPlan } from '../sampling/schedules';
 import { TorchGenerator } from '../sampling/torch-randn';
@@ -34,9 +34,12 @@ export interface GenerateHooks {
   readonly onStep?: (progress: StepProgress) => void | Promise<void>;
   /** Cross-attention maps of every UNet run (measuring only; see spatial-denoiser). */
   readonly onAttention?: AttentionObserver;
-  /** Called with each finished image (and the prompt it was made with), before the next one starts. */
-  readonly onImage?: (image: RgbImage, seed: number, prompt: string) => void | Promise<void>;
+  /** Called with each finished image and what the run did so far, before the next image starts. */
+  readonly onImage?: (image: RgbImage, seed: number, report: GenerateReport) => void | Promise<void>;
 }
+
+/** What `generate` did: the run's report less the model load, which happens before it. */
+export type GenerateReport = Omit<RunReport, 'timings'> & { readonly timings: Omit<RunTimings, 'loadMs'> };
 
 export interface RunContext {
   /** Where the attention-biased UNet graphs are cached. */
@@ -77,7 +80,8 @@ export async function generate(
   start: StartImages,
   context: RunContext,
   hooks: GenerateHooks = {},
-): Promise<{ settings: ResolvedSettings; warnings: string[]; spatial: SpatialMethod; prompt: string; layout: ConditioningPlan['layout'] }> {
+): Promise<{ settings: ResolvedSettings; report: GenerateReport }> {
+  const started = performance.now();
   const settings = resolveSettings(model, request);
   const { steps, sampler, schedule, cfgScale, width, height } = settings;
   const latentHeight = height / 8;
@@ -116,6 +120,8 @@ export async function generate(
 
   const initLatents = start.init ? await encodeImage(model, start.init) : null;
   if (initLatents && start.mask) denoise = blendedDenoiser(denoise, initLatents, start.mask);
+  const timings = { encodeMs: performance.now() - started, stepMs: [] as number[], decodeMs: [] as number[] };
+  const report: GenerateReport = { prompt, warnings, spatialControl: spatial.method, spatialReason: spatial.reason, layout: [...(conditioning?.layout ?? [])], timings };
 
   const count = request.batchCount;
   for (let index = 0; index < count; index++) {
@@ -123,17 +129,26 @@ export async function generate(
     const generator = new TorchGenerator(seed);
     const noise = generator.randn(4 * latentHeight * latentWidth);
     const x = initLatents ? initLatents.map((v, k) => v + noise[k]! * sigmas[0]!) : noise.map((v) => v * startScale(sampler, sigmas[0]!, model.family.spacing ?? model.folder.scheduler.spacing));
+    let stepStart = performance.now();
     let latents = await SAMPLERS[sampler](denoise, x, sigmas, {
       noise: (n) => generator.randn(n),
       signal: hooks.signal,
       timestepOf: (sigma) => model.noise.timestepOf(sigma),
-      onStep: (step, denoised) => hooks.onStep?.({ image: index, images: count, step: step + 1, steps: sigmas.length - 1, denoised, latentWidth, latentHeight }),
+      onStep: (step, denoised) => {
+        const now = performance.now();
+        timings.stepMs.push(now - stepStart);
+        stepStart = now;
+        return hooks.onStep?.({ image: index, images: count, step: step + 1, steps: sigmas.length - 1, denoised, latentWidth, latentHeight });
+      },
     });
     if (initLatents && start.mask) latents = latents.map((v, k) => start.mask![k % start.mask!.length]! * v + (1 - start.mask![k % start.mask!.length]!) * initLatents[k]!);
     hooks.signal?.throwIfAborted();
-    await hooks.onImage?.(await decodeLatents(model, latents, latentHeight, latentWidth), seed, prompt);
+    const decodeStart = performance.now();
+    const image = await decodeLatents(model, latents, latentHeight, latentWidth);
+    timings.decodeMs.push(performance.now() - decodeStart);
+    await hooks.onImage?.(image, seed, report);
   }
-  return { settings, warnings, spatial: spatial.method, prompt, layout: conditioning?.layout ?? [] };
+  return { settings, report };
 }
 
 function samplingPlan(model: LoadedModel, sampler: SamplerName, schedule: 'karras' | 'spaced', steps: number): SamplingPlan {
