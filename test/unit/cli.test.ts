@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { decode } from 'fast-png';
+import type { GenerationResult } from '../../app/contract/generation';
 import { fixtureModels } from '../helpers/backend';
 import { writeTestPng } from '../helpers/images';
 import { repoRoot, requireBuild } from '../helpers/paths';
@@ -71,6 +72,38 @@ describe('CLI', () => {
         assert.equal(recorded.request?.conditioning?.version, 1, name);
       }
     }
+  });
+
+  test('says which spatial-control path ran, prints the whole result with --json, and refuses a contradictory scene graph with exit 3', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'wordbrush-cli-graph-'));
+    const graph = (relations: object[]) => {
+      const file = join(folder, `graph-${relations.length}.json`);
+      writeFileSync(file, JSON.stringify({ version: 1, sceneGraph: { objects: [{ id: 'cat', name: 'cat' }, { id: 'dog', name: 'dog' }], relations } }));
+      return file;
+    };
+    const args = (file: string, out: string, ...more: string[]) => ['generate', '--model', join(fixtureModels, 'sd1-optimum'), '--prompt', '', '--steps', '2', '--width', '64', '--height', '64', '--conditioning', file, '--out', join(folder, out), ...more];
+    const leftOf = graph([{ subject: 'cat', predicate: 'left of', object: 'dog' }]);
+
+    const plain = cli(...args(leftOf, 'plain.png'));
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.match(plain.stdout, /^spatial control: attention \(through the attention-biased UNet\)$/m);
+    assert.match(plain.stdout, /^layout: cat at [\d.,]+; dog at [\d.,]+$/m);
+
+    const json = cli(...args(leftOf, 'json.png', '--json'));
+    assert.equal(json.status, 0, json.stderr);
+    const result = JSON.parse(json.stdout) as GenerationResult;
+    assert.equal(result.prompt, 'a cat left of a dog');
+    assert.equal(result.spatialControl, 'attention');
+    assert.deepEqual(result.layout.map((b) => b.id), ['cat', 'dog']);
+    assert.equal(result.images[0]!.path, join(folder, 'json.png'));
+    assert.equal(result.timings.stepMs.length, 2);
+
+    const refused = cli(...args(graph([{ subject: 'cat', predicate: 'left of', object: 'dog' }, { subject: 'dog', predicate: 'left of', object: 'cat' }]), 'refused.png'));
+    assert.equal(refused.status, 3, refused.stderr);
+    assert.match(refused.stderr, /cat left of dog, dog left of cat/);
+    assert.doesNotMatch(refused.stderr, /Model error/);
+    assert.ok(!existsSync(join(folder, 'refused.png')));
+    assert.match(cli('help').stdout, /3 {2}the scene graph's relations cannot all hold/);
   });
 
   const bad: [string, string[], number, RegExp][] = [

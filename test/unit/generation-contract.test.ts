@@ -98,7 +98,7 @@ describe('generation over the contract', () => {
     });
   }
 
-  test('a contradictory scene graph comes back as a model-error naming the conflict', async () => {
+  test('a contradictory scene graph comes back as a scene-graph-conflict naming the relations, not a model error', async () => {
     await assert.rejects(
       studio.client.call('generate', {
         jobId: 'spatial-2',
@@ -112,7 +112,7 @@ describe('generation over the contract', () => {
           conditioning: { version: 1, sceneGraph: { objects: [{ id: 'a', name: 'cat' }, { id: 'b', name: 'dog' }], relations: [{ subject: 'a', predicate: 'inside', object: 'b' }, { subject: 'b', predicate: 'inside', object: 'a' }] } },
         },
       }),
-      (e: unknown) => e instanceof StudioError && e.code === 'model-error' && /Containment goes round in a circle/.test(e.message),
+      (e: unknown) => e instanceof StudioError && e.code === 'scene-graph-conflict' && /Containment goes round in a circle: cat inside dog, dog inside cat/.test(e.message),
     );
   });
 

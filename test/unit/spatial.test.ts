@@ -6,9 +6,9 @@ import { describe, test } from 'node:test';
 import { decode } from 'fast-png';
 import { onnx } from 'onnx-proto';
 import type { ConditioningDocument } from '../../app/contract/conditioning';
-import type { GenerationRequest } from '../../app/contract/generation';
+import type { GenerationRequest, RunReport } from '../../app/contract/generation';
+import { SceneGraphConflictError } from '../../main/engine/conditioning/plan';
 import { Engine } from '../../main/engine/engine';
-import { ModelError } from '../../main/engine/model/model-error';
 import { encodePng, readPngText } from '../../main/engine/output/png';
 import { fixtureModels } from '../helpers/backend';
 import { writeTestPng } from '../helpers/images';
@@ -109,7 +109,7 @@ describe('what each mode does', () => {
       version: 1,
       sceneGraph: { objects: [{ id: 'a', name: 'cat' }, { id: 'b', name: 'dog' }], relations: [{ subject: 'a', predicate: 'left of', object: 'b' }, { subject: 'b', predicate: 'left of', object: 'a' }] },
     };
-    await assert.rejects(engine.run(request('sd1-optimum', doc)), (e: unknown) => e instanceof ModelError && e.code === 'invalid-conditioning' && /a left of b, b left of a/.test(e.message));
+    await assert.rejects(engine.run(request('sd1-optimum', doc)), (e: unknown) => e instanceof SceneGraphConflictError && /cat left of dog, dog left of cat/.test(e.message) && e.conflicts[0]!.relations.length === 2);
   });
 
   test('a UNet whose attention cannot be found falls back to latent composition and says why', async () => {
@@ -128,6 +128,7 @@ describe('what each mode does', () => {
     writeFileSync(join(folder, 'unet', 'model.onnx'), onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ version: 17 }], graph }).finish());
     const result = await engine.run({ ...request('sd1-optimum', MODES[0]![1]), model: folder });
     assert.equal(result.spatialControl, 'latent-composition');
+    assert.match(result.spatialReason, /^attention control is unavailable with this UNet \(No cross-attention layer found/);
     assert.match(result.warnings.join(), /Attention control is unavailable with this UNet \(No cross-attention layer found/);
   });
 
@@ -164,7 +165,18 @@ describe('what each mode does', () => {
 
   test('the PNG carries the request with its conditioning: regenerating from it gives the same image', async () => {
     const result = await engine.run(request('sd1-sdpa', MODES[4]![1]));
-    const recorded = JSON.parse(readPngText(readFileSync(result.images[0]!.path)).wordbrush!) as { request: GenerationRequest };
+    const recorded = JSON.parse(readPngText(readFileSync(result.images[0]!.path)).wordbrush!) as { request: GenerationRequest; run: RunReport };
+    // What happened travels with the image, as in the sidecar: the composed prompt, the path taken and why, the layout, the timings.
+    const sidecar = JSON.parse(readFileSync(result.images[0]!.sidecar, 'utf8')) as { run: RunReport };
+    assert.deepEqual(sidecar.run, recorded.run);
+    assert.equal(recorded.run.prompt, result.prompt);
+    assert.deepEqual(recorded.run.layout, result.layout);
+    assert.deepEqual(recorded.run.warnings, result.warnings);
+    assert.equal(recorded.run.spatialControl, 'attention');
+    assert.equal(recorded.run.spatialReason, 'through the attention-biased UNet');
+    assert.equal(recorded.run.timings.stepMs.length, 3);
+    assert.equal(recorded.run.timings.decodeMs.length, 1);
+    assert.ok([recorded.run.timings.loadMs, recorded.run.timings.encodeMs, ...recorded.run.timings.stepMs].every((ms) => ms >= 0));
     assert.deepEqual(recorded.request.conditioning, { ...MODES[4]![1], regions: [], boxes: [], regionalMode: 'auto', paintWithWordsStrength: 0.4, sceneGraph: { ...MODES[4]![1].sceneGraph!, relations: MODES[4]![1].sceneGraph!.relations } });
     const again = await engine.run({ ...recorded.request, outputDir: join(work, 'again') });
     assert.deepEqual(pixels(again.images[0]!.path), pixels(result.images[0]!.path));
