@@ -44,9 +44,9 @@ export class LinearProgram {
   }
 
   /** The variables' values at the optimum (or, with `optimise` false, at any point where the rows hold), or null when they cannot all hold. */
-  solve(optimise = true): ReadonlyMap<string, number> | null {
+  solve(optimise = true, timeoutMs = Infinity): ReadonlyMap<string, number> | null {
     const model = { direction: 'maximize', ...(optimise ? { objective: OBJECTIVE } : {}), constraints: this.constraints, variables: this.columns, binaries: this.binaries } as const;
-    const solution = solve(model, { includeZeroVariables: true });
+    const solution = solve(model, { includeZeroVariables: true, timeout: timeoutMs });
     if (solution.status !== 'optimal') return null;
     return new Map(solution.variables);
   }

@@ -37,6 +37,8 @@ const MOVE_COST = 0.1;
 const GROWTH_COST = 0.05;
 const OVERLAP_COST = 4;
 const OVERLAP_ROUNDS = 3;
+const SIDE_ROUNDS = 6;
+const EXACT_SIDES_MS = 2000;
 /** Pairs this close get a separation too, so that moving one pair apart seldom pushes another into overlap (and costs a round). */
 const NEAR_MISS = 0.05;
 
@@ -62,20 +64,33 @@ export function solveSceneGraph(graph: SceneGraphInput, seed: number, aspect = 1
 
   const problem = new LayoutProblem(objects, relations, seed, aspect);
   const all = relations.map((_, i) => i);
-  // A linear program with the sides guessed from a layout without the side-dependent relations; only if
-  // that fails, the exact mixed-integer program that chooses the sides too (and finds true conflicts).
-  let sides = problem.guessSides();
+  const refuse = (conflict: readonly number[]): LayoutResult => {
+    const rels = conflict.map((i) => relations[i]!);
+    return { ok: false, conflicts: [{ relations: rels, reason: `These relations cannot all hold in one picture: ${rels.map(describe).join(', ')}` }] };
+  };
+  // A linear program, with the sides of "next to" and "near" guessed from a layout without them. When it
+  // fails, a minimal conflict under those sides is found quickly; if no choice of sides resolves that
+  // conflict (a small mixed-integer program), it is a true one; else its sides are changed and the whole
+  // tried again. Only if that keeps failing does the exact mixed-integer program choose every side, within
+  // a time limit: it is exponential at worst.
+  const sides = problem.guessSides();
   let solution = problem.solve(all, sides);
-  if (!solution && problem.hasSidedRelations) {
-    const chosen = problem.solve(all, 'free');
-    if (chosen) {
-      sides = problem.sidesIn(chosen);
-      solution = problem.solve(all, sides);
-    }
+  let conflict: number[] = [];
+  for (let round = 0; !solution && round < SIDE_ROUNDS; round++) {
+    conflict = minimalConflict(all, (subset) => problem.solve(subset, sides) !== null);
+    const resolved = problem.hasSidedRelations ? problem.solve(conflict, 'free') : null;
+    if (!resolved) return refuse(conflict);
+    for (const [i, side] of problem.sidesIn(resolved)) if (conflict.includes(i)) sides.set(i, side);
+    solution = problem.solve(all, sides);
   }
   if (!solution) {
-    const conflict = minimalConflict(all, (subset) => problem.solve(subset, 'free') !== null).map((i) => relations[i]!);
-    return { ok: false, conflicts: [{ relations: conflict, reason: `These relations cannot all hold in one picture: ${conflict.map(describe).join(', ')}` }] };
+    const chosen = problem.solve(all, 'free', [], EXACT_SIDES_MS);
+    if (!chosen) {
+      const rels = conflict.map((i) => relations[i]!);
+      return { ok: false, conflicts: [{ relations: rels, reason: `No layout was found in time; these relations are the hardest to meet together: ${rels.map(describe).join(', ')}` }] };
+    }
+    for (const [i, side] of problem.sidesIn(chosen)) sides.set(i, side);
+    solution = problem.solve(all, sides)!;
   }
   const { values, warnings } = problem.separate(solution, sides, word);
   return {
@@ -180,7 +195,7 @@ class LayoutProblem {
    * hold. With sides 'free', each side-dependent relation gets a 0/1 variable
    * per side and the solver chooses: exact, and slower.
    */
-  solve(included: readonly number[], sides: ReadonlyMap<number, Side> | 'free', separations: readonly Separation[] = []): ReadonlyMap<string, number> | null {
+  solve(included: readonly number[], sides: ReadonlyMap<number, Side> | 'free', separations: readonly Separation[] = [], timeoutMs = Infinity): ReadonlyMap<string, number> | null {
     const program = new LinearProgram();
     for (const o of this.objects) this.addObject(program, o.id);
     for (const i of included) {
@@ -205,7 +220,7 @@ class LayoutProblem {
       program.reward(slack, -OVERLAP_COST);
     }
     // Choosing sides only has to find a feasible choice: the optimum comes from the linear program with those sides.
-    return program.solve(sides !== 'free');
+    return program.solve(sides !== 'free', timeoutMs);
   }
 
   /**
