@@ -44,7 +44,8 @@ export function describeExit(code: number | null, signal: NodeJS.Signals | null)
 /** Browser mode and tests: the inference process is a forked Node process. */
 export function forkLauncher(entry: InferenceEntry): LaunchInference {
   return () => {
-    const child = fork(entry.script, inferenceArgs(entry), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    // Its stdout goes to our stderr: native libraries print there, and a test runner reads our stdout as its own channel.
+    const child = fork(entry.script, inferenceArgs(entry), { stdio: ['ignore', 2, 2, 'ipc'], serialization: 'json' });
     let exited = false;
     const exitListeners: ((reason: string) => void)[] = [];
     const exit = (reason: string) => {
