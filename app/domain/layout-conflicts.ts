@@ -17,7 +17,8 @@ export type Describe = (r: SceneRel) => string;
 
 export const byIds: Describe = (r) => `${r.subject} ${r.predicate} ${r.object}`;
 
-const containment = (r: SceneRel): [outer: string, inner: string] | null =>
+/** The (outer, inner) pair a containment relation nests, or null for any other relation. */
+export const containment = (r: SceneRel): [outer: string, inner: string] | null =>
   r.predicate === 'surrounding' ? [r.subject, r.object] : r.predicate === 'inside' ? [r.object, r.subject] : null;
 
 /**

@@ -1,6 +1,6 @@
 import type { NormalizedRect } from '../contract/conditioning';
 import { BoxVars, expr, minus, onlyIf, relationRows, sidesOf, type Expr, type Side } from './layout-constraints';
-import { findContradictions, minimalConflict, type Conflict, type Describe, type SceneRel } from './layout-conflicts';
+import { containment, findContradictions, minimalConflict, type Conflict, type Describe, type SceneRel } from './layout-conflicts';
 import { LinearProgram } from './linear-program';
 
 export type { Conflict } from './layout-conflicts';
@@ -64,9 +64,9 @@ export function solveSceneGraph(graph: SceneGraphInput, seed: number, aspect = 1
 
   const problem = new LayoutProblem(objects, relations, seed, aspect);
   const all = relations.map((_, i) => i);
-  const refuse = (conflict: readonly number[]): LayoutResult => {
+  const refuse = (conflict: readonly number[], why = 'These relations cannot all hold in one picture'): LayoutResult => {
     const rels = conflict.map((i) => relations[i]!);
-    return { ok: false, conflicts: [{ relations: rels, reason: `These relations cannot all hold in one picture: ${rels.map(describe).join(', ')}` }] };
+    return { ok: false, conflicts: [{ relations: rels, reason: `${why}: ${rels.map(describe).join(', ')}` }] };
   };
   // A linear program, with the sides of "next to" and "near" guessed from a layout without them. When it
   // fails, a minimal conflict under those sides is found quickly; if no choice of sides resolves that
@@ -85,10 +85,7 @@ export function solveSceneGraph(graph: SceneGraphInput, seed: number, aspect = 1
   }
   if (!solution) {
     const chosen = problem.solve(all, 'free', [], EXACT_SIDES_MS);
-    if (!chosen) {
-      const rels = conflict.map((i) => relations[i]!);
-      return { ok: false, conflicts: [{ relations: rels, reason: `No layout was found in time; these relations are the hardest to meet together: ${rels.map(describe).join(', ')}` }] };
-    }
+    if (!chosen) return refuse(conflict, 'No layout was found in time; these relations are the hardest to meet together');
     for (const [i, side] of problem.sidesIn(chosen)) sides.set(i, side);
     solution = problem.solve(all, sides)!;
   }
@@ -232,10 +229,12 @@ class LayoutProblem {
   separate(start: ReadonlyMap<string, number>, sides: ReadonlyMap<number, Side>, word: (id: string) => string): { values: ReadonlyMap<string, number>; warnings: string[] } {
     const all = this.relations.map((_, i) => i);
     const separations: Separation[] = [];
+    const separated = new Set<string>();
     let values = start;
     for (let round = 0; round < OVERLAP_ROUNDS; round++) {
-      const fresh = this.overlappingPairs(values, NEAR_MISS).filter(([a, b]) => !separations.some((s) => pairKey(s.first, s.second) === pairKey(a, b) || pairKey(s.second, s.first) === pairKey(a, b)));
+      const fresh = this.overlappingPairs(values, NEAR_MISS).filter(([a, b]) => !separated.has(pairKey(a, b)));
       if (fresh.length === 0) break;
+      for (const [a, b] of fresh) separated.add(pairKey(a, b));
       separations.push(...fresh.map(([a, b]) => this.separationFor(a, b, values)));
       values = this.solve(all, sides, separations) ?? values;
     }
@@ -293,10 +292,8 @@ class LayoutProblem {
       for (let j = i + 1; j < this.objects.length; j++) {
         const [a, b] = [this.objects[i]!.id, this.objects[j]!.id];
         if (this.mayOverlap.has(pairKey(a, b))) continue;
-        const [p, q] = [rects.get(a)!, rects.get(b)!];
-        const w = Math.min(p.x + p.width, q.x + q.width) - Math.max(p.x, q.x);
-        const h = Math.min(p.y + p.height, q.y + q.height) - Math.max(p.y, q.y);
-        if (w + 2 * reach > 1e-4 && h + 2 * reach > 1e-4) pairs.push([a, b]);
+        const { x, y } = overlapOf(rects.get(a)!, rects.get(b)!);
+        if (x + 2 * reach > 1e-4 && y + 2 * reach > 1e-4) pairs.push([a, b]);
       }
     }
     return pairs;
@@ -305,15 +302,19 @@ class LayoutProblem {
   /** Apart along the axis where the pair overlaps least, in the order their centres already have. */
   private separationFor(a: string, b: string, values: ReadonlyMap<string, number>): Separation {
     const [p, q] = [this.rectOf(a, values), this.rectOf(b, values)];
-    const overlapX = Math.min(p.x + p.width, q.x + q.width) - Math.max(p.x, q.x);
-    const overlapY = Math.min(p.y + p.height, q.y + q.height) - Math.max(p.y, q.y);
-    const axis = overlapX <= overlapY ? 'x' : 'y';
+    const overlap = overlapOf(p, q);
+    const axis = overlap.x <= overlap.y ? 'x' : 'y';
     const before = axis === 'x' ? p.x + p.width / 2 <= q.x + q.width / 2 : p.y + p.height / 2 <= q.y + q.height / 2;
     return before ? { first: a, second: b, axis } : { first: b, second: a, axis };
   }
 }
 
 const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
+
+/** How far two rectangles overlap along each axis (negative: the gap between them). */
+function overlapOf(p: NormalizedRect, q: NormalizedRect): { x: number; y: number } {
+  return { x: Math.min(p.x + p.width, q.x + q.width) - Math.max(p.x, q.x), y: Math.min(p.y + p.height, q.y + q.height) - Math.max(p.y, q.y) };
+}
 const sideVar = (relation: number, side: Side) => `side:${relation}:${side}`;
 const overlapVar = (s: Separation) => `overlap:${s.first}:${s.second}:${s.axis}`;
 
@@ -321,10 +322,8 @@ const overlapVar = (s: Separation) => `overlap:${s.first}:${s.second}:${s.axis}`
 function nestedPairs(relations: readonly SceneRel[]): Set<[string, string]> {
   const inside = new Map<string, Set<string>>();
   for (const r of relations) {
-    const pair = r.predicate === 'surrounding' ? [r.subject, r.object] : r.predicate === 'inside' ? [r.object, r.subject] : null;
-    if (!pair) continue;
-    const [outer, inner] = pair as [string, string];
-    inside.set(outer, (inside.get(outer) ?? new Set()).add(inner));
+    const pair = containment(r);
+    if (pair) inside.set(pair[0], (inside.get(pair[0]) ?? new Set()).add(pair[1]));
   }
   const pairs = new Set<[string, string]>();
   const reach = (outer: string, from: string, seen: Set<string>) => {

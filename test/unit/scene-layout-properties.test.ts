@@ -51,16 +51,16 @@ describe('scene-graph solver: complete for satisfiable graphs (property tests)',
   });
 
   test('a contradiction added to a satisfiable graph is refused with a conflict that is itself contradictory and minimal', () => {
-    const flips: Partial<Record<Relation, Relation>> = { 'left of': 'left of', 'right of': 'right of', above: 'above', below: 'below', inside: 'inside', surrounding: 'surrounding', on: 'on', under: 'under' };
+    // These predicates contradict themselves with subject and object swapped (a cycle of two).
+    const oneWay = new Set<Relation>(['left of', 'right of', 'above', 'below', 'inside', 'surrounding', 'on', 'under']);
     const contradictory = readOffGraph
-      .filter((g) => g.relations.some((rel) => flips[rel.predicate]))
+      .filter((g) => g.relations.some((rel) => oneWay.has(rel.predicate)))
       .chain((g) => fc.tuple(fc.constant(g), fc.nat(g.relations.length - 1), fc.nat(g.relations.length)))
       .map(([g, pick, at]) => {
-        const flippable = g.relations.filter((rel) => flips[rel.predicate]);
+        const flippable = g.relations.filter((rel) => oneWay.has(rel.predicate));
         const base = flippable[pick % flippable.length]!;
-        // The same predicate with subject and object swapped contradicts the original (a cycle of two).
         const relations = [...g.relations];
-        relations.splice(at, 0, r(base.object, flips[base.predicate]!, base.subject));
+        relations.splice(at, 0, r(base.object, base.predicate, base.subject));
         return { objects: g.objects, relations };
       });
     fc.assert(
@@ -122,15 +122,16 @@ describe('scene-graph solver: the layouts people draw', () => {
 });
 
 describe('scene-graph solver: refusals name the relations that conflict, in words', () => {
+  // Each graph also holds a relation that is not part of the conflict, which must not be named.
   const cases: [string, Rel[], string][] = [
-    ['inside and near the same object', [r('cat', 'inside', 'room'), r('cat', 'near', 'room')], 'cat inside room, cat near room'],
-    ['left of across a chain of containers', [r('cat', 'inside', 'box'), r('box', 'inside', 'room'), r('cat', 'left of', 'room')], 'cat inside box, box inside room, cat left of room'],
-    ['left of both ways', [r('cat', 'left of', 'dog'), r('dog', 'left of', 'cat')], 'cat left of dog, dog left of cat'],
+    ['inside and near the same object', [r('cat', 'inside', 'room'), r('cat', 'near', 'room'), r('dog', 'inside', 'room')], 'cat inside room, cat near room'],
+    ['left of across a chain of containers', [r('cat', 'inside', 'box'), r('box', 'inside', 'room'), r('cat', 'left of', 'room'), r('dog', 'inside', 'room')], 'cat inside box, box inside room, cat left of room'],
+    ['left of both ways', [r('cat', 'left of', 'dog'), r('dog', 'left of', 'cat'), r('dog', 'near', 'cat')], 'cat left of dog, dog left of cat'],
   ];
   for (const [name, relations, words] of cases) {
     test(name, () => {
       const objects = named(...new Set(relations.flatMap((rel) => [rel.subject, rel.object])));
-      const result = solveSceneGraph({ objects, relations: [...relations, r('dog', 'near', 'cat')].filter((rel) => objects.some((o) => o.id === rel.subject) && objects.some((o) => o.id === rel.object)) }, 1);
+      const result = solveSceneGraph({ objects, relations }, 1);
       assert.equal(result.ok, false);
       assert.ok(!result.ok);
       const conflict = result.conflicts[0]!;
