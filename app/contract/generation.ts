@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConditioningDocument, NormalizedRect } from './conditioning';
+import { ModelId } from './model-id';
 import { ExecutionProviderName } from './providers';
 
 export const FamilyId = z.enum(['sd1', 'sd2', 'sdxl', 'sd-turbo', 'sdxl-turbo', 'lcm']);
@@ -18,8 +19,8 @@ const maskNeedsInitError = { message: 'A mask needs an init image', path: ['mask
 /** One generation as the user asks for it; everything a run needs to be repeated exactly, but where to put it. */
 const GenerationSettingsShape = z
   .object({
-    /** The model's folder. */
-    model: z.string().min(1).max(4096),
+    /** The model, by its library id. */
+    model: ModelId,
     prompt: z.string().max(20_000),
     negativePrompt: z.string().max(20_000).default(''),
     steps: z.number().int().min(1).max(200).optional(),
@@ -46,7 +47,7 @@ export const GenerationSettings = GenerationSettingsShape.refine(maskNeedsInit, 
 export type GenerationSettings = z.input<typeof GenerationSettings>;
 
 /** A request as the engine runs it, with the folder its results go to. */
-export const GenerationRequest = GenerationSettingsShape.extend({ outputDir: z.string().min(1).max(4096) })
+export const GenerationRequest = GenerationSettingsShape.extend({ model: z.string().min(1).max(4096).describe("the model's folder"), outputDir: z.string().min(1).max(4096) })
   .strict()
   .refine(maskNeedsInit, maskNeedsInitError);
 export type GenerationRequest = z.input<typeof GenerationRequest>;

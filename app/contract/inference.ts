@@ -35,6 +35,11 @@ export const inferenceContract = defineContract({
       input: z.object({ jobId: z.string().min(1).max(100), request: GenerationRequest }).strict(),
       output: GenerationResult,
     }),
+    'engine.unload': defineCall({
+      summary: "Release the loaded model's sessions (before its files are removed); waits for a running generation.",
+      input: z.object({}).strict(),
+      output: z.object({ released: z.literal(true) }),
+    }),
     'engine.cancel': defineCall({
       summary: 'Cancel a running generation; it stops within one step.',
       input: z.object({ jobId: z.string().min(1).max(100) }).strict(),

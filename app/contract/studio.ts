@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineCall, defineContract } from './define';
 import { GenerationProgress, GenerationResult, GenerationSettings, FamilyId } from './generation';
 import { JobProgress } from './inference';
+import { CatalogEntry, DownloadRequest, DownloadStatus, HubTokenStatus, ModelEntry, ModelId, ModelListing, VerifyReport } from './models';
 import { ProviderReport } from './providers';
 
 export const InferenceState = z.enum([
@@ -50,15 +51,6 @@ export type AppInfo = z.infer<typeof AppInfo>;
 /** Chosen by the renderer so it can cancel a job before the job's answer comes. */
 export const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
-export const ModelEntry = z.object({
-  /** The model's folder: what a generation request names. */
-  path: z.string(),
-  name: z.string(),
-  family: FamilyId.nullable(),
-  /** Why the folder is listed but cannot be used, when it cannot. */
-  problem: z.string().nullable(),
-});
-export type ModelEntry = z.infer<typeof ModelEntry>;
 
 /** The contract between the renderer and main; the renderer is untrusted, so every input is bounded. */
 export const studioContract = defineContract({
@@ -89,9 +81,86 @@ export const studioContract = defineContract({
       output: z.array(ProviderReport),
     }),
     'models.list': defineCall({
-      summary: 'The models in the library folders, with the family each was detected as.',
+      summary: 'The models the library knows, each with its problem when it has one; a folder that cannot be read is reported, never thrown.',
       input: z.object({}).strict(),
-      output: z.array(ModelEntry),
+      output: ModelListing,
+    }),
+    'models.import': defineCall({
+      summary: 'Add a model from a folder or a .zip (copied, or a folder registered where it lies); checked completely before the library changes.',
+      input: z
+        .object({ path: z.string().min(1).max(4096), inPlace: z.boolean().default(false), id: ModelId.optional(), name: z.string().min(1).max(200).optional() })
+        .strict(),
+      output: ModelEntry,
+    }),
+    'models.download': defineCall({
+      summary: 'Start downloading a model from the hub; progress arrives as models.download events. The same repository asked twice joins the running download.',
+      input: DownloadRequest,
+      output: DownloadStatus,
+    }),
+    'models.downloads': defineCall({
+      summary: 'Downloads under way, paused (also from an earlier run), failed or finished since main started.',
+      input: z.object({}).strict(),
+      output: z.array(DownloadStatus),
+    }),
+    'models.download.pause': defineCall({
+      summary: 'Pause a download; what it fetched is kept.',
+      input: z.object({ id: ModelId }).strict(),
+      output: DownloadStatus,
+    }),
+    'models.download.resume': defineCall({
+      summary: 'Go on with a paused or failed download from where it stopped.',
+      input: z.object({ id: ModelId }).strict(),
+      output: DownloadStatus,
+    }),
+    'models.download.cancel': defineCall({
+      summary: 'Stop a download and delete what it fetched.',
+      input: z.object({ id: ModelId }).strict(),
+      output: DownloadStatus,
+    }),
+    'models.verify': defineCall({
+      summary: "Re-hash a model's files against its manifest and check its structure.",
+      input: z.object({ id: ModelId }).strict(),
+      output: VerifyReport,
+    }),
+    'models.remove': defineCall({
+      summary: 'Delete a library model (a registered one loses only its entry); refused while a generation uses it.',
+      input: z.object({ id: ModelId }).strict(),
+      output: z.object({ removed: z.literal(true) }),
+    }),
+    'models.rename': defineCall({
+      summary: "Change a model's display name (its id stays).",
+      input: z.object({ id: ModelId, name: z.string().trim().min(1).max(200) }).strict(),
+      output: ModelEntry,
+    }),
+    'models.setFamily': defineCall({
+      summary: 'Override the detected family (null goes back to the detected one).',
+      input: z.object({ id: ModelId, family: FamilyId.nullable() }).strict(),
+      output: ModelEntry,
+    }),
+    'models.setDefault': defineCall({
+      summary: 'The model the studio selects when it opens.',
+      input: z.object({ id: ModelId }).strict(),
+      output: ModelListing,
+    }),
+    'models.openFolder': defineCall({
+      summary: "Show the model's folder in the file manager (desktop app only).",
+      input: z.object({ id: ModelId }).strict(),
+      output: z.object({ opened: z.boolean() }),
+    }),
+    'models.catalog': defineCall({
+      summary: 'Public diffusers-ONNX models that can be downloaded in one click, with the id each has in the library when present.',
+      input: z.object({}).strict(),
+      output: z.array(CatalogEntry.extend({ installedId: ModelId.nullable() })),
+    }),
+    'hub.token': defineCall({
+      summary: 'Where the hub token comes from and how it is kept; the token itself is never sent.',
+      input: z.object({}).strict(),
+      output: HubTokenStatus,
+    }),
+    'hub.token.set': defineCall({
+      summary: 'Store a hub token (null removes it).',
+      input: z.object({ token: z.string().trim().min(8).max(400).regex(/^[\x21-\x7e]+$/, 'A token is printable characters without spaces').nullable() }).strict(),
+      output: HubTokenStatus,
     }),
     generate: defineCall({
       summary: 'Generate images; progress and previews arrive as generation.progress events with the given jobId.',
@@ -108,6 +177,9 @@ export const studioContract = defineContract({
     'inference.status': InferenceStatus,
     'job.progress': JobProgress,
     'generation.progress': GenerationProgress,
+    'models.download': DownloadStatus,
+    /** The library changed (a model added, removed, renamed): list again. */
+    'models.changed': z.object({}),
   },
 });
 export type StudioContract = typeof studioContract;

@@ -30,6 +30,22 @@ export const ErrorCode = z.enum([
   'model-error',
   /** A scene graph's relations cannot all hold in one picture; the message names a smallest set of them that cannot. */
   'scene-graph-conflict',
+  /** No model in the library has the id. */
+  'unknown-model',
+  /** The model is listed with a problem that keeps it from running. */
+  'model-unusable',
+  /** The id is taken, or the model is in the library already. */
+  'model-exists',
+  /** A generation is using the model. */
+  'model-in-use',
+  /** The model is bundled or listed from a --models folder: the library only reads it. */
+  'not-managed',
+  /** A folder or zip offered for import is not a working model; the message names the file. */
+  'invalid-import',
+  /** A download failed; what was fetched is kept for a resume where that makes sense. */
+  'download-failed',
+  /** Not enough free space where the library is. */
+  'disk-full',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -2,12 +2,22 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { dirname, resolve } from 'node:path';
 import { FamilyId, GenerationRequest, SamplerName, SigmaScheduleName } from '../../app/contract/generation';
+import { DownloadRequest, ModelId } from '../../app/contract/models';
 import { ExecutionProviderName } from '../../app/contract/providers';
 import { issuesOf } from '../../app/rpc/errors';
 
 export const CLI_USAGE = `Usage:
-  npm run -s cli -- generate --model DIR --prompt TEXT --out FILE.png [options]
+  npm run -s cli -- generate --model ID|DIR --prompt TEXT --out FILE.png [options]
   npm run -s cli -- tokenize --tokenizer DIR TEXT
+  npm run -s cli -- models list [--json]
+  npm run -s cli -- models import PATH [--in-place] [--id ID] [--name NAME]
+  npm run -s cli -- models download OWNER/NAME [--revision R] [--subfolder S] [--variant fp16] [--id ID]
+  npm run -s cli -- models verify ID
+  npm run -s cli -- models remove ID
+
+The library is WORDBRUSH_HOME/models (see README); --model takes a library id
+or a model folder. Downloads use HF_ENDPOINT (default https://huggingface.co)
+and HF_TOKEN or the token stored in the studio; progress goes to stderr.
 
 generate options:
   --negative TEXT       negative prompt
@@ -30,17 +40,25 @@ Exit status:
   0  the images were written
   1  the model cannot run the request (the message says what is wrong)
   2  bad arguments (the usage follows the message)
-  3  the scene graph's relations cannot all hold (the message names the ones that conflict)`;
+  3  the scene graph's relations cannot all hold (the message names the ones that conflict)
+  4  models verify found files that differ from the manifest`;
 
 /** The CLI's exit statuses, as CLI_USAGE documents them. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, sceneGraphConflict: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, sceneGraphConflict: 3, verifyMismatch: 4 } as const;
 
 export class CliArgsError extends Error {}
 
 export type CliCommand =
   | { readonly command: 'help' }
   | { readonly command: 'tokenize'; readonly tokenizer: string; readonly text: string }
-  | { readonly command: 'generate'; readonly request: GenerationRequest; readonly out: string; readonly json: boolean };
+  | { readonly command: 'generate'; readonly request: GenerationRequest; readonly out: string; readonly json: boolean }
+  | ModelsCommand;
+
+export type ModelsCommand =
+  | { readonly command: 'models'; readonly action: 'list'; readonly json: boolean }
+  | { readonly command: 'models'; readonly action: 'import'; readonly path: string; readonly inPlace: boolean; readonly id?: string; readonly name?: string }
+  | { readonly command: 'models'; readonly action: 'download'; readonly request: DownloadRequest }
+  | { readonly command: 'models'; readonly action: 'verify' | 'remove'; readonly id: string };
 
 const number = (flag: string, value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;
@@ -69,6 +87,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       if (positionals.length === 0) throw new CliArgsError('tokenize needs the TEXT to tokenize');
       return { command: 'tokenize', tokenizer: values.tokenizer, text: positionals.join(' ') };
     }
+    if (command === 'models') return parseModelsArgs(rest);
     if (command !== 'generate') throw new CliArgsError(`Unknown command "${command}"`);
     const { values, positionals } = parseArgs({
       args: rest,
@@ -77,14 +96,15 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       options: { ...STRING_OPTIONS, json: { type: 'boolean' } },
     });
     if (positionals.length > 0) throw new CliArgsError(`Unexpected argument "${positionals[0]}"`);
-    if (!values.model) throw new CliArgsError('generate needs --model DIR');
+    if (!values.model) throw new CliArgsError('generate needs --model ID or --model DIR');
     if (values.prompt === undefined) throw new CliArgsError('generate needs --prompt TEXT');
     if (!values.out) throw new CliArgsError('generate needs --out FILE.png');
     if (!values.out.toLowerCase().endsWith('.png')) throw new CliArgsError('--out must name a .png file');
     if (values.strength !== undefined && !values.init) throw new CliArgsError('--strength needs --init');
     const out = resolve(values.out);
     const candidate = {
-      model: resolve(values.model),
+      // A library id or a folder; the CLI resolves it against the library.
+      model: values.model,
       prompt: values.prompt,
       negativePrompt: values.negative ?? '',
       steps: number('--steps', values.steps),
@@ -111,6 +131,44 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     if (error instanceof CliArgsError) throw error;
     // node:util parseArgs reports unknown or value-less options as TypeErrors with a clear message.
     throw new CliArgsError((error as Error).message);
+  }
+}
+
+function parseModelsArgs(argv: readonly string[]): ModelsCommand {
+  const [action, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    strict: true,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, 'in-place': { type: 'boolean' }, id: { type: 'string' }, name: { type: 'string' }, revision: { type: 'string' }, subfolder: { type: 'string' }, variant: { type: 'string' } },
+  });
+  const one = (what: string) => {
+    if (positionals.length !== 1) throw new CliArgsError(`models ${action} needs exactly one ${what}`);
+    return positionals[0]!;
+  };
+  const id = (value: string | undefined, flag: string) => {
+    if (value === undefined) return undefined;
+    const parsed = ModelId.safeParse(value);
+    if (!parsed.success) throw new CliArgsError(`${flag}: ${parsed.error.issues[0]!.message}`);
+    return parsed.data;
+  };
+  switch (action) {
+    case 'list':
+      return { command: 'models', action, json: values.json === true };
+    case 'import': {
+      const wanted = id(values.id, '--id');
+      return { command: 'models', action, path: resolve(one('PATH')), inPlace: values['in-place'] === true, ...(wanted ? { id: wanted } : {}), ...(values.name ? { name: values.name } : {}) };
+    }
+    case 'download': {
+      const request = DownloadRequest.safeParse({ repo: one('OWNER/NAME repository'), revision: values.revision, subfolder: values.subfolder ?? null, variant: values.variant ?? null, id: values.id });
+      if (!request.success) throw new CliArgsError(issuesOf(request.error).map((i) => `${i.path === 'repo' ? 'OWNER/NAME' : `--${i.path}`}: ${i.message}`).join('\n'));
+      return { command: 'models', action, request: request.data };
+    }
+    case 'verify':
+    case 'remove':
+      return { command: 'models', action, id: id(one('model ID'), 'ID')! };
+    default:
+      throw new CliArgsError(action ? `Unknown models action "${action}"` : 'models needs an action: list, import, download, verify or remove');
   }
 }
 

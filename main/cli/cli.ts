@@ -1,6 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { ModelId } from '../../app/contract/models';
+import { LibraryError } from '../models/library-error';
+import { ModelLibrary } from '../models/model-library';
+import { runModelsCommand } from './models-command';
 import { defaultDataDir, defaultLibrary } from '../core/data-dir';
 import { SceneGraphConflictError } from '../engine/conditioning/plan';
 import { Engine } from '../engine/engine';
@@ -23,11 +27,13 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const root = join(__dirname, '..', '..');
+  const library = defaultLibrary(defaultDataDir(), join(root, 'models'));
+  if (command.command === 'models') return runModelsCommand(command, library);
   const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
   const probe = new ProviderProbe(join(root, 'models', 'probe', 'add-one.onnx'), () => undefined);
-  const { cacheDir } = defaultLibrary(defaultDataDir(), join(root, 'models'));
-  const engine = new Engine({ platform: process.platform, version, cacheDir, probedProviders: () => probe.report(false) });
-  const result = await engine.run(command.request, {
+  const engine = new Engine({ platform: process.platform, version, cacheDir: library.cacheDir, probedProviders: () => probe.report(false) });
+  const model = await modelFolder(command.request.model, new ModelLibrary(library.models));
+  const result = await engine.run({ ...command.request, model }, {
     onProgress: ({ image, images, step, steps }) => void process.stderr.write(`\rimage ${image + 1}/${images} step ${step}/${steps}`),
     previewIntervalMs: Infinity,
   });
@@ -53,6 +59,14 @@ async function main(argv: readonly string[]): Promise<number> {
   return EXIT.ok;
 }
 
+/** A folder as given, else a library id. */
+async function modelFolder(model: string, library: ModelLibrary): Promise<string> {
+  const asPath = resolve(model);
+  if (existsSync(asPath) && statSync(asPath).isDirectory()) return asPath;
+  if (!ModelId.safeParse(model).success) throw new CliArgsError(`--model: ${model} is neither a folder nor a library id`);
+  return (await library.resolve(model)).folder;
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
@@ -63,6 +77,10 @@ main(process.argv.slice(2)).then(
     if (error instanceof SceneGraphConflictError) {
       console.error(error.message);
       process.exit(EXIT.sceneGraphConflict);
+    }
+    if (error instanceof LibraryError) {
+      console.error(error.message);
+      process.exit(EXIT.failed);
     }
     console.error(error instanceof ModelError ? `Model error: ${error.message}` : error instanceof Error ? error.message : String(error));
     process.exit(EXIT.failed);

@@ -7,6 +7,8 @@ export interface AppPaths {
   readonly rendererDir: string;
   readonly preload: string;
   readonly inference: InferenceProgram;
+  /** The catalog of downloadable models (models/catalog.json). */
+  readonly catalogFile: string;
 }
 
 /**
@@ -19,5 +21,6 @@ export function appPaths(root: string, version: string, modelsRoot: string = joi
     rendererDir: join(root, 'dist', 'renderer'),
     preload: join(root, 'dist', 'main', 'preload.js'),
     inference: { script: join(root, 'dist', 'main', 'inference.js'), modelsDir: modelsRoot, appVersion: version },
+    catalogFile: join(modelsRoot, 'catalog.json'),
   };
 }

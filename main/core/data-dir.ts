@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { LibraryOptions } from '../models/model-library';
 
 /**
  * Where the studio keeps the user's models and gallery: the same folder
@@ -14,13 +15,21 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: s
 }
 
 export interface Library {
-  readonly modelDirs: readonly string[];
+  /** The user's models (managed) and the folders only read: the bundled starter model. */
+  readonly models: LibraryOptions;
   readonly galleryDir: string;
   /** Derived files the studio can make again (patched UNet graphs). */
   readonly cacheDir: string;
+  /** The stored hub token (encrypted under Electron, readable only by the user in browser mode). */
+  readonly hubTokenFile: string;
 }
 
 /** The user's model folder and gallery under the data folder, plus the bundled starter model when there is one. */
 export function defaultLibrary(dataDir: string, bundledModels: string): Library {
-  return { modelDirs: [join(dataDir, 'models'), join(bundledModels, 'starter')], galleryDir: join(dataDir, 'gallery'), cacheDir: join(dataDir, 'cache') };
+  return {
+    models: { dir: join(dataDir, 'models'), readOnly: [{ dir: join(bundledModels, 'starter'), kind: 'bundled' }] },
+    galleryDir: join(dataDir, 'gallery'),
+    cacheDir: join(dataDir, 'cache'),
+    hubTokenFile: join(dataDir, 'hub-token'),
+  };
 }

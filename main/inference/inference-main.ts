@@ -50,6 +50,12 @@ const router = createRouter(inferenceContract.calls, {
     queue = run.catch(() => undefined);
     return run.catch(asStudioError(controller.signal)).finally(() => jobs.delete(jobId));
   },
+  'engine.unload': async () => {
+    const release = queue.then(() => engine.release());
+    queue = release.catch(() => undefined);
+    await release;
+    return { released: true as const };
+  },
   'engine.cancel': ({ jobId }) => {
     const job = jobs.get(jobId);
     job?.abort();

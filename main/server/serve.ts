@@ -26,8 +26,16 @@ async function main(): Promise<void> {
   const paths = appPaths(root, version);
   const library = defaultLibrary(defaultDataDir(), paths.inference.modelsDir);
   const galleryDir = options.gallery ? resolve(options.gallery) : library.galleryDir;
-  const modelDirs = [...options.models.map((dir) => resolve(dir)), ...library.modelDirs];
-  const backend = createStudioBackend({ mode: 'browser', version, launchInference: forkLauncher({ ...paths.inference, cacheDir: library.cacheDir }), modelDirs, galleryDir });
+  const models = { ...library.models, readOnly: [...options.models.map((dir) => ({ dir: resolve(dir), kind: 'external' as const })), ...library.models.readOnly] };
+  const backend = createStudioBackend({
+    mode: 'browser',
+    version,
+    launchInference: forkLauncher({ ...paths.inference, cacheDir: library.cacheDir }),
+    models,
+    galleryDir,
+    catalogFile: paths.catalogFile,
+    hubTokenFile: library.hubTokenFile,
+  });
   const server = await startBrowserServer({ backend, rendererDir: paths.rendererDir, galleryDir, host: options.host, port: options.port }).catch(async (error: NodeJS.ErrnoException) => {
     await backend.stop();
     if (error.code === 'EADDRINUSE') throw new Error(`Port ${options.port} on ${options.host} is in use: pick another with --port N (0 takes any free one)`);
@@ -36,7 +44,7 @@ async function main(): Promise<void> {
   });
 
   console.log(`Wordbrush is running in browser mode. Open:\n\n  ${server.url}\n`);
-  console.log(`Models from ${modelDirs.join(', ')}; results go to ${galleryDir}`);
+  console.log(`Models in ${[models.dir, ...models.readOnly.map((r) => r.dir)].join(', ')}; results go to ${galleryDir}`);
   if (!isLoopback(options.host)) {
     console.log(`Listening on ${options.host}: other machines can reach it, but only with the token in that URL.`);
   }

@@ -10,7 +10,7 @@ import { utilityLauncher } from './utility-launcher';
 import { APP_PAGE, hardenSession, hardenWebContents, isStudioFrame, mainWindowOptions } from './window';
 
 /** The parts of Electron the desktop app uses; passed in so a test can check the wiring without Electron's binary. */
-export type ElectronApi = Pick<typeof Electron, 'app' | 'BrowserWindow' | 'ipcMain' | 'protocol' | 'session' | 'utilityProcess'>;
+export type ElectronApi = Pick<typeof Electron, 'app' | 'BrowserWindow' | 'ipcMain' | 'protocol' | 'safeStorage' | 'session' | 'shell' | 'utilityProcess'>;
 
 /**
  * Wires the desktop app: sandbox everywhere, every web contents hardened,
@@ -18,7 +18,7 @@ export type ElectronApi = Pick<typeof Electron, 'app' | 'BrowserWindow' | 'ipcMa
  * through the checked studio channel, inference in a utility process.
  */
 export function launchStudio(electron: ElectronApi): Promise<void> {
-  const { app, BrowserWindow, ipcMain, protocol, session, utilityProcess } = electron;
+  const { app, BrowserWindow, ipcMain, protocol, safeStorage, session, shell, utilityProcess } = electron;
   registerAppScheme(protocol);
   app.enableSandbox();
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
@@ -34,7 +34,12 @@ export function launchStudio(electron: ElectronApi): Promise<void> {
       mode: 'electron',
       version: app.getVersion(),
       launchInference: utilityLauncher((...args) => utilityProcess.fork(...args), { ...paths.inference, cacheDir: library.cacheDir }),
-      ...library,
+      models: library.models,
+      galleryDir: library.galleryDir,
+      catalogFile: paths.catalogFile,
+      hubTokenFile: `${library.hubTokenFile}.enc`,
+      ...(safeStorage.isEncryptionAvailable() ? { tokenCipher: { encrypt: (text: string) => safeStorage.encryptString(text), decrypt: (data: Buffer) => safeStorage.decryptString(data) } } : {}),
+      openFolder: async (path: string) => (await shell.openPath(path)) === '',
       electron: { electron: process.versions.electron ?? '', chrome: process.versions.chrome ?? '' },
     });
     const studioWindow = new BrowserWindow(mainWindowOptions(paths.preload));

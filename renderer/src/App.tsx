@@ -3,7 +3,7 @@ import { CanvasArea } from './canvas/CanvasArea';
 import type { StudioConnection } from './connection/studio-client';
 import { useStudioState } from './connection/use-studio-state';
 import { useGeneration } from './generation/use-generation';
-import { useModels } from './generation/use-models';
+import { useModelLibrary } from './generation/use-models';
 import { GalleryStrip } from './panels/GalleryStrip';
 import { LayersPanel } from './panels/LayersPanel';
 import { ModelsPanel } from './panels/ModelsPanel';
@@ -15,7 +15,7 @@ const DEFAULT_PAGE = { width: 512, height: 512 };
 /** The studio frame: prompt on the left, canvas and gallery in the middle, layers and models on the right. */
 export function App({ studio }: { readonly studio: StudioConnection }) {
   const state = useStudioState(studio);
-  const models = useModels(studio, state.connection);
+  const library = useModelLibrary(studio, state.connection);
   const generation = useGeneration(studio);
   const [picked, setPicked] = useState<string | null>(null);
   const shown = generation.gallery.find((item) => item.url === picked) ?? generation.gallery[0] ?? null;
@@ -26,7 +26,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
         <h1>Wordbrush</h1>
       </header>
       <aside className="left-dock">
-        <PromptPanel models={models} providers={state.providers} generation={generation} />
+        <PromptPanel listing={library.listing} providers={state.providers} generation={generation} />
       </aside>
       <main className="centre">
         <CanvasArea document={page} imageUrl={shown?.url ?? null} />
@@ -34,7 +34,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
       </main>
       <aside className="right-dock">
         <LayersPanel />
-        <ModelsPanel models={models} providers={state.providers} onReprobe={state.reprobe} />
+        <ModelsPanel library={library} providers={state.providers} canOpenFolders={state.info?.mode === 'electron'} onReprobe={state.reprobe} />
       </aside>
       <StatusBar state={state} onRestartInference={state.restartInference} />
     </div>

@@ -7,7 +7,31 @@ import { builtPaths, repoRoot } from './paths';
 
 export const fixtureModels = join(repoRoot, 'models', 'fixtures');
 
-/** The real backend over the real, built inference process, as browser mode runs it, with the fixture models and a fresh gallery. */
-export function browserBackend(galleryDir = mkdtempSync(join(tmpdir(), 'wordbrush-gallery-'))) {
-  return createStudioBackend({ mode: 'browser', version: '0.0.0-test', launchInference: forkLauncher(builtPaths.inference), modelDirs: [fixtureModels], galleryDir });
+export interface TestBackendOptions {
+  readonly galleryDir?: string;
+  /** The user's library folder (a fresh temporary one unless given). */
+  readonly libraryDir?: string;
+  /** HF_ENDPOINT / HF_TOKEN as the backend sees them; never the machine's own. */
+  readonly env?: NodeJS.ProcessEnv;
 }
+
+/**
+ * The real backend over the real, built inference process, as browser mode
+ * runs it: the fixture models listed as a --models folder, an empty library
+ * and a fresh gallery in temporary folders, quick hub retries.
+ */
+export function browserBackend({ galleryDir = temporary('gallery'), libraryDir = temporary('library'), env = {} }: TestBackendOptions = {}) {
+  return createStudioBackend({
+    mode: 'browser',
+    version: '0.0.0-test',
+    launchInference: forkLauncher(builtPaths.inference),
+    models: { dir: libraryDir, readOnly: [{ dir: fixtureModels, kind: 'external' }] },
+    galleryDir,
+    catalogFile: join(repoRoot, 'models', 'catalog.json'),
+    hubTokenFile: join(temporary('home'), 'hub-token'),
+    env,
+    hubRetry: { attempts: 4, baseDelayMs: 20 },
+  });
+}
+
+export const temporary = (kind: string) => mkdtempSync(join(tmpdir(), `wordbrush-${kind}-`));

@@ -42,7 +42,7 @@ function exchange(ws: WebSocket, raw: string): Promise<Record<string, unknown>> 
 describe('browser-mode server (real HTTP and WebSocket on loopback)', () => {
   before(async () => {
     requireBuild();
-    backend = browserBackend(galleryDir);
+    backend = browserBackend({ galleryDir });
     server = await startBrowserServer({ backend, rendererDir: builtPaths.rendererDir, galleryDir, host: '127.0.0.1', port: 0 });
   });
   after(async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -64,6 +64,12 @@ function fakeElectron() {
         setDevicePermissionHandler: (h: unknown) => void (permissionHandlers.device = h),
       },
     },
+    safeStorage: {
+      isEncryptionAvailable: () => true,
+      encryptString: (text: string) => Buffer.from(text.split('').reverse().join('')),
+      decryptString: (data: Buffer) => data.toString().split('').reverse().join(''),
+    },
+    shell: { openPath: async (path: string) => (calls.push(`open:${path}`), '') },
     utilityProcess: {
       fork: (script: string, args: string[]) => {
         calls.push(`fork:${script}:${args.join(' ')}`);
@@ -111,7 +117,19 @@ describe('desktop app wiring (launchStudio)', () => {
 
     // The library is the user-data folder's models (none here) and the bundled starter model.
     const models = await handler({ senderFrame: studioWindow.webContents.mainFrame }, { kind: 'call', id: 4, method: 'models.list', input: {} });
-    assert.deepEqual(models.ok && (models.output as { name: string }[]).map((m) => m.name), ['starter']);
+    assert.deepEqual(models.ok && (models.output as { models: { id: string }[] }).models.map((m) => m.id), ['starter']);
+
+    // The hub token is kept through safeStorage, never in plain text.
+    const setToken = await handler({ senderFrame: studioWindow.webContents.mainFrame }, { kind: 'call', id: 5, method: 'hub.token.set', input: { token: 'hf_secret_token' } });
+    assert.deepEqual(setToken.ok && setToken.output, { source: 'stored', storage: 'os-keychain', endpoint: 'https://huggingface.co' });
+    const stored = readdirSync(fake.userData).filter((f) => f.startsWith('hub-token'));
+    assert.deepEqual(stored, ['hub-token.enc']);
+    assert.ok(!readFileSync(join(fake.userData, 'hub-token.enc'), 'utf8').includes('hf_secret_token'));
+
+    // Opening a model's folder goes through the shell, by id.
+    const opened = await handler({ senderFrame: studioWindow.webContents.mainFrame }, { kind: 'call', id: 6, method: 'models.openFolder', input: { id: 'starter' } });
+    assert.deepEqual(opened.ok && opened.output, { opened: true });
+    assert.ok(fake.calls.some((c) => c.startsWith('open:') && c.endsWith(join('models', 'starter'))));
 
     // Quitting stops the inference process, and the window hears of it as an event.
     fake.app.emit('before-quit');

@@ -9,7 +9,7 @@ import { StudioError } from '../../app/rpc/errors';
 import { encodePng } from '../../main/engine/output/png';
 import type { StudioBackend } from '../../main/core/studio-backend';
 import { startBrowserServer, type BrowserServer } from '../../main/server/browser-server';
-import { browserBackend, fixtureModels } from '../helpers/backend';
+import { browserBackend } from '../helpers/backend';
 import { builtPaths, requireBuild } from '../helpers/paths';
 import { connectStudioSocket } from '../helpers/socket-client';
 
@@ -23,7 +23,7 @@ describe('generation over the contract', () => {
 
   before(async () => {
     requireBuild();
-    backend = browserBackend(galleryDir);
+    backend = browserBackend({ galleryDir });
     server = await startBrowserServer({ backend, rendererDir: builtPaths.rendererDir, galleryDir, host: '127.0.0.1', port: 0 });
     studio = await connectStudioSocket(server.port, server.token);
   });
@@ -34,8 +34,9 @@ describe('generation over the contract', () => {
   });
 
   test('lists the library models with their families', async () => {
-    const models = await studio.client.call('models.list', {});
-    const byName = Object.fromEntries(models.map((m) => [m.name, m.family]));
+    const { models, problems } = await studio.client.call('models.list', {});
+    assert.deepEqual(problems, []);
+    const byName = Object.fromEntries(models.map((m) => [m.id, m.family]));
     assert.deepEqual(byName, { 'sd1-conversion': 'sd1', 'sd1-fp16': 'sd1', 'sd1-optimum': 'sd1', 'sd1-sdpa': 'sd1', 'sd1-static': 'sd1', 'sd2-v': 'sd2', sdxl: 'sdxl' });
   });
 
@@ -44,7 +45,7 @@ describe('generation over the contract', () => {
     const off = studio.client.on('generation.progress', (p) => p.jobId === 'job-1' && progress.push(p));
     const result = await studio.client.call('generate', {
       jobId: 'job-1',
-      settings: { model: join(fixtureModels, 'sd2-v'), prompt: 'a blue ring', seed: 3, steps: 3, width: 64, height: 64 },
+      settings: { model: 'sd2-v', prompt: 'a blue ring', seed: 3, steps: 3, width: 64, height: 64 },
     });
     off();
     assert.equal(result.family, 'sd2');
@@ -56,7 +57,7 @@ describe('generation over the contract', () => {
 
   for (const model of ['sd1-conversion', 'sd1-optimum', 'sd1-fp16', 'sd1-static', 'sdxl']) {
     test(`${model} generates through the contract, the same image for the same seed`, async () => {
-      const settings = { model: join(fixtureModels, model), prompt: 'a red star', seed: 11, steps: 2, width: 64, height: 64 };
+      const settings = { model, prompt: 'a red star', seed: 11, steps: 2, width: 64, height: 64 };
       const [a, b] = [await studio.client.call('generate', { jobId: `${model}-a`, settings }), await studio.client.call('generate', { jobId: `${model}-b`, settings })];
       assert.deepEqual(readFileSync(a.images[0]!.path).subarray(-200), readFileSync(b.images[0]!.path).subarray(-200));
       assert.deepEqual(decode(readFileSync(a.images[0]!.path)).data, decode(readFileSync(b.images[0]!.path)).data);
@@ -69,7 +70,7 @@ describe('generation over the contract', () => {
     const result = await studio.client.call('generate', {
       jobId: 'spatial-1',
       settings: {
-        model: join(fixtureModels, 'sdxl'),
+        model: 'sdxl',
         prompt: 'a red star',
         seed: 2,
         steps: 2,
@@ -92,7 +93,7 @@ describe('generation over the contract', () => {
         { version: 1 as const, sceneGraph: { objects: [{ id: 'a', name: 'star' }, { id: 'b', name: 'ring' }], relations: [{ subject: 'a', predicate: 'below' as const, object: 'b' }] } },
       ];
       for (const [i, conditioning] of docs.entries()) {
-        const result = await studio.client.call('generate', { jobId: `${model}-mode-${i}`, settings: { model: join(fixtureModels, model), prompt: 'a red star and a blue ring', seed: 4, steps: 2, width: 64, height: 64, conditioning } });
+        const result = await studio.client.call('generate', { jobId: `${model}-mode-${i}`, settings: { model, prompt: 'a red star and a blue ring', seed: 4, steps: 2, width: 64, height: 64, conditioning } });
         assert.notEqual(result.spatialControl, 'none');
       }
     });
@@ -103,7 +104,7 @@ describe('generation over the contract', () => {
       studio.client.call('generate', {
         jobId: 'spatial-2',
         settings: {
-          model: join(fixtureModels, 'sd1-optimum'),
+          model: 'sd1-optimum',
           prompt: '',
           seed: 2,
           steps: 2,
@@ -118,17 +119,17 @@ describe('generation over the contract', () => {
 
   test('the renderer cannot choose where results are written', async () => {
     await assert.rejects(
-      studio.client.call('generate', { jobId: 'job-x', settings: { model: join(fixtureModels, 'sd1-optimum'), prompt: 'x', seed: 1, outputDir: '/tmp/elsewhere' } as never }),
+      studio.client.call('generate', { jobId: 'job-x', settings: { model: 'sd1-optimum', prompt: 'x', seed: 1, outputDir: '/tmp/elsewhere' } as never }),
       (e: unknown) => e instanceof StudioError && e.code === 'invalid-input',
     );
   });
 
   test('a model problem is a typed model-error, and the next job still runs', async () => {
     await assert.rejects(
-      studio.client.call('generate', { jobId: 'job-2', settings: { model: join(fixtureModels, 'sd1-static'), prompt: 'x', seed: 1, width: 128, height: 128 } }),
+      studio.client.call('generate', { jobId: 'job-2', settings: { model: 'sd1-static', prompt: 'x', seed: 1, width: 128, height: 128 } }),
       (e: unknown) => e instanceof StudioError && e.code === 'model-error' && /fixed sample shape/.test(e.message),
     );
-    const ok = await studio.client.call('generate', { jobId: 'job-3', settings: { model: join(fixtureModels, 'sd1-static'), prompt: 'x', seed: 1, steps: 2, width: 64, height: 64 } });
+    const ok = await studio.client.call('generate', { jobId: 'job-3', settings: { model: 'sd1-static', prompt: 'x', seed: 1, steps: 2, width: 64, height: 64 } });
     assert.equal(ok.images.length, 1);
   });
 
@@ -146,7 +147,7 @@ describe('generation over the contract', () => {
       }
     });
     await assert.rejects(
-      studio.client.call('generate', { jobId: 'job-4', settings: { model: join(fixtureModels, 'sd1-conversion'), prompt: 'x', seed: 1, steps: 40, width: 64, height: 64 } }),
+      studio.client.call('generate', { jobId: 'job-4', settings: { model: 'sd1-conversion', prompt: 'x', seed: 1, steps: 40, width: 64, height: 64 } }),
       (e: unknown) => e instanceof StudioError && e.code === 'cancelled',
     );
     off();
@@ -155,7 +156,7 @@ describe('generation over the contract', () => {
     assert.ok(steps - stepsAtCancelReply <= 1, `${steps - stepsAtCancelReply} steps ran after the cancel was answered`);
     assert.ok(steps < 40);
     assert.deepEqual(await studio.client.call('generate.cancel', { jobId: 'job-4' }), { cancelled: false });
-    const next = await studio.client.call('generate', { jobId: 'job-5', settings: { model: join(fixtureModels, 'sd1-conversion'), prompt: 'x', seed: 1, steps: 2, width: 64, height: 64 } });
+    const next = await studio.client.call('generate', { jobId: 'job-5', settings: { model: 'sd1-conversion', prompt: 'x', seed: 1, steps: 2, width: 64, height: 64 } });
     assert.equal(next.images.length, 1);
   });
 });

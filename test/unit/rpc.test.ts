@@ -132,15 +132,23 @@ describe('emitter', () => {
 
 describe('studio contract', () => {
   test('declares the foundation calls and events, each with a summary', () => {
-    for (const name of ['app.info', 'app.ping', 'inference.status', 'inference.restart', 'inference.providers', 'models.list', 'generate', 'generate.cancel']) {
+    const modelCalls = ['models.list', 'models.import', 'models.download', 'models.downloads', 'models.download.pause', 'models.download.resume', 'models.download.cancel', 'models.verify', 'models.remove', 'models.rename', 'models.setFamily', 'models.setDefault', 'models.openFolder', 'models.catalog', 'hub.token', 'hub.token.set'];
+    for (const name of ['app.info', 'app.ping', 'inference.status', 'inference.restart', 'inference.providers', 'generate', 'generate.cancel', ...modelCalls]) {
       assert.ok(Object.hasOwn(studioContract.calls, name), name);
     }
     for (const [name, spec] of Object.entries(studioContract.calls)) assert.ok(spec.summary.length > 10, name);
-    assert.deepEqual(Object.keys(studioContract.events).sort(), ['generation.progress', 'inference.status', 'job.progress']);
+    assert.deepEqual(Object.keys(studioContract.events).sort(), ['generation.progress', 'inference.status', 'job.progress', 'models.changed', 'models.download']);
   });
 
   test('bounds what the untrusted renderer may send', () => {
     assert.equal(studioContract.calls['app.ping'].input.safeParse({ nonce: 'x'.repeat(65) }).success, false);
     assert.equal(studioContract.calls['app.info'].input.safeParse({ extra: 1 }).success, false);
+    // Models are named by id, never by a path the renderer picks.
+    for (const model of ['/etc/passwd', '../models/x', 'a/b', '.hidden', '']) {
+      assert.equal(studioContract.calls.generate.input.safeParse({ jobId: 'j', settings: { model, prompt: 'x', seed: 1 } }).success, false, model);
+      assert.equal(studioContract.calls['models.remove'].input.safeParse({ id: model }).success, false, model);
+    }
+    assert.equal(studioContract.calls['models.download'].input.safeParse({ repo: '../../etc' }).success, false);
+    assert.equal(studioContract.calls['models.download'].input.safeParse({ repo: 'owner/name', subfolder: '../up' }).success, false);
   });
 });

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { listModels } from '../../main/core/model-library';
+import { ModelLibrary } from '../../main/models/model-library';
 import { defaultLibrary } from '../../main/core/data-dir';
 import { Engine } from '../../main/engine/engine';
 import { repoRoot } from '../helpers/paths';
@@ -19,8 +19,8 @@ describe('the starter model', () => {
   test('ships under 40 MB, in the library by default, as an SD 1.x model', async () => {
     assert.ok(sizeOf(starter) < 40 * 1024 * 1024, `${(sizeOf(starter) / 2 ** 20).toFixed(1)} MiB`);
     const library = defaultLibrary(mkdtempSync(join(tmpdir(), 'wordbrush-home-')), join(repoRoot, 'models'));
-    const models = await listModels(library.modelDirs);
-    assert.deepEqual(models.map((m) => [m.name, m.family, m.problem]), [['starter', 'sd1', null]]);
+    const { models } = await new ModelLibrary(library.models).list();
+    assert.deepEqual(models.map((m) => [m.id, m.family, m.problem, m.location, m.nativeSize]), [['starter', 'sd1', null, 'bundled', { width: 64, height: 64 }]]);
   });
 
   test('generates at its own 64x64 size by default, the same image for the same seed, on the CPU', async () => {

@@ -83,12 +83,17 @@ async function readJson<T>(path: string, code: 'not-a-model' | 'missing-part' | 
   let text: string;
   try {
     text = await readFile(path, 'utf8');
-  } catch {
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code;
+    if (reason !== 'ENOENT') throw new ModelError('unreadable-part', `${path} cannot be read (${reason ?? (error as Error).message})`);
     throw new ModelError(code, `${path} is missing${why ? `: ${why}` : ''}`);
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as T;
+    value = JSON.parse(text);
   } catch (error) {
     throw new ModelError('unreadable-part', `${path} is not valid JSON (${(error as Error).message})`);
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ModelError('unreadable-part', `${path} must hold a JSON object, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  return value as T;
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ModelError } from '../model/model-error';
 import { ClipTokenizer, END_OF_TEXT } from './clip-tokenizer';
 
 export interface LoadedTokenizer {
@@ -20,6 +21,15 @@ interface TokenizerJson {
  * format) where only that exists; padding and length from `tokenizer_config.json`.
  */
 export async function loadTokenizer(dir: string): Promise<LoadedTokenizer> {
+  try {
+    return await readTokenizer(dir);
+  } catch (error) {
+    if (error instanceof ModelError) throw error;
+    throw new ModelError('unreadable-part', `The tokenizer in ${dir} cannot be read: ${(error as Error).message}`);
+  }
+}
+
+async function readTokenizer(dir: string): Promise<LoadedTokenizer> {
   const files = await readTokenizerFiles(dir);
   const tokenizer = new ClipTokenizer(files);
   const config = await readJsonIfPresent<{ pad_token?: string | { content?: string }; model_max_length?: number }>(join(dir, 'tokenizer_config.json'));
@@ -40,7 +50,7 @@ async function readTokenizerFiles(dir: string): Promise<{ vocab: Record<string, 
     const lines = json.model.merges.map((m) => (Array.isArray(m) ? m.join(' ') : m));
     return { vocab: json.model.vocab, merges: ['#version: 0.2', ...lines].join('\n') };
   }
-  throw new Error(`${dir} has neither vocab.json + merges.txt nor a tokenizer.json with a BPE model`);
+  throw new ModelError('missing-part', `${dir} has neither vocab.json + merges.txt nor a tokenizer.json with a BPE model`);
 }
 
 async function readJsonIfPresent<T>(path: string): Promise<T | null> {

@@ -1,26 +1,67 @@
 import type { ProviderReport } from '../../../app/contract/providers';
-import type { ModelEntry } from '../../../app/contract/studio';
+import type { ModelLibraryState } from '../generation/use-models';
+import { AddModelForms } from './models/AddModelForms';
+import { CatalogList } from './models/CatalogList';
+import { DownloadRow } from './models/DownloadRow';
+import { formatBytes } from './models/format';
+import { HubTokenForm } from './models/HubTokenForm';
+import { ModelRow } from './models/ModelRow';
 
 interface Props {
-  readonly models: readonly ModelEntry[];
+  readonly library: ModelLibraryState;
   readonly providers: readonly ProviderReport[];
+  readonly canOpenFolders: boolean;
   readonly onReprobe: () => void;
 }
 
-/** The model library (filled by the model manager) and what this machine can run models on. */
-export function ModelsPanel({ models, providers, onReprobe }: Props) {
+/** The model manager: the library, adding models (import, hub, catalog), downloads, the hub token, and what this machine runs models on. */
+export function ModelsPanel({ library, providers, canOpenFolders, onReprobe }: Props) {
+  const { listing, downloads, catalog, token, error, notice, actions } = library;
+  const total = listing.models.filter((m) => m.managed).reduce((sum, m) => sum + m.sizeBytes, 0);
   return (
     <section className="panel" aria-label="Models">
       <h2>Models</h2>
-      {models.length === 0 && <p className="empty">No models in the library yet.</p>}
-      <ul className="models" data-testid="models">
-        {models.map((m) => (
-          <li key={m.path} title={m.problem ?? m.path}>
-            {m.name} <small>{m.family ?? 'unusable'}</small>
-            {m.problem && <small className="bad"> — {m.problem}</small>}
-          </li>
+      {error && (
+        <p className="status-error" role="alert" data-testid="models-error">
+          {error}
+        </p>
+      )}
+      {notice && (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      )}
+      {listing.problems.map((problem) => (
+        <p key={problem} className="warning">
+          {problem}
+        </p>
+      ))}
+      {listing.models.length === 0 && <p className="empty">No models in the library yet.</p>}
+      <ul className="models" aria-label="Library">
+        {listing.models.map((m) => (
+          <ModelRow key={m.id} model={m} actions={actions} canOpenFolders={canOpenFolders} />
         ))}
       </ul>
+      <p className="description">
+        Library: {formatBytes(total)}
+        {listing.freeBytes !== null ? `, ${formatBytes(listing.freeBytes)} free on its disk` : ''}
+      </p>
+      {downloads.length > 0 && (
+        <>
+          <h3>Downloads</h3>
+          <ul className="models" aria-label="Downloads">
+            {downloads.map((d) => (
+              <DownloadRow key={d.id} download={d} actions={actions} />
+            ))}
+          </ul>
+        </>
+      )}
+      <h3>Add a model</h3>
+      <AddModelForms actions={actions} />
+      <h3>Catalog</h3>
+      <CatalogList catalog={catalog} downloads={downloads} actions={actions} />
+      <h3>Hub</h3>
+      <HubTokenForm status={token} actions={actions} />
       <h3>
         Execution providers
         <button type="button" className="link" onClick={onReprobe} data-testid="reprobe">

@@ -1,7 +1,7 @@
 import { useState, type KeyboardEvent } from 'react';
 import type { GenerationSettings, SamplerName } from '../../../app/contract/generation';
 import type { ExecutionProviderName, ProviderReport } from '../../../app/contract/providers';
-import type { ModelEntry } from '../../../app/contract/studio';
+import type { ModelListing } from '../../../app/contract/models';
 import type { GenerationState } from '../generation/use-generation';
 
 const SAMPLERS: readonly [SamplerName, string][] = [
@@ -14,14 +14,14 @@ const SAMPLERS: readonly [SamplerName, string][] = [
 const randomSeed = () => Math.floor(Math.random() * 2 ** 32);
 
 interface Props {
-  readonly models: readonly ModelEntry[];
+  readonly listing: ModelListing;
   readonly providers: readonly ProviderReport[];
   readonly generation: GenerationState;
 }
 
 /** Prompt, negative prompt and the settings of a run; Generate (Ctrl+Enter) turns into Cancel (Esc) while it runs. */
-export function PromptPanel({ models, providers, generation }: Props) {
-  const usable = models.filter((m) => m.problem === null);
+export function PromptPanel({ listing, providers, generation }: Props) {
+  const usable = listing.models.filter((m) => m.problem === null);
   const [model, setModel] = useState('');
   const [prompt, setPrompt] = useState('');
   const [negative, setNegative] = useState('');
@@ -32,10 +32,10 @@ export function PromptPanel({ models, providers, generation }: Props) {
   const [width, setWidth] = useState(512);
   const [height, setHeight] = useState(512);
   const [provider, setProvider] = useState<ExecutionProviderName | ''>('');
-  const selected = usable.find((m) => m.path === model) ?? usable[0];
+  const selected = usable.find((m) => m.id === model) ?? usable.find((m) => m.id === listing.defaultId) ?? usable[0];
 
   const settings: GenerationSettings | null = selected
-    ? { model: selected.path, prompt, negativePrompt: negative, seed, steps, cfgScale, sampler, schedule: sampler === 'lcm' ? 'spaced' : 'karras', width, height, ...(provider ? { provider } : {}) }
+    ? { model: selected.id, prompt, negativePrompt: negative, seed, steps, cfgScale, sampler, schedule: sampler === 'lcm' ? 'spaced' : 'karras', width, height, ...(provider ? { provider } : {}) }
     : null;
   const { running, generate, cancel } = generation;
 
@@ -56,10 +56,10 @@ export function PromptPanel({ models, providers, generation }: Props) {
       <h2>Prompt</h2>
       <label>
         <span>Model</span>
-        <select data-testid="model" value={selected?.path ?? ''} onChange={(e) => setModel(e.target.value)} disabled={usable.length === 0}>
+        <select data-testid="model" value={selected?.id ?? ''} onChange={(e) => setModel(e.target.value)} disabled={usable.length === 0}>
           {usable.length === 0 && <option value="">No models in the library</option>}
           {usable.map((m) => (
-            <option key={m.path} value={m.path}>
+            <option key={m.id} value={m.id}>
               {m.name} ({m.family})
             </option>
           ))}
