@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import type { FamilyId } from '../../app/contract/generation';
 import { detectFamily, FAMILIES } from '../engine/model/family';
 import { ModelError } from '../engine/model/model-error';
@@ -26,7 +26,7 @@ export async function inspectModel(dir: string): Promise<Inspection> {
     const folder = await readModelFolder(dir);
     checkScheduler(folder);
     const signatures = await readSignatures(folder);
-    checkWiring(folder, signatures);
+    checkWiring(folder, signatures, await encoderWidthsFromConfig(folder));
     const tokenizers = await Promise.all(folder.tokenizers.map(loadTokenizer));
     const first = tokenizers[0]!;
     const detectedFamily = detectFamily({ folder, unetHasAddedConditions: has(signatures.unet!, 'text_embeds'), padsWithExclamation: first.padId === first.tokenizer.idOf('!') });
@@ -41,6 +41,16 @@ export async function inspectModel(dir: string): Promise<Inspection> {
 
 function isFileSystemError(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string';
+}
+
+/** The encoders' widths as their config.json gives them (optimum exports keep one per part); used where the graph leaves the width symbolic. */
+async function encoderWidthsFromConfig(folder: ModelFolder): Promise<Partial<Record<PartName, number>>> {
+  const widths: Partial<Record<PartName, number>> = {};
+  for (const part of ['text_encoder', 'text_encoder_2'] as const) {
+    const config = await readFile(join(folder.dir, part, 'config.json'), 'utf8').then((text) => JSON.parse(text) as { hidden_size?: unknown }, () => null);
+    if (typeof config?.hidden_size === 'number') widths[part] = config.hidden_size;
+  }
+  return widths;
 }
 
 function checkScheduler({ dir, scheduler }: ModelFolder): void {
@@ -76,7 +86,7 @@ const find = (list: readonly TensorSignature[], name: string) => list.find((t) =
 const lastDim = (tensor: TensorSignature | undefined) => tensor?.dims.at(-1);
 
 /** The parts must agree: the UNet reads what the encoders write, the decoder what the UNet writes. */
-function checkWiring(folder: ModelFolder, s: Signatures): void {
+function checkWiring(folder: ModelFolder, s: Signatures, configWidths: Partial<Record<PartName, number>>): void {
   const need = (part: PartName, side: 'inputs' | 'outputs', name: string) => {
     const tensor = find(s[part]![side], name);
     if (!tensor) throw new ModelError('unsupported-io', `${folder.dir}/${part}/model.onnx has no ${side === 'inputs' ? 'input' : 'output'} "${name}" (it has ${s[part]![side].map((t) => t.name).join(', ')})`);
@@ -89,12 +99,16 @@ function checkWiring(folder: ModelFolder, s: Signatures): void {
   const latent = need('vae_decoder', 'inputs', 'latent_sample');
 
   const encoders = (['text_encoder', 'text_encoder_2'] as const).filter((p) => s[p]);
-  const widths = encoders.map((p) => lastDim(find(s[p]!.outputs, 'last_hidden_state') ?? s[p]!.outputs[0]));
+  const widths = encoders.map((p) => {
+    const fromGraph = lastDim(find(s[p]!.outputs, 'last_hidden_state') ?? s[p]!.outputs[0]);
+    return typeof fromGraph === 'number' ? fromGraph : configWidths[p];
+  });
   const contextWidth = lastDim(context);
   if (typeof contextWidth === 'number' && widths.every((w) => typeof w === 'number')) {
     const total = (widths as number[]).reduce((a, b) => a + b, 0);
     if (total !== contextWidth) throw new ModelError('unsupported-io', `${folder.dir}: unet/model.onnx reads text ${contextWidth} wide but ${encoders.join(' + ')} write ${widths.join(' + ')}; the parts come from different models`);
   }
+  if (!s.text_encoder_2 && has(s.unet!, 'text_embeds')) throw new ModelError('unsupported-io', `${folder.dir}: unet/model.onnx takes SDXL's text_embeds but there is no text_encoder_2; the parts come from different models`);
   if (s.text_encoder_2 && !has(s.unet!, 'text_embeds')) throw new ModelError('unsupported-io', `${folder.dir} has text_encoder_2 but unet/model.onnx takes no text_embeds: the UNet is not an SDXL one`);
   const unetOut = s.unet!.outputs[0]?.dims[1];
   const latentChannels = latent.dims[1];

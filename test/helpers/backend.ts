@@ -13,6 +13,7 @@ export interface TestBackendOptions {
   readonly libraryDir?: string;
   /** HF_ENDPOINT / HF_TOKEN as the backend sees them; never the machine's own. */
   readonly env?: NodeJS.ProcessEnv;
+  readonly hubTokenFile?: string;
 }
 
 /**
@@ -20,7 +21,7 @@ export interface TestBackendOptions {
  * runs it: the fixture models listed as a --models folder, an empty library
  * and a fresh gallery in temporary folders, quick hub retries.
  */
-export function browserBackend({ galleryDir = temporary('gallery'), libraryDir = temporary('library'), env = {} }: TestBackendOptions = {}) {
+export function browserBackend({ galleryDir = temporary('gallery'), libraryDir = temporary('library'), env = {}, hubTokenFile = join(temporary('home'), 'hub-token') }: TestBackendOptions = {}) {
   return createStudioBackend({
     mode: 'browser',
     version: '0.0.0-test',
@@ -28,7 +29,7 @@ export function browserBackend({ galleryDir = temporary('gallery'), libraryDir =
     models: { dir: libraryDir, readOnly: [{ dir: fixtureModels, kind: 'external' }] },
     galleryDir,
     catalogFile: join(repoRoot, 'models', 'catalog.json'),
-    hubTokenFile: join(temporary('home'), 'hub-token'),
+    hubTokenFile,
     env,
     hubRetry: { attempts: 4, baseDelayMs: 20 },
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,9 @@ import { decode } from 'fast-png';
 import type { GenerationResult } from '../../app/contract/generation';
 import { fixtureModels } from '../helpers/backend';
 import { writeTestPng } from '../helpers/images';
+import { startHubServer } from '../helpers/hub-server';
 import { repoRoot, requireBuild } from '../helpers/paths';
+import { flipByte } from '../helpers/bytes';
 
 /** The CLI's library (and so its cache) lives in a temporary folder, never in the user's home. */
 const cliHome = mkdtempSync(join(tmpdir(), 'wordbrush-cli-home-'));
@@ -116,6 +118,10 @@ describe('CLI', () => {
     ['a folder that is not a model', ['generate', '--model', join(fixtureModels, '..', 'probe'), '--prompt', 'x', '--out', join(work, 'x.png')], 1, /Model error: .*model_index\.json/],
     ['a conditioning file that is not JSON', ['generate', '--model', 'm', '--prompt', 'x', '--out', 'x.png', '--conditioning', join(repoRoot, 'README.md')], 2, /--conditioning: cannot read .* as JSON/],
     ['a conditioning document of the wrong version', ['generate', '--model', 'm', '--prompt', 'x', '--out', 'x.png', '--conditioning', join(repoRoot, 'package.json')], 2, /--conditioning/],
+    ['an id that is not in the library', ['generate', '--model', 'no-such-model', '--prompt', 'x', '--out', join(work, 'z.png')], 1, /There is no model "no-such-model" in the library/],
+    ['models without an action', ['models'], 2, /models needs an action: list, import, download, verify or remove/],
+    ['a repository that is not owner/name', ['models', 'download', 'just-a-name'], 2, /OWNER\/NAME: A repository is "owner\/name"/],
+    ['verify of a model that is not there', ['models', 'verify', 'ghost'], 1, /There is no model "ghost"/],
     ['a static model at another size', ['generate', '--model', join(fixtureModels, 'sd1-static'), '--prompt', 'x', '--width', '128', '--height', '128', '--out', join(work, 'y.png')], 1, /fixed sample shape/],
   ];
   for (const [name, args, status, message] of bad) {
@@ -126,3 +132,69 @@ describe('CLI', () => {
     });
   }
 });
+
+/** Runs the CLI without blocking this process, so the loopback hub in it can answer. */
+function cliAsync(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'dist', 'main', 'cli.js'), ...args], { cwd: repoRoot, env: { ...process.env, HF_TOKEN: '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (status) => done({ status, stdout, stderr }));
+  });
+}
+
+describe('CLI models', () => {
+  before(requireBuild);
+
+  test('list, import, generate by id, download from the hub, verify and remove, all on WORDBRUSH_HOME', async () => {
+    const hub = await startHubServer();
+    try {
+      const env = { WORDBRUSH_HOME: mkdtempSync(join(tmpdir(), 'wordbrush-cli-models-')), HF_ENDPOINT: hub.url };
+      const listed = await cliAsync(env, 'models', 'list', '--json');
+      assert.equal(listed.status, 0, listed.stderr);
+      const before = JSON.parse(listed.stdout) as { models: { id: string; family: string; problem: string | null; sizeBytes: number; location: string }[] };
+      assert.deepEqual(before.models.map((m) => [m.id, m.family, m.problem, m.location]), [['starter', 'sd1', null, 'bundled']]);
+      assert.ok(before.models[0]!.sizeBytes > 1e6);
+
+      const imported = await cliAsync(env, 'models', 'import', join(fixtureModels, 'sd1-conversion'), '--id', 'converted');
+      assert.equal(imported.status, 0, imported.stderr);
+      assert.match(imported.stdout, /^Imported converted\t/m);
+      const out = join(work, 'by-id.png');
+      const generated = await cliAsync(env, 'generate', '--model', 'converted', '--prompt', 'a red star', '--steps', '2', '--width', '64', '--height', '64', '--out', out);
+      assert.equal(generated.status, 0, generated.stderr);
+      assert.ok(existsSync(out));
+
+      hub.host('acme/tiny-sd', join(fixtureModels, 'sd1-optimum'));
+      hub.faults.dropAfter.set('unet/model.onnx_data', [50_000]);
+      const downloaded = await cliAsync(env, 'models', 'download', 'acme/tiny-sd');
+      assert.equal(downloaded.status, 0, downloaded.stderr);
+      assert.match(downloaded.stderr, /tiny-sd: downloading [\d.]+% of [\d.]+ MB/);
+      assert.match(downloaded.stdout, /Downloaded acme\/tiny-sd@[0-9a-f]{40} as "tiny-sd", every file verified/);
+      assert.equal((await cliAsync(env, 'models', 'verify', 'tiny-sd')).status, 0);
+
+      const weights = join(env.WORDBRUSH_HOME, 'models', 'tiny-sd', 'unet', 'model.onnx_data');
+      const bytes = readFileSync(weights);
+      flipByte(bytes, 7);
+      writeFileSync(weights, bytes);
+      const mismatch = await cliAsync(env, 'models', 'verify', 'tiny-sd');
+      assert.equal(mismatch.status, 4);
+      assert.match(mismatch.stdout, /unet\/model\.onnx_data: content differs/);
+
+      const missing = await cliAsync(env, 'models', 'download', 'acme/does-not-exist');
+      assert.equal(missing.status, 1);
+      assert.match(missing.stderr, /acme\/does-not-exist@main was not found on the hub \(404\)/);
+
+      assert.equal((await cliAsync(env, 'models', 'remove', 'tiny-sd')).status, 0);
+      const after = JSON.parse((await cliAsync(env, 'models', 'list', '--json')).stdout) as typeof before;
+      assert.deepEqual(after.models.map((m) => m.id).sort(), ['converted', 'starter']);
+      const removeBundled = await cliAsync(env, 'models', 'remove', 'starter');
+      assert.equal(removeBundled.status, 1);
+      assert.match(removeBundled.stderr, /bundled with the studio/);
+    } finally {
+      await hub.close();
+    }
+  });
+});
+

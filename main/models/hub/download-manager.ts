@@ -66,6 +66,8 @@ const PARTIAL = '.partial';
  */
 export class DownloadManager {
   private readonly jobs = new Map<string, Job>();
+  /** Starts one at a time, so two asks for one repository cannot both miss each other. */
+  private starting: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: DownloadManagerOptions) {}
 
@@ -82,7 +84,7 @@ export class DownloadManager {
       const work = join(dir, entry);
       const record = await readFile(join(work, JOB_FILE), 'utf8').then((text) => JobRecord.safeParse(JSON.parse(text)), () => null);
       if (!record?.success || this.jobs.has(record.data.request.id)) {
-        if (!record) await rm(work, { recursive: true, force: true });
+        if (!record) await discard(work);
         continue;
       }
       const job = this.newJob(record.data.request);
@@ -98,7 +100,13 @@ export class DownloadManager {
    * for the end). Asking again for a repository being downloaded joins that
    * download rather than starting a second one.
    */
-  async start(input: DownloadRequest): Promise<DownloadStatus> {
+  start(input: DownloadRequest): Promise<DownloadStatus> {
+    const started = this.starting.then(() => this.startNow(input));
+    this.starting = started.catch(() => undefined);
+    return started;
+  }
+
+  private async startNow(input: DownloadRequest): Promise<DownloadStatus> {
     const parsed = DownloadRequest.parse(input);
     const same = [...this.jobs.values()].find((j) => j.status.repo === parsed.repo && j.status.revision === parsed.revision && j.status.subfolder === parsed.subfolder && j.status.variant === parsed.variant && (!parsed.id || parsed.id === j.status.id));
     if (same && !['failed', 'cancelled', 'done'].includes(same.status.phase)) {
@@ -141,7 +149,7 @@ export class DownloadManager {
     const job = this.job(id);
     if (job.status.phase === 'done') return job.status;
     if (['paused', 'failed'].includes(job.status.phase)) {
-      await rm(this.workFolder(id), { recursive: true, force: true });
+      await discard(this.workFolder(id));
       this.tell(job, { phase: 'cancelled', error: null }, true);
       return job.status;
     }
@@ -202,11 +210,13 @@ export class DownloadManager {
       async (error: unknown) => {
         const reason = job.controller.signal.reason as unknown;
         if (reason === 'cancel') {
-          await rm(this.workFolder(job.status.id), { recursive: true, force: true });
+          await discard(this.workFolder(job.status.id));
           this.tell(job, { phase: 'cancelled', error: null, bytesPerSecond: 0, etaSeconds: null }, true);
         } else if (reason === 'pause') {
           this.tell(job, { phase: 'paused', error: null, bytesPerSecond: 0, etaSeconds: null }, true);
         } else {
+          // Nothing fetched yet (the listing failed): nothing worth keeping for a resume.
+          if (!job.record) await discard(this.workFolder(job.status.id));
           this.tell(job, { phase: 'failed', error: describe(error), bytesPerSecond: 0, etaSeconds: null }, true);
         }
         job.settle(job.status);
@@ -328,6 +338,9 @@ export class DownloadManager {
     this.options.onStatus(job.status);
   }
 }
+
+/** Removes a work folder; one that cannot be removed is left for the next cleanup rather than failing what is being told. */
+const discard = (folder: string) => rm(folder, { recursive: true, force: true }).catch(() => undefined);
 
 function totals(files: DownloadStatus['files']): { bytesDone: number; bytesTotal: number } {
   return { bytesDone: files.reduce((s, f) => s + f.done, 0), bytesTotal: files.reduce((s, f) => s + f.size, 0) };

@@ -24,6 +24,8 @@ const ONNX_FILE = /(\.onnx|\.onnx_data|\.onnx\.data|\.pb)$/;
 const isOnnxWeights = (name: string) => ONNX_FILE.test(name) || !name.includes('.');
 /** What a part folder holds that the ONNX layout needs: never PyTorch or Flax weights living beside it. */
 const isNeeded = (name: string) => name === 'config.json' || isOnnxWeights(name);
+/** diffusers names variant files `{stem}.{variant}.{ext}`: model.fp16.onnx, model.fp16.onnx_data. */
+const VARIANT_TAG = /\.(fp16|bf16|fp32)[._]/;
 
 export class LayoutError extends Error {}
 
@@ -51,7 +53,7 @@ export function selectFiles(entries: readonly HubTreeEntry[], subfolder: string 
       if (variantGraph) {
         if (isOnnxWeights(name) && !name.includes(`.${variant}.`) && !name.includes(`.${variant}_`)) continue;
         planned.push(plan(file, file === variantGraph ? `${part}/model.onnx` : file.local));
-      } else if (!variant || !name.includes(`.${variant}.`)) {
+      } else if (!VARIANT_TAG.test(name)) {
         planned.push(plan(file, file.local));
       }
     }
