@@ -15,12 +15,11 @@ export interface ServeProcess {
  * Runs `node dist/main/serve.js` exactly as `npm run serve` does, on a free port, and reads the URL
  * it prints. Its library lives in a fresh folder (WORDBRUSH_HOME), never the user's.
  */
-export function startServe(args: string[] = []): Promise<ServeProcess> {
-  const home = mkdtempSync(join(tmpdir(), 'wordbrush-home-'));
+export function startServe(args: string[] = [], env: NodeJS.ProcessEnv = {}, home = mkdtempSync(join(tmpdir(), 'wordbrush-home-'))): Promise<ServeProcess> {
   const child = spawn(process.execPath, [join(repoRoot, 'dist', 'main', 'serve.js'), '--port', '0', ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WORDBRUSH_HOME: home },
+    env: { ...process.env, HF_TOKEN: '', HF_ENDPOINT: '', ...env, WORDBRUSH_HOME: home },
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -43,7 +43,7 @@ export function ModelsPanel({ library, providers, canOpenFolders, onReprobe }: P
         ))}
       </ul>
       <p className="description">
-        Library: {formatBytes(total)}
+        Your library: {formatBytes(total)}
         {listing.freeBytes !== null ? `, ${formatBytes(listing.freeBytes)} free on its disk` : ''}
       </p>
       {downloads.length > 0 && (
@@ -56,12 +56,18 @@ export function ModelsPanel({ library, providers, canOpenFolders, onReprobe }: P
           </ul>
         </>
       )}
-      <h3>Add a model</h3>
-      <AddModelForms actions={actions} />
-      <h3>Catalog</h3>
-      <CatalogList catalog={catalog} downloads={downloads} actions={actions} />
-      <h3>Hub</h3>
-      <HubTokenForm status={token} actions={actions} />
+      <details className="section">
+        <summary>Add a model</summary>
+        <AddModelForms actions={actions} />
+      </details>
+      <details className="section">
+        <summary>Catalog</summary>
+        <CatalogList catalog={catalog} downloads={downloads} actions={actions} />
+      </details>
+      <details className="section">
+        <summary>Hub token</summary>
+        <HubTokenForm status={token} actions={actions} />
+      </details>
       <h3>
         Execution providers
         <button type="button" className="link" onClick={onReprobe} data-testid="reprobe">

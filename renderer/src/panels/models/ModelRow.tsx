@@ -57,7 +57,7 @@ export function ModelRow({ model, actions, canOpenFolders }: Props) {
         <div className="model-actions">
           {!model.isDefault && !model.problem && (
             <button type="button" onClick={() => void actions.setDefault(model.id)} aria-label={`Make ${model.name} the default`}>
-              Default
+              Make default
             </button>
           )}
           <button type="button" onClick={() => void actions.verify(model.id)} aria-label={`Verify ${model.name}`}>
