@@ -149,6 +149,15 @@ describe('downloads from a Hugging Face hub (loopback)', () => {
     assert.match(notFound.error ?? '', /acme\/nothing-here@main was not found on the hub \(404\)/);
     await assertLibraryUntouched(missing.library);
 
+    // A repository removed while its files are being fetched.
+    hub.host('acme/vanishing', FIXTURE);
+    hub.faults.statuses.set('vae_encoder/model.onnx', [404]);
+    const vanishing = setup();
+    const gone = await download(vanishing.manager, 'acme/vanishing');
+    assert.equal(gone.phase, 'failed');
+    assert.match(gone.error ?? '', /vae_encoder\/model\.onnx is not on the hub \(404\); the repository or revision may have been removed/);
+    await assertLibraryUntouched(vanishing.library);
+
     hub.host('acme/down', FIXTURE);
     hub.faults.statuses.set(WEIGHTS, [500, 500, 500, 500, 500]);
     const down = setup();
