@@ -44,11 +44,15 @@ export const ModelManifest = z.object({
   /** Set when the model was registered where it lies rather than copied in. */
   folder: z.string().nullable(),
   files: z.array(ModelFile),
+  /** The files' sizes summed: what removing the model frees. */
+  totalBytes: z.number().int().nonnegative(),
   nativeSize: NativeSize.nullable(),
   addedAt: z.string(),
   lastUsedAt: z.string().nullable(),
 });
 export type ModelManifest = z.infer<typeof ModelManifest>;
+/** A manifest as a new model's maker writes it; the library adds what follows from the files. */
+export type NewManifest = Omit<ModelManifest, 'totalBytes'>;
 
 export const ModelLocation = z.enum(['library', 'registered', 'bundled', 'external']);
 

@@ -3,7 +3,7 @@ import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
-import type { ModelEntry, ModelManifest } from '../../app/contract/models';
+import type { ModelEntry, NewManifest } from '../../app/contract/models';
 import { hashModelFiles, listModelFiles, MANIFEST_FILE } from './model-files';
 import { inspectModel } from './inspect-model';
 import { LibraryError } from './library-error';
@@ -50,7 +50,7 @@ export async function importModel(library: ModelLibrary, request: ImportRequest)
     }
     const inspection = await inspectModel(folder);
     if (inspection.problem) throw new LibraryError('invalid-import', `${source} cannot be imported: ${inspection.problem}`);
-    const manifest: ModelManifest = {
+    const manifest: NewManifest = {
       format: 1,
       id,
       name: request.name ?? basename(source).replace(/\.zip$/i, ''),

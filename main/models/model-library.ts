@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { FamilyId } from '../../app/contract/generation';
-import { ModelManifest, type ModelEntry, type ModelListing, type ModelSource, type VerifyReport } from '../../app/contract/models';
+import { ModelManifest, type ModelEntry, type ModelListing, type ModelSource, type NewManifest, type VerifyReport } from '../../app/contract/models';
 import { writeFileAtomic } from '../core/atomic-file';
 import { inspectModel, type Inspection } from './inspect-model';
 import { hashModelFiles, listModelFiles, manifestMismatches, MANIFEST_FILE, sha256File, type FileStat } from './model-files';
@@ -105,8 +105,8 @@ export class ModelLibrary {
    * The rename is the commit: before it the library does not have the model,
    * after it the model is complete.
    */
-  async add(staged: string, manifest: ModelManifest): Promise<string> {
-    await writeFileAtomic(join(staged, MANIFEST_FILE), JSON.stringify(ModelManifest.parse(manifest), null, 2));
+  async add(staged: string, manifest: NewManifest): Promise<string> {
+    await writeFileAtomic(join(staged, MANIFEST_FILE), JSON.stringify(complete(manifest), null, 2));
     const target = join(this.dir, manifest.id);
     if (existsSync(target) || (await this.locateAll([])).some((m) => m.id === manifest.id)) throw new LibraryError('model-exists', `The library already has a model "${manifest.id}"`);
     await rename(staged, target);
@@ -295,7 +295,7 @@ export class ModelLibrary {
   private async ensureManifest(model: Located, files: readonly FileStat[], inspection: Inspection): Promise<ModelManifest | 'invalid'> {
     const home = model.home!;
     if (existsSync(join(home, MANIFEST_FILE))) return (await this.readManifest(home).catch(() => null)) ?? 'invalid';
-    const manifest: ModelManifest = {
+    const manifest = complete({
       format: 1,
       id: model.id,
       name: model.id,
@@ -307,7 +307,7 @@ export class ModelLibrary {
       nativeSize: inspection.nativeSize,
       addedAt: new Date().toISOString(),
       lastUsedAt: null,
-    };
+    });
     // A library folder that cannot be written still lists; its manifest is made again next time.
     await this.serialized(() => writeFileAtomic(join(home, MANIFEST_FILE), JSON.stringify(manifest, null, 2))).catch(() => undefined);
     return manifest;
@@ -343,6 +343,10 @@ export class ModelLibrary {
     this.writes = next.catch(() => undefined);
     return next;
   }
+}
+
+function complete(manifest: NewManifest): ModelManifest {
+  return ModelManifest.parse({ ...manifest, totalBytes: manifest.files.reduce((sum, f) => sum + f.size, 0) });
 }
 
 function sourceOf(model: Located): ModelSource {

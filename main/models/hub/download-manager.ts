@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { listFiles, modelInfo } from '@huggingface/hub';
 import { z } from 'zod';
-import { DownloadRequest, type DownloadStatus, type ModelManifest } from '../../../app/contract/models';
+import { DownloadRequest, type DownloadStatus, type NewManifest } from '../../../app/contract/models';
 import { writeFileAtomic } from '../../core/atomic-file';
 import { gigabytes } from '../import-model';
 import { inspectModel } from '../inspect-model';
@@ -291,7 +291,7 @@ export class DownloadManager {
     for (const file of record.files) await rename(join(folder, file.localPath + PARTIAL), join(folder, file.localPath));
     const inspection = await inspectModel(folder);
     if (inspection.problem) throw new LibraryError('download-failed', `${job.status.repo} downloaded but cannot run: ${inspection.problem}`);
-    const manifest: ModelManifest = {
+    const manifest: NewManifest = {
       format: 1,
       id: job.status.id,
       name: job.status.repo,
