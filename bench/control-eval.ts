@@ -2,7 +2,7 @@
  * `npm run eval:control`: does spatial control put things where they were asked, on the starter
  * model's world where the truth is known? For held-out captions (bench/starter-heldout.json, made
  * by the world's generator with a seed no training used), it generates with several seeds in each
- * mode and finds the objects with the weight-free detector (app/domain/world-detector.ts):
+ * mode and finds the objects with the weight-free detector (bench/evaluation/world-detector.ts):
  *
  *   presence       a detected object has the colour the prompt named
  *   shape          ... and the shape it named
@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ConditioningDocument, NormalizedRect, Relation } from '../app/contract/conditioning';
 import { relationHolds } from '../app/domain/relations';
-import { detectObjects, iou, type Box, type WorldPalette } from '../app/domain/world-detector';
+import { detectObjects, iou, type Box, type WorldPalette } from './evaluation/world-detector';
 import { Engine } from '../main/engine/engine';
 import { decodeRgbPng } from '../main/engine/output/images';
 import { encodePng } from '../main/engine/output/png';

@@ -10,6 +10,10 @@ export const SamplerName = z.enum(['euler', 'euler_ancestral', 'ddim', 'dpmpp_2m
 export type SamplerName = z.infer<typeof SamplerName>;
 
 export const SigmaScheduleName = z.enum(['karras', 'spaced']);
+export type SigmaScheduleName = z.infer<typeof SigmaScheduleName>;
+
+/** Chosen by the caller so it can cancel a job before the job's answer comes. */
+export const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 const dimension = z.number().int().min(64).max(4096).multipleOf(8);
 
@@ -100,7 +104,7 @@ export type GenerationResult = z.infer<typeof GenerationResult>;
 
 /** A step of a generation, with a small preview of the current estimate. */
 export const GenerationProgress = z.object({
-  jobId: z.string(),
+  jobId: JobId,
   image: z.number().int().nonnegative(),
   images: z.number().int().positive(),
   step: z.number().int().nonnegative(),

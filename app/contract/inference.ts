@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { defineCall, defineContract } from './define';
-import { GenerationProgress, GenerationRequest, GenerationResult } from './generation';
+import { GenerationProgress, GenerationRequest, GenerationResult, JobId } from './generation';
 import { ProviderReport } from './providers';
 
 /** Progress of a piece of work in the inference process (the provider probe). */
 export const JobProgress = z.object({
-  jobId: z.string().min(1).max(100),
+  jobId: JobId,
   label: z.string().max(200),
   step: z.number().int().nonnegative(),
   total: z.number().int().positive(),
@@ -32,7 +32,7 @@ export const inferenceContract = defineContract({
     }),
     'engine.generate': defineCall({
       summary: 'Run one generation request; progress arrives as generation.progress events with this jobId.',
-      input: z.object({ jobId: z.string().min(1).max(100), request: GenerationRequest }).strict(),
+      input: z.object({ jobId: JobId, request: GenerationRequest }).strict(),
       output: GenerationResult,
     }),
     'engine.unload': defineCall({
@@ -42,7 +42,7 @@ export const inferenceContract = defineContract({
     }),
     'engine.cancel': defineCall({
       summary: 'Cancel a running generation; it stops within one step.',
-      input: z.object({ jobId: z.string().min(1).max(100) }).strict(),
+      input: z.object({ jobId: JobId }).strict(),
       output: z.object({ cancelled: z.boolean() }),
     }),
   },

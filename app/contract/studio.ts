@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCall, defineContract } from './define';
-import { GenerationProgress, GenerationResult, GenerationSettings, FamilyId } from './generation';
+import { GenerationProgress, GenerationResult, GenerationSettings, FamilyId, JobId } from './generation';
 import { JobProgress } from './inference';
 import { CatalogEntry, DownloadRequest, DownloadStatus, HubTokenStatus, ModelEntry, ModelId, ModelListing, VerifyReport } from './models';
 import { ProviderReport } from './providers';
@@ -48,8 +48,6 @@ export const AppInfo = z.object({
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 
-/** Chosen by the renderer so it can cancel a job before the job's answer comes. */
-export const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 
 /** The contract between the renderer and main; the renderer is untrusted, so every input is bounded. */

@@ -9,15 +9,22 @@ import { onnx } from 'onnx-proto';
  * `encoder_hidden_states` [B, 77, 8]; `out_sample` has the sample's shape.
  */
 const F = onnx.TensorProto.DataType.FLOAT;
-const HEADS = 2;
-const WIDTH = 8;
+export const HEADS = 2;
+export const WIDTH = 8;
 
-const weight = (name: string, rows: number, cols: number, seed: number): onnx.ITensorProto => ({
-  name,
-  dataType: F,
-  dims: [rows, cols],
-  floatData: Array.from({ length: rows * cols }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 0.5),
-});
+/** The layer's weights, row-major, as every form of the graph holds them: for checking the graphs against arithmetic done by hand. */
+export const ATTENTION_WEIGHTS = {
+  w_q: { rows: 4, cols: WIDTH, values: weightValues(4, WIDTH, 1) },
+  w_k: { rows: WIDTH, cols: WIDTH, values: weightValues(WIDTH, WIDTH, 2) },
+  w_v: { rows: WIDTH, cols: WIDTH, values: weightValues(WIDTH, WIDTH, 3) },
+  w_o: { rows: WIDTH, cols: 4, values: weightValues(WIDTH, 4, 4) },
+};
+
+function weightValues(rows: number, cols: number, seed: number): number[] {
+  return Array.from({ length: rows * cols }, (_, i) => Math.fround(Math.sin(seed * 12.9898 + i * 78.233) * 0.5));
+}
+
+const weight = (name: keyof typeof ATTENTION_WEIGHTS): onnx.ITensorProto => ({ name, dataType: F, dims: [ATTENTION_WEIGHTS[name].rows, ATTENTION_WEIGHTS[name].cols], floatData: ATTENTION_WEIGHTS[name].values });
 const ints = (name: string, values: number[]): onnx.ITensorProto => ({ name, dataType: onnx.TensorProto.DataType.INT64, dims: [values.length], int64Data: values });
 const io = (name: string, dims: (number | string)[], elemType = F): onnx.IValueInfoProto => ({
   name,
@@ -65,10 +72,10 @@ export function attentionGraph(form: AttentionForm): Uint8Array {
     name: fused ? 'fused' : 'unfused',
     node: [...shared, ...attention, ...tail],
     initializer: [
-      weight('w_q', 4, WIDTH, 1),
-      weight('w_k', WIDTH, WIDTH, 2),
-      weight('w_v', WIDTH, WIDTH, 3),
-      weight('w_o', WIDTH, 4, 4),
+      weight('w_q'),
+      weight('w_k'),
+      weight('w_v'),
+      weight('w_o'),
       ints('flat_shape', [0, 4, -1]),
       ...(fused ? [] : [{ name: 'scale', dataType: F, dims: [], floatData: [1 / Math.sqrt(WIDTH / HEADS)] }, ints('heads_shape', [0, 0, HEADS, -1]), ints('merge_shape', [0, 0, -1])]),
     ],

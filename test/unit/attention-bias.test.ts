@@ -6,7 +6,7 @@ import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { maskInput, NotPatchableError, patchCrossAttention, pwwInput, PWW_SCALE_INPUT } from '../../main/engine/graph/attention-bias';
 import { makeTensor, readFloats, type ElementType } from '../../main/engine/onnx/tensors';
-import { attentionGraph } from '../helpers/attention-graphs';
+import { ATTENTION_WEIGHTS, attentionGraph, HEADS, WIDTH } from '../helpers/attention-graphs';
 import { fixtureModels } from '../helpers/backend';
 
 type Meta = { name: string; type: ElementType; shape: (number | string)[] };
@@ -103,6 +103,61 @@ describe('cross-attention bias patch', () => {
     assert.ok(maxDifference(fusedPainted, referenceFused) > 1e-4, 'the bias had no effect on the fused layer');
     assert.ok(maxDifference(plainPainted, fusedPainted) <= 1e-5, `fused and written-out attention disagree by ${maxDifference(plainPainted, fusedPainted)}`);
     assert.ok(maxDifference(plainPainted, await out(sessions[4]!, painted)) <= 1e-5, 'the Einsum export disagrees');
+  });
+
+  test('the patched layer computes softmax(S + pww_scale·max(S)·A + M)·V exactly as written by hand', async () => {
+    const patch = patchCrossAttention(attentionGraph('written-out'));
+    const session = await ort.InferenceSession.create(patch.model);
+    const [batch, positions, tokens] = [2, 16, 77];
+    const sample = Float32Array.from({ length: batch * 4 * positions }, (_, i) => Math.sin(i * 0.7));
+    const context = Float32Array.from({ length: batch * tokens * WIDTH }, (_, i) => Math.cos(i * 0.3));
+    const scale = 0.8;
+    const pww = (b: number, q: number, k: number) => (b === 1 && k === 3 && q < 8 ? 6 : b === 1 && k === 5 ? 3 : 0);
+    const mask = (b: number, _q: number, k: number) => (b === 1 && k > 40 ? -10000 : 0);
+    const grid = (g: (b: number, q: number, k: number) => number) => Float32Array.from({ length: batch * positions * tokens }, (_, i) => g(Math.floor(i / (positions * tokens)), Math.floor(i / tokens) % positions, i % tokens));
+    const got = readFloats(
+      (
+        await session.run({
+          sample: makeTensor('float32', sample, [batch, 4, 4, 4]),
+          timestep: makeTensor('int64', [1, 1], [2]),
+          encoder_hidden_states: makeTensor('float32', context, [batch, tokens, WIDTH]),
+          [PWW_SCALE_INPUT]: makeTensor('float32', [scale], [1]),
+          [pwwInput(1)]: makeTensor('float32', grid(pww), [batch, positions, tokens]),
+          [maskInput(1)]: makeTensor('float32', grid(mask), [batch, positions, tokens]),
+        })
+      ).out_sample!,
+    );
+
+    // The same layer by hand, in float64: projections, per-head scores, one max over all scores, the bias, softmax, values, output projection.
+    const matmul = (x: (r: number, c: number) => number, rows: number, w: { rows: number; cols: number; values: number[] }) =>
+      Array.from({ length: rows }, (_, r) => Array.from({ length: w.cols }, (_, c) => Array.from({ length: w.rows }, (_, i) => x(r, i) * w.values[i * w.cols + c]!).reduce((a, b) => a + b, 0)));
+    const depth = WIDTH / HEADS;
+    const perBatch = Array.from({ length: batch }, (_, b) => {
+      const q = matmul((p, c) => sample[b * 4 * positions + c * positions + p]!, positions, ATTENTION_WEIGHTS.w_q);
+      const k = matmul((t, c) => context[(b * tokens + t) * WIDTH + c]!, tokens, ATTENTION_WEIGHTS.w_k);
+      const v = matmul((t, c) => context[(b * tokens + t) * WIDTH + c]!, tokens, ATTENTION_WEIGHTS.w_v);
+      const scores = Array.from({ length: HEADS }, (_, h) =>
+        Array.from({ length: positions }, (_, p) => Array.from({ length: tokens }, (_, t) => Array.from({ length: depth }, (_, d) => q[p]![h * depth + d]! * k[t]![h * depth + d]!).reduce((a, c) => a + c, 0) / Math.sqrt(depth))),
+      );
+      return { v, scores };
+    });
+    const maxS = Math.max(...perBatch.flatMap(({ scores }) => scores.flat(2)));
+    const expected = new Float32Array(batch * 4 * positions);
+    perBatch.forEach(({ v, scores }, b) => {
+      const attended = Array.from({ length: positions }, (_, p) =>
+        Array.from({ length: WIDTH }, (_, c) => {
+          const h = Math.floor(c / depth);
+          const logits = scores[h]![p]!.map((s, t) => s + scale * maxS * pww(b, p, t) + mask(b, p, t));
+          const top = Math.max(...logits);
+          const weights = logits.map((l) => Math.exp(l - top));
+          const total = weights.reduce((a, w) => a + w, 0);
+          return weights.reduce((sum, w, t) => sum + (w / total) * v[t]![c]!, 0);
+        }),
+      );
+      const projected = matmul((p, c) => attended[p]![c]!, positions, ATTENTION_WEIGHTS.w_o);
+      for (let c = 0; c < 4; c++) for (let p = 0; p < positions; p++) expected[b * 4 * positions + c * positions + p] = projected[p]![c]!;
+    });
+    assert.ok(maxDifference(got, expected) <= 1e-4, `the patched layer differs from the formula by ${maxDifference(got, expected)}`);
   });
 
   test('graphs without cross-attention are reported, not patched', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -7,6 +7,7 @@ import { decode } from 'fast-png';
 import type { GenerationRequest } from '../../app/contract/generation';
 import { Engine } from '../../main/engine/engine';
 import { ModelError } from '../../main/engine/model/model-error';
+import { makeTensor } from '../../main/engine/onnx/tensors';
 import { readPngText } from '../../main/engine/output/png';
 import { fixtureModels } from '../helpers/backend';
 import { writeTestPng } from '../helpers/images';
@@ -86,10 +87,11 @@ describe('img2img and inpainting', () => {
       const light = await engine.run(request(model, { steps: 10, init: { image: init, strength: 0.2 } }));
       const heavy = await engine.run(request(model, { steps: 10, init: { image: init, strength: 1 } }));
       const distance = (a: Uint8Array, b: Uint8Array) => a.reduce((sum, v, i) => sum + Math.abs(v - b[i]!), 0);
-      const original = decode(readFileSync(init)).data as Uint8Array;
-      const lightDistance = distance(pixels(light.images[0]!.path), original);
-      const heavyDistance = distance(pixels(heavy.images[0]!.path), original);
-      assert.notEqual(lightDistance, heavyDistance);
+      // The fixtures' VAEs are random, so the init image as the model sees it is the init through its VAE (a black mask keeps exactly that).
+      const kept = pixels((await engine.run(request(model, { steps: 10, init: { image: init, strength: 0.5 }, mask: black }))).images[0]!.path);
+      const lightDistance = distance(pixels(light.images[0]!.path), kept);
+      const heavyDistance = distance(pixels(heavy.images[0]!.path), kept);
+      assert.ok(lightDistance < heavyDistance, `strength 0.2 departs by ${lightDistance}, strength 1 by ${heavyDistance}`);
     });
   }
 
@@ -123,6 +125,13 @@ describe('static exports and bad folders', () => {
 
   test('a folder that is not a model is a not-a-model error', async () => {
     await assert.rejects(engine.run(request('../probe')), isModelError('not-a-model'));
+  });
+
+  test('a tokenizer that cannot be read is a model error naming its folder, not a handler failure', async () => {
+    const folder = join(mkdtempSync(join(tmpdir(), 'wordbrush-tokenizer-')), 'model');
+    cpSync(join(fixtureModels, 'sd1-optimum'), folder, { recursive: true });
+    writeFileSync(join(folder, 'tokenizer', 'vocab.json'), '{ "not": ');
+    await assert.rejects(engine.run({ ...request('sd1-optimum'), model: folder }), (e: unknown) => e instanceof ModelError && e.code === 'unreadable-part' && e.message.includes(join(folder, 'tokenizer')));
   });
 });
 
@@ -208,8 +217,11 @@ describe('progress, cancel and outputs', () => {
   test('switching models releases the previous one', async () => {
     await engine.run(request('sd1-conversion'));
     const previous = await engine.loadedModel();
+    // A valid run on the loaded decoder works, so the rejection below can only come from the release.
+    const decode = () => previous!.vaeDecoder.session.run({ latent_sample: makeTensor('float32', new Float32Array(4 * 8 * 8), [1, 4, 8, 8]) });
+    assert.ok((await decode()).sample);
     await engine.run(request('sd1-optimum'));
     assert.notEqual(await engine.loadedModel(), previous);
-    await assert.rejects(previous!.unet.session.run({}));
+    await assert.rejects(decode(), /released|disposed|invalid/i);
   });
 });

@@ -1,10 +1,23 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Configuration, PlatformSpecificBuildOptions } from 'electron-builder';
 import { loadBuilderConfig, validateBuilderConfig } from '../helpers/builder-config';
+import { repoRoot } from '../helpers/paths';
 
 const patternsOf = (files: PlatformSpecificBuildOptions['files']): string[] =>
   [files ?? []].flat().flatMap((entry) => (typeof entry === 'string' ? [entry] : [entry.filter ?? []].flat()));
+
+describe('package.json', () => {
+  test('libraries Vite bundles into the renderer are build tools, not packed again as runtime dependencies', () => {
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    for (const bundled of ['react', 'react-dom', 'konva', 'react-konva']) {
+      assert.ok(!(bundled in manifest.dependencies), `${bundled} is bundled by Vite`);
+      assert.ok(bundled in manifest.devDependencies, `${bundled} is still needed to build`);
+    }
+  });
+});
 
 describe('electron-builder.yml', () => {
   test("passes electron-builder's own loader and schema validation", async () => {

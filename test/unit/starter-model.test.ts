@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { decode } from 'fast-png';
 import { ModelLibrary } from '../../main/models/model-library';
 import { defaultLibrary } from '../../main/core/data-dir';
 import { Engine } from '../../main/engine/engine';
@@ -31,6 +31,9 @@ describe('the starter model', () => {
     assert.deepEqual([a.images[0]!.width, a.images[0]!.height], [64, 64]);
     assert.deepEqual(a.providers.unet, 'cpu');
     assert.equal(statSync(a.images[0]!.path).size > 0, true);
-    assert.deepEqual(a.images.map((i) => i.seed), b.images.map((i) => i.seed));
+    const pixels = (path: string) => decode(readFileSync(path)).data;
+    assert.deepEqual(pixels(a.images[0]!.path), pixels(b.images[0]!.path));
+    const other = await engine.run({ ...request, seed: 4 });
+    assert.notDeepEqual(pixels(other.images[0]!.path), pixels(a.images[0]!.path));
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { detectObjects, iou, type Box, type WorldPalette } from '../../app/domain/world-detector';
+import { detectObjects, iou, type Box, type WorldPalette } from '../../bench/evaluation/world-detector';
 import { decodeRgbPng } from '../../main/engine/output/images';
 import { repoRoot } from '../helpers/paths';
 

@@ -1,4 +1,4 @@
-import type { FamilyId, SamplerName } from '../../../app/contract/generation';
+import type { FamilyId, SamplerName, SigmaScheduleName } from '../../../app/contract/generation';
 import type { TimestepSpacing } from '../sampling/schedules';
 import type { ModelFolder } from './model-folder';
 
@@ -12,7 +12,7 @@ export interface Family {
     readonly steps: number;
     readonly cfgScale: number;
     readonly sampler: SamplerName;
-    readonly schedule: 'karras' | 'spaced';
+    readonly schedule: SigmaScheduleName;
     readonly size: number;
   };
   /** Few-step models are distilled on trailing timesteps whatever their config says. */

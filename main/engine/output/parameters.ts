@@ -1,4 +1,4 @@
-import type { SamplerName } from '../../../app/contract/generation';
+import type { SamplerName, SigmaScheduleName } from '../../../app/contract/generation';
 
 const SAMPLER_LABELS: Readonly<Record<SamplerName, string>> = {
   euler: 'Euler',
@@ -13,7 +13,7 @@ export interface ParameterFields {
   readonly negativePrompt: string;
   readonly steps: number;
   readonly sampler: SamplerName;
-  readonly schedule: 'karras' | 'spaced';
+  readonly schedule: SigmaScheduleName;
   readonly cfgScale: number;
   readonly seed: number;
   readonly width: number;

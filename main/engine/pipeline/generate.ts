@@ -1,4 +1,4 @@
-import type { ParsedGenerationRequest, RunReport, RunTimings, SamplerName } from '../../../app/contract/generation';
+import type { ParsedGenerationRequest, RunReport, RunTimings, SamplerName, SigmaScheduleName } from '../../../app/contract/generation';
 import type { LoadedModel } from '../model/loaded-model';
 import { ModelError } from '../model/model-error';
 import { planConditioning } from '../conditioning/plan';
@@ -12,7 +12,7 @@ import { decodeLatents, encodeImage, type RgbImage } from './vae';
 export interface ResolvedSettings {
   readonly steps: number;
   readonly sampler: SamplerName;
-  readonly schedule: 'karras' | 'spaced';
+  readonly schedule: SigmaScheduleName;
   readonly cfgScale: number;
   readonly width: number;
   readonly height: number;
@@ -151,7 +151,7 @@ export async function generate(
   return { settings, report };
 }
 
-function samplingPlan(model: LoadedModel, sampler: SamplerName, schedule: 'karras' | 'spaced', steps: number): SamplingPlan {
+function samplingPlan(model: LoadedModel, sampler: SamplerName, schedule: SigmaScheduleName, steps: number): SamplingPlan {
   const { noise, folder, family } = model;
   if (sampler === 'lcm') {
     const timesteps = lcmTimesteps(steps, noise.sigmas.length);

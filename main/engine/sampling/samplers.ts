@@ -1,3 +1,4 @@
+import type { SamplerName } from '../../../app/contract/generation';
 /**
  * Samplers over a denoiser D(x, sigma) in the manner of k-diffusion
  * (crowsonkb/k-diffusion, k_diffusion/sampling.py): x lives in the
@@ -25,7 +26,7 @@ export interface SamplerOptions {
 
 export type Sampler = (denoise: Denoiser, x: Float32Array, sigmas: readonly number[], options?: SamplerOptions) => Promise<Float32Array>;
 
-export type SamplerName = 'euler' | 'euler_ancestral' | 'ddim' | 'dpmpp_2m' | 'lcm';
+export type { SamplerName };
 
 /** Runs the step loop shared by every sampler: cancellation, the denoiser call, progress. */
 async function eachStep(

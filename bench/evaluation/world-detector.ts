@@ -1,3 +1,4 @@
+import type { RgbImage } from '../../main/engine/pipeline/vae';
 /**
  * Finds the objects in an image of the starter model's procedural world
  * (models/starter/training/world.py) without learned weights: every pixel is
@@ -24,12 +25,6 @@ export interface DetectedObject {
   readonly box: Box;
   /** Pixels of the object. */
   readonly area: number;
-}
-
-export interface RgbImage {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Uint8Array;
 }
 
 /** Smallest object, as a fraction of the image's pixels: smaller specks are noise. */
