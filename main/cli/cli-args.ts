@@ -25,7 +25,7 @@ generate options:
   --sampler NAME        euler | euler_ancestral | ddim | dpmpp_2m | lcm
   --schedule NAME       karras | spaced
   --cfg X               classifier-free guidance scale
-  --seed N              seed, 0 to 4294967295 (default 0)
+  --seed N              seed, a decimal whole number 0 to 4294967295 (default 0)
   --width W --height H  size in pixels, multiples of 8
   --batch N             images, seeds seed..seed+N-1
   --init IMAGE.png      img2img start image; --strength X (0 < X <= 1, default 0.75)
@@ -35,6 +35,8 @@ generate options:
   --family NAME         sd1 | sd2 | sdxl | sd-turbo | sdxl-turbo | lcm (default: detected)
   --provider NAME       cpu | webgpu | cuda | dml | coreml (default: best available)
   --json                print the whole result as JSON on stdout (progress stays on stderr)
+  --force               replace FILE.png and FILE.json (and a batch's FILE-2.png…) if they exist;
+                        without it an existing file is an error and nothing runs
 
 Exit status:
   0  the images were written
@@ -51,7 +53,7 @@ export class CliArgsError extends Error {}
 export type CliCommand =
   | { readonly command: 'help' }
   | { readonly command: 'tokenize'; readonly tokenizer: string; readonly text: string }
-  | { readonly command: 'generate'; readonly request: GenerationRequest; readonly out: string; readonly json: boolean }
+  | { readonly command: 'generate'; readonly request: GenerationRequest; readonly out: string; readonly json: boolean; readonly force: boolean }
   | ModelsCommand;
 
 export type ModelsCommand =
@@ -65,6 +67,13 @@ const number = (flag: string, value: string | undefined): number | undefined => 
   const parsed = Number(value);
   if (value.trim() === '' || !Number.isFinite(parsed)) throw new CliArgsError(`${flag} needs a number, got "${value}"`);
   return parsed;
+};
+
+/** Whole numbers in decimal digits only: "0x10", "1e3" or "12.0" are not seeds a person means. */
+const decimal = (flag: string, value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new CliArgsError(`${flag} needs a decimal whole number, got "${value}"`);
+  return Number(value);
 };
 
 const choice = <T extends string>(flag: string, value: string | undefined, options: readonly T[]): T | undefined => {
@@ -93,7 +102,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       args: rest,
       strict: true,
       allowPositionals: true,
-      options: { ...STRING_OPTIONS, json: { type: 'boolean' } },
+      options: { ...STRING_OPTIONS, json: { type: 'boolean' }, force: { type: 'boolean' } },
     });
     if (positionals.length > 0) throw new CliArgsError(`Unexpected argument "${positionals[0]}"`);
     if (!values.model) throw new CliArgsError('generate needs --model ID or --model DIR');
@@ -111,7 +120,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       sampler: choice('--sampler', values.sampler, SamplerName.options),
       schedule: choice('--schedule', values.schedule, SigmaScheduleName.options),
       cfgScale: number('--cfg', values.cfg),
-      seed: number('--seed', values.seed) ?? 0,
+      seed: decimal('--seed', values.seed) ?? 0,
       width: number('--width', values.width),
       height: number('--height', values.height),
       batchCount: number('--batch', values.batch) ?? 1,
@@ -126,7 +135,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     if (!request.success) {
       throw new CliArgsError(issuesOf(request.error).map((i) => `${flagOf(i.path)}: ${i.message}`).join('\n'));
     }
-    return { command: 'generate', request: request.data, out, json: values.json === true };
+    return { command: 'generate', request: request.data, out, json: values.json === true, force: values.force === true };
   } catch (error) {
     if (error instanceof CliArgsError) throw error;
     // node:util parseArgs reports unknown or value-less options as TypeErrors with a clear message.

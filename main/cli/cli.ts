@@ -31,6 +31,9 @@ async function main(argv: readonly string[]): Promise<number> {
   if (command.command === 'models') return runModelsCommand(command, library);
   const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
   const probe = new ProviderProbe(join(root, 'models', 'probe', 'add-one.onnx'), () => undefined);
+  const targets = outputsOf(command.out, command.request.batchCount ?? 1);
+  const existing = targets.flatMap((t) => [t.png, t.sidecar]).filter((path) => existsSync(path));
+  if (existing.length > 0 && !command.force) throw new CliArgsError(`${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; choose another --out or add --force to replace`);
   const engine = new Engine({ platform: process.platform, version, cacheDir: library.cacheDir, probedProviders: () => probe.report(false) });
   const model = await modelFolder(command.request.model, new ModelLibrary(library.models));
   const result = await engine.run({ ...command.request, model }, {
@@ -41,11 +44,10 @@ async function main(argv: readonly string[]): Promise<number> {
   await engine.release();
   const images = [];
   for (const [index, image] of result.images.entries()) {
-    const target = index === 0 ? command.out : command.out.replace(/\.png$/i, `-${index + 1}.png`);
-    const sidecar = target.replace(/\.png$/i, '.json');
+    const { png, sidecar } = targets[index]!;
     await rename(image.sidecar, sidecar);
-    await rename(image.path, target);
-    images.push({ ...image, path: target, sidecar });
+    await rename(image.path, png);
+    images.push({ ...image, path: png, sidecar });
   }
   if (command.json) {
     console.log(JSON.stringify({ ...result, images }, null, 2));
@@ -57,6 +59,14 @@ async function main(argv: readonly string[]): Promise<number> {
   if (result.layout.length > 0) console.log(`layout: ${result.layout.map((b) => `${b.label} at ${[b.rect.x, b.rect.y, b.rect.width, b.rect.height].map((v) => v.toFixed(3)).join(',')}`).join('; ')}`);
   for (const warning of result.warnings) console.warn(`warning: ${warning}`);
   return EXIT.ok;
+}
+
+/** Where image i of a batch goes: FILE.png, FILE-2.png, … each with its .json. */
+function outputsOf(out: string, count: number): { png: string; sidecar: string }[] {
+  return Array.from({ length: count }, (_, index) => {
+    const png = index === 0 ? out : out.replace(/\.png$/i, `-${index + 1}.png`);
+    return { png, sidecar: png.replace(/\.png$/i, '.json') };
+  });
 }
 
 /** A folder as given, else a library id. */

@@ -45,6 +45,25 @@ describe('CLI', () => {
     });
   }
 
+  test('never replaces an existing image or sidecar unless --force says so', () => {
+    const out = join(work, 'kept.png');
+    writeFileSync(out.replace('.png', '.json'), 'my notes');
+    const args = ['generate', '--model', join(fixtureModels, 'sd1-optimum'), '--prompt', 'x', '--steps', '1', '--width', '64', '--height', '64', '--out', out];
+    const refused = cli(...args);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /kept\.json already exists; choose another --out or add --force to replace/);
+    assert.equal(readFileSync(out.replace('.png', '.json'), 'utf8'), 'my notes');
+    assert.ok(!existsSync(out));
+    const forced = cli(...args, '--force');
+    assert.equal(forced.status, 0, forced.stderr);
+    assert.notEqual(readFileSync(out.replace('.png', '.json'), 'utf8'), 'my notes');
+    // A batch's later images are checked too.
+    writeFileSync(join(work, 'batch-2.png'), 'older image');
+    const batch = cli('generate', '--model', join(fixtureModels, 'sd1-optimum'), '--prompt', 'x', '--steps', '1', '--width', '64', '--height', '64', '--batch', '2', '--out', join(work, 'batch.png'));
+    assert.equal(batch.status, 2);
+    assert.match(batch.stderr, /batch-2\.png already exists/);
+  });
+
   test('img2img with --init and --strength', () => {
     const first = join(work, 'first.png');
     assert.equal(cli('generate', '--model', join(fixtureModels, 'sd1-optimum'), '--prompt', 'x', '--steps', '2', '--width', '64', '--height', '64', '--out', first).status, 0);
@@ -118,6 +137,8 @@ describe('CLI', () => {
     ['a folder that is not a model', ['generate', '--model', join(fixtureModels, '..', 'probe'), '--prompt', 'x', '--out', join(work, 'x.png')], 1, /Model error: .*model_index\.json/],
     ['a conditioning file that is not JSON', ['generate', '--model', 'm', '--prompt', 'x', '--out', 'x.png', '--conditioning', join(repoRoot, 'README.md')], 2, /--conditioning: cannot read .* as JSON/],
     ['a conditioning document of the wrong version', ['generate', '--model', 'm', '--prompt', 'x', '--out', 'x.png', '--conditioning', join(repoRoot, 'package.json')], 2, /--conditioning/],
+    ['a hexadecimal seed', ['generate', '--model', 'm', '--prompt', 'x', '--out', 'x.png', '--seed', '0x10'], 2, /--seed needs a decimal whole number, got "0x10"/],
+    ['a seed in exponent form', ['generate', '--model', 'm', '--prompt', 'x', '--out', 'x.png', '--seed', '1e3'], 2, /--seed needs a decimal whole number/],
     ['an id that is not in the library', ['generate', '--model', 'no-such-model', '--prompt', 'x', '--out', join(work, 'z.png')], 1, /There is no model "no-such-model" in the library/],
     ['models without an action', ['models'], 2, /models needs an action: list, import, download, verify or remove/],
     ['a repository that is not owner/name', ['models', 'download', 'just-a-name'], 2, /OWNER\/NAME: A repository is "owner\/name"/],
