@@ -51,9 +51,11 @@ export function mainWindowOptions(preload: string): BrowserWindowConstructorOpti
 
 type HardenedContents = Pick<WebContents, 'on' | 'setWindowOpenHandler'>;
 
-/** No page of the studio may navigate away, open windows or embed webviews. */
+/** No page of the studio, nor any frame inside one, may navigate away, open windows or embed webviews. */
 export function hardenWebContents(contents: HardenedContents): void {
   contents.on('will-navigate', (event) => event.preventDefault());
+  // will-navigate covers only the main frame; an injected iframe navigates through this one.
+  contents.on('will-frame-navigate', (event) => event.preventDefault());
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));

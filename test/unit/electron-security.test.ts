@@ -49,7 +49,7 @@ describe('web contents hardening', () => {
     return { listeners, openHandler: () => openHandler };
   }
 
-  for (const name of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
+  for (const name of ['will-navigate', 'will-frame-navigate', 'will-redirect', 'will-attach-webview']) {
     test(`${name} is prevented, whatever the target`, () => {
       const { listeners } = recordContents();
       for (const url of ['https://example.com/', `${APP_ORIGIN}/index.html`, 'file:///etc/passwd']) {
