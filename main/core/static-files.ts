@@ -1,3 +1,4 @@
+import { lstat, realpath } from 'node:fs/promises';
 import { extname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -45,18 +46,28 @@ export function staticHeaders(path: string, csp: string): Record<string, string>
     'Referrer-Policy': 'no-referrer',
     'Cross-Origin-Opener-Policy': 'same-origin',
   };
-  if (path.endsWith('.html')) {
-    headers['Content-Security-Policy'] = csp;
-    headers['Cache-Control'] = 'no-store';
-  }
+  if (path.endsWith('.html')) headers['Content-Security-Policy'] = csp;
+  // The page is opened with the token in its URL and results are the user's: neither may sit in a cache.
+  if (path.endsWith('.html') || path.toLowerCase().endsWith('.png')) headers['Cache-Control'] = 'no-store';
   return headers;
 }
 
 export const GALLERY_PREFIX = '/gallery/';
 
-/** A result image under the gallery folder for a `/gallery/<name>.png` request path, or null. */
-export function resolveGalleryFile(galleryDir: string, urlPathname: string): string | null {
+/**
+ * A result image under the gallery folder for a `/gallery/<name>.png` request
+ * path, or null: a plain file that really is inside the gallery, never a link
+ * (a link dropped into the gallery must not serve what it points at).
+ */
+export async function resolveGalleryFile(galleryDir: string, urlPathname: string): Promise<string | null> {
   if (!urlPathname.startsWith(GALLERY_PREFIX)) return null;
   const file = resolveStaticFile(galleryDir, urlPathname.slice(GALLERY_PREFIX.length - 1));
-  return file?.toLowerCase().endsWith('.png') ? file : null;
+  if (!file?.toLowerCase().endsWith('.png')) return null;
+  try {
+    if (!(await lstat(file)).isFile()) return null;
+    const [real, root] = await Promise.all([realpath(file), realpath(galleryDir)]);
+    return real.startsWith(root + sep) ? file : null;
+  } catch {
+    return null;
+  }
 }

@@ -2,12 +2,14 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { ResultMessage } from '../../app/contract/wire';
 import { contentSecurityPolicy } from '../core/csp';
 import { GALLERY_PREFIX, resolveGalleryFile, resolveStaticFile, staticHeaders } from '../core/static-files';
 import type { StudioBackend } from '../core/studio-backend';
+import { isLoopback } from './serve-args';
 
 export const SOCKET_PATH = '/ws';
 /** Larger messages close the socket; no call of the contract comes near it. */
@@ -39,11 +41,19 @@ export interface BrowserServer {
  */
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const token = options.token ?? randomBytes(24).toString('base64url');
-  const http = createServer((req, res) => void serveFile(options, token, req, res));
+  let hosts: ReadonlySet<string> = new Set();
+  const http = createServer((req, res) => {
+    // DNS rebinding: a page of another site whose name now resolves here still sends its own name as Host.
+    if (!hosts.has((req.headers.host ?? '').toLowerCase())) {
+      res.writeHead(421, { 'Content-Type': 'text/plain' }).end('This server answers only to the address it was started on');
+      return;
+    }
+    void serveFile(options, token, req, res);
+  });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
 
   http.on('upgrade', (req, socket, head) => {
-    const refusal = refuseUpgrade(req, token);
+    const refusal = hosts.has((req.headers.host ?? '').toLowerCase()) ? refuseUpgrade(req, token) : { status: 421 as const, reason: 'Misdirected Request' };
     if (refusal) {
       rejectUpgrade(socket, refusal);
       return;
@@ -56,6 +66,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     http.listen(options.port, options.host, () => resolve());
   });
   const { port } = http.address() as AddressInfo;
+  hosts = allowedHosts(options.host, port);
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `http://${shownHost}:${port}/?token=${token}`,
@@ -81,22 +92,42 @@ async function serveFile(options: BrowserServerOptions, token: string, req: Inco
     res.writeHead(401).end();
     return;
   }
-  const file = inGallery ? resolveGalleryFile(options.galleryDir, pathname) : resolveStaticFile(options.rendererDir, pathname);
+  const file = inGallery ? await resolveGalleryFile(options.galleryDir, pathname) : resolveStaticFile(options.rendererDir, pathname);
   if (!file) {
     res.writeHead(404).end();
     return;
   }
   try {
     const body = await readFile(file);
-    const host = req.headers.host ?? '';
-    res.writeHead(200, staticHeaders(file, contentSecurityPolicy([`ws://${host}`]))).end(req.method === 'HEAD' ? undefined : body);
+    // CSP 3's 'self' covers the page's own ws: origin, so nothing in the policy comes from the request.
+    res.writeHead(200, staticHeaders(file, contentSecurityPolicy())).end(req.method === 'HEAD' ? undefined : body);
   } catch {
     res.writeHead(404).end();
   }
 }
 
+/**
+ * The Host headers a request may carry: the address the server listens on,
+ * plus the loopback names when it listens on loopback, or every address and
+ * the name of this machine when it listens on all of them.
+ */
+export function allowedHosts(listenHost: string, port: number): ReadonlySet<string> {
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'];
+  const bracket = (address: string) => (address.includes(':') ? `[${address}]` : address);
+  const names = new Set<string>([bracket(listenHost.toLowerCase())]);
+  if (isLoopback(listenHost)) loopback.forEach((n) => names.add(n));
+  if (listenHost === '0.0.0.0' || listenHost === '::') {
+    loopback.forEach((n) => names.add(n));
+    for (const addresses of Object.values(networkInterfaces())) for (const a of addresses ?? []) names.add(bracket(a.address.toLowerCase()));
+    const machine = hostname().toLowerCase();
+    names.add(machine);
+    names.add(`${machine}.local`);
+  }
+  return new Set([...names].map((name) => `${name}:${port}`));
+}
+
 interface Refusal {
-  readonly status: 401 | 403 | 404;
+  readonly status: 401 | 403 | 404 | 421;
   readonly reason: string;
 }
 

@@ -16,7 +16,7 @@ export function serveAppProtocol(protocol: Pick<Protocol, 'handle'>, rendererDir
 
 export async function appResponse(rendererDir: string, galleryDir: string, requestUrl: string): Promise<Response> {
   const pathname = isAppUrl(requestUrl) ? new URL(requestUrl).pathname : null;
-  const file = pathname === null ? null : pathname.startsWith(GALLERY_PREFIX) ? resolveGalleryFile(galleryDir, pathname) : resolveStaticFile(rendererDir, pathname);
+  const file = pathname === null ? null : pathname.startsWith(GALLERY_PREFIX) ? await resolveGalleryFile(galleryDir, pathname) : resolveStaticFile(rendererDir, pathname);
   if (!file) return new Response(null, { status: 404 });
   try {
     return new Response(await readFile(file), { status: 200, headers: staticHeaders(file, contentSecurityPolicy()) });

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { startBrowserServer, type BrowserServer } from '../../main/server/browser-server';
+import { resolveGalleryFile } from '../../main/core/static-files';
+import { allowedHosts, startBrowserServer, type BrowserServer } from '../../main/server/browser-server';
 import type { StudioBackend } from '../../main/core/studio-backend';
 import { browserBackend } from '../helpers/backend';
 import { builtPaths, requireBuild } from '../helpers/paths';
@@ -14,6 +16,18 @@ let server: BrowserServer;
 const galleryDir = mkdtempSync(join(tmpdir(), 'wordbrush-gallery-'));
 const base = () => `http://127.0.0.1:${server.port}`;
 const socketUrl = (token: string) => `ws://127.0.0.1:${server.port}/ws?token=${encodeURIComponent(token)}`;
+
+/** A GET with a Host header of our choosing (fetch will not send one). */
+function get(path: string, host: string): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path, headers: { host } }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, headers: res.headers });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 /** Opens a socket and resolves with it once open, or with the HTTP status the upgrade was refused with. */
 function connect(url: string, headers: Record<string, string> = {}): Promise<WebSocket | number> {
@@ -64,7 +78,12 @@ describe('browser-mode server (real HTTP and WebSocket on loopback)', () => {
     assert.match(csp, /script-src 'self'(;|$)/);
     assert.match(csp, /object-src 'none'/);
     assert.match(csp, /frame-ancestors 'none'/);
-    assert.ok(csp.includes(`connect-src 'self' ws://127.0.0.1:${server.port}`), csp);
+    assert.match(csp, /connect-src 'self';/);
+    // Nothing in the policy comes from the request: another loopback name gets the same one.
+    const viaLocalhost = await get('/', `localhost:${server.port}`);
+    assert.equal(viaLocalhost.status, 200);
+    assert.equal(viaLocalhost.headers['content-security-policy'], csp);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
     assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
     assert.match(await res.text(), /<div id="root">/);
   });
@@ -85,6 +104,26 @@ describe('browser-mode server (real HTTP and WebSocket on loopback)', () => {
     assert.equal(image.headers.get('content-type'), 'image/png');
     assert.equal((await fetch(`${base()}/gallery/result.json?token=${server.token}`)).status, 404);
     assert.equal((await fetch(`${base()}/gallery/..%2f..%2fetc%2fpasswd?token=${server.token}`)).status, 404);
+    assert.equal(image.headers.get('cache-control'), 'no-store');
+  });
+
+  test('never follows a link out of the gallery', async () => {
+    const outside = join(mkdtempSync(join(tmpdir(), 'wordbrush-outside-')), 'secret.png');
+    writeFileSync(outside, 'not yours');
+    symlinkSync(outside, join(galleryDir, 'linked.png'));
+    assert.equal((await fetch(`${base()}/gallery/linked.png?token=${server.token}`)).status, 404);
+    assert.equal(await resolveGalleryFile(galleryDir, '/gallery/linked.png'), null);
+    assert.equal(await resolveGalleryFile(galleryDir, '/gallery/result.png'), join(galleryDir, 'result.png'));
+  });
+
+  test('answers only requests addressed to the address it listens on (no DNS rebinding)', async () => {
+    for (const host of [`evil.example:${server.port}`, `127.0.0.1.nip.io:${server.port}`, `127.0.0.1:${server.port + 1}`]) {
+      assert.equal((await get('/', host)).status, 421, host);
+      assert.equal(await connect(socketUrl(server.token), { host }), 421, `socket with Host ${host}`);
+    }
+    for (const host of [`127.0.0.1:${server.port}`, `localhost:${server.port}`, `LOCALHOST:${server.port}`]) assert.equal((await get('/', host)).status, 200, host);
+    assert.deepEqual([...allowedHosts('192.168.1.5', 80)], ['192.168.1.5:80']);
+    assert.ok(allowedHosts('0.0.0.0', 80).has('127.0.0.1:80'));
   });
 
   test('refuses methods other than GET and HEAD', async () => {
