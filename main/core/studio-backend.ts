@@ -3,6 +3,7 @@ import { studioContract, type AppInfo } from '../../app/contract/studio';
 import { createEmitter, createRouter, type Router } from '../../app/rpc/router';
 import { InferenceSupervisor } from './inference-supervisor';
 import type { LaunchInference } from './inference-child';
+import { removePartialFiles } from '../engine/output/output-folder';
 import { DownloadManager } from '../models/hub/download-manager';
 import type { RetryPolicy } from '../models/hub/hub-fetch';
 import { HubToken, type TokenCipher } from '../models/hub/hub-token';
@@ -121,6 +122,7 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
   });
 
   supervisor.start();
+  void removePartialFiles(options.galleryDir);
   const restored = downloads.restore().catch(() => undefined);
   return {
     router,

@@ -12,6 +12,7 @@ import { encodePng } from './output/png';
 import { latentPreview } from './output/preview';
 import type { AttentionObserver } from './conditioning/spatial-denoiser';
 import { generate, resolveSettings, type StartImages } from './pipeline/generate';
+import { ensureWritable, PARTIAL } from './output/output-folder';
 
 export interface EngineOptions {
   readonly platform: string;
@@ -58,6 +59,7 @@ export class Engine {
   }
 
   private async generate(request: ParsedGenerationRequest, hooks: RunHooks): Promise<GenerationResult> {
+    await ensureWritable(request.outputDir);
     const loadStart = performance.now();
     const model = await this.model(request.model, request.provider, request.family);
     const loadMs = performance.now() - loadStart;
@@ -129,9 +131,9 @@ async function writeResult(dir: string, seed: number, png: Buffer, sidecar: obje
   let base = join(dir, `wordbrush-${stamp}-${seed}`);
   for (let n = 2; existsSync(`${base}.png`); n++) base = join(dir, `wordbrush-${stamp}-${seed}-${n}`);
   // Written beside and renamed into place: a crash never leaves a half-written result under its final name.
-  await writeFile(`${base}.png.partial`, png);
-  await writeFile(`${base}.json.partial`, `${JSON.stringify(sidecar, null, 2)}\n`);
-  await rename(`${base}.json.partial`, `${base}.json`);
-  await rename(`${base}.png.partial`, `${base}.png`);
+  await writeFile(`${base}.png${PARTIAL}`, png);
+  await writeFile(`${base}.json${PARTIAL}`, `${JSON.stringify(sidecar, null, 2)}\n`);
+  await rename(`${base}.json${PARTIAL}`, `${base}.json`);
+  await rename(`${base}.png${PARTIAL}`, `${base}.png`);
   return { path: `${base}.png`, sidecar: `${base}.json`, seed, width: image.width, height: image.height };
 }

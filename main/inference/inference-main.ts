@@ -9,6 +9,7 @@ import { ModelError } from '../engine/model/model-error';
 import { openParentChannel } from './parent-channel';
 import { APP_VERSION_FLAG, CACHE_DIR_FLAG, MODELS_DIR_FLAG, readFlag } from './process-args';
 import { ProviderProbe } from './provider-probe';
+import { removePartialFiles } from '../engine/output/output-folder';
 
 /**
  * Entry of the inference process. onnxruntime-node's `session.run` blocks
@@ -24,6 +25,8 @@ const engine = new Engine({
   cacheDir: readFlag(process.argv, CACHE_DIR_FLAG),
   probedProviders: () => probe.report(false),
 });
+// A crash mid-write leaves .partial files behind: they are never read, only in the way.
+void removePartialFiles(readFlag(process.argv, CACHE_DIR_FLAG));
 const jobs = new Map<string, AbortController>();
 /** Generations run one at a time: they share the loaded model and the machine. */
 let queue: Promise<unknown> = Promise.resolve();

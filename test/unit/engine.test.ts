@@ -127,6 +127,14 @@ describe('static exports and bad folders', () => {
     await assert.rejects(engine.run(request('../probe')), isModelError('not-a-model'));
   });
 
+  test('an output folder that cannot be written is said before the model loads', async () => {
+    const blocked = join(mkdtempSync(join(tmpdir(), 'wordbrush-blocked-')), 'a-file');
+    writeFileSync(blocked, 'in the way');
+    const fresh = new Engine({ platform: process.platform, version: '0.0.0-test', cacheDir: builtPaths.inference.cacheDir });
+    await assert.rejects(fresh.run({ ...request('sd1-optimum'), outputDir: join(blocked, 'gallery') }), (e: unknown) => e instanceof ModelError && e.code === 'unwritable-output' && /Results cannot be written to .*a-file\/gallery \(ENOTDIR\)/.test(e.message));
+    assert.equal(await fresh.loadedModel(), null, 'nothing was loaded for a run that could not be kept');
+  });
+
   test('a tokenizer that cannot be read is a model error naming its folder, not a handler failure', async () => {
     const folder = join(mkdtempSync(join(tmpdir(), 'wordbrush-tokenizer-')), 'model');
     cpSync(join(fixtureModels, 'sd1-optimum'), folder, { recursive: true });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +12,7 @@ import { startBrowserServer, type BrowserServer } from '../../main/server/browse
 import { browserBackend } from '../helpers/backend';
 import { builtPaths, requireBuild } from '../helpers/paths';
 import { connectStudioSocket } from '../helpers/socket-client';
+import { waitFor } from '../helpers/wait';
 
 // Generation through the whole chain: typed client → WebSocket → main's router → supervisor →
 // inference process → engine on a fixture model, with events coming back the same way.
@@ -23,6 +24,10 @@ describe('generation over the contract', () => {
 
   before(async () => {
     requireBuild();
+    // What a crash mid-write leaves behind, for the start-up clean-up to find.
+    writeFileSync(join(galleryDir, 'wordbrush-crashed-1.png.partial'), 'half an image');
+    mkdirSync(builtPaths.inference.cacheDir, { recursive: true });
+    writeFileSync(join(builtPaths.inference.cacheDir, 'unet-crashed.onnx.partial'), 'half a graph');
     backend = browserBackend({ galleryDir });
     server = await startBrowserServer({ backend, rendererDir: builtPaths.rendererDir, galleryDir, host: '127.0.0.1', port: 0 });
     studio = await connectStudioSocket(server.port, server.token);
@@ -31,6 +36,11 @@ describe('generation over the contract', () => {
     studio.close();
     await server.close();
     await backend.stop();
+  });
+
+  test('half-written results and cache entries left by a crash are removed at start', async () => {
+    await waitFor('the inference process to clean its cache', () => (existsSync(join(builtPaths.inference.cacheDir, 'unet-crashed.onnx.partial')) ? undefined : true));
+    assert.ok(!existsSync(join(galleryDir, 'wordbrush-crashed-1.png.partial')));
   });
 
   test('lists the library models with their families', async () => {

@@ -186,4 +186,17 @@ describe('what each mode does', () => {
     const asBoxes = await engine.run({ ...recorded.request, prompt: result.prompt, conditioning: { version: 1, boxes: result.layout.map((b) => ({ id: b.id, rect: b.rect, label: b.label })) }, outputDir: join(work, 'boxes') });
     assert.deepEqual(pixels(asBoxes.images[0]!.path), pixels(result.images[0]!.path));
   });
+
+  test('a cache that cannot be written costs the cache, not the run: the same image, and a warning that says why', async () => {
+    const blocked = join(work, 'a-file');
+    writeFileSync(blocked, 'in the way');
+    const uncached = new Engine({ platform: process.platform, version: '0.0.0-test', cacheDir: join(blocked, 'cache') });
+    const [doc] = MODES[0]!.slice(1) as [ConditioningDocument];
+    const result = await uncached.run(request('sd1-optimum', doc, { outputDir: join(work, 'uncached') }));
+    assert.equal(result.spatialControl, 'attention');
+    assert.ok(result.warnings.some((w) => /The patched UNet could not be cached in .*a-file\/cache \(ENOTDIR\)/.test(w)), result.warnings.join('\n'));
+    const cached = await engine.run(request('sd1-optimum', doc, { outputDir: join(work, 'cached') }));
+    assert.deepEqual(pixels(result.images[0]!.path), pixels(cached.images[0]!.path));
+    await uncached.release();
+  });
 });

@@ -62,6 +62,7 @@ export async function spatialDenoiser(setup: SpatialSetup): Promise<{ denoise: D
   const biased = wantsAttention ? await model.biasedUnet(setup.cacheDir, setup.onAttention !== undefined) : null;
   let regional = [...plan.regional];
   let bindings = [...plan.bindings];
+  if (biased?.ok && biased.cacheProblem) warnings.push(biased.cacheProblem);
   if (biased && !biased.ok) {
     warnings.push(`Attention control is unavailable with this UNet (${biased.reason}); regions use latent composition instead`);
     regional = [...regional, ...bindings.map((b) => ({ id: b.id, prompt: b.phrase, mask: b.mask, strength: b.strength }))];

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { patchCrossAttention, type PatchedLayer, type PatchOptions } from './attention-bias';
+import { PARTIAL } from '../output/output-folder';
 
 /** Bumped whenever the patch's output changes, so stale cached graphs are not reused. */
 const PATCH_VERSION = 2;
@@ -13,6 +14,8 @@ export interface PatchedGraph {
   readonly layers: readonly PatchedLayer[];
   /** Where the source's external weights are (the patched graph refers to them, never copies them). */
   readonly externalDataDir: string;
+  /** Set when the patch could not be written to the cache (the graph is still usable). */
+  readonly cacheProblem?: string;
 }
 
 /**
@@ -31,12 +34,18 @@ export async function patchedUnetGraph(unetPath: string, cacheDir: string, optio
     return { model: await readFile(graphPath), ...meta, externalDataDir };
   }
   const patch = patchCrossAttention(source, options);
-  await mkdir(cacheDir, { recursive: true });
-  // Graph before its metadata, each renamed into place: a half-written cache entry is never read.
-  await writeFile(`${graphPath}.partial`, patch.model);
-  await rename(`${graphPath}.partial`, graphPath);
-  await writeFile(`${metaPath}.partial`, JSON.stringify({ factors: patch.factors, layers: patch.layers }));
-  await rename(`${metaPath}.partial`, metaPath);
-  return { model: patch.model, factors: patch.factors, layers: patch.layers, externalDataDir };
+  const patched = { model: patch.model, factors: patch.factors, layers: patch.layers, externalDataDir };
+  try {
+    await mkdir(cacheDir, { recursive: true });
+    // Graph before its metadata, each renamed into place: a half-written cache entry is never read.
+    await writeFile(`${graphPath}${PARTIAL}`, patch.model);
+    await rename(`${graphPath}${PARTIAL}`, graphPath);
+    await writeFile(`${metaPath}${PARTIAL}`, JSON.stringify({ factors: patch.factors, layers: patch.layers }));
+    await rename(`${metaPath}${PARTIAL}`, metaPath);
+    return patched;
+  } catch (error) {
+    // The run needs the graph, not the cache: it goes on with the patch in memory and says so.
+    return { ...patched, cacheProblem: `The patched UNet could not be cached in ${cacheDir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); it is patched again each time the model loads` };
+  }
 }
 

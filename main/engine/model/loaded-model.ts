@@ -21,7 +21,7 @@ export interface Part {
 
 /** The UNet with attention-bias inputs, or why this UNet could not be patched. */
 export type BiasedUnet =
-  | { readonly ok: true; readonly part: Part; readonly factors: readonly number[]; readonly layers: readonly PatchedLayer[] }
+  | { readonly ok: true; readonly part: Part; readonly factors: readonly number[]; readonly layers: readonly PatchedLayer[]; readonly cacheProblem?: string }
   | { readonly ok: false; readonly reason: string };
 
 /** A model ready to run: sessions open, tokenizers read, family known. */
@@ -74,7 +74,7 @@ export class LoadedModel {
         try {
           const graph = await patchedUnetGraph(this.folder.parts.unet!, cacheDir, { exposeAttention });
           const part = await openPart(graph.model, this.providers, graph.externalDataDir);
-          return { ok: true, part, factors: graph.factors, layers: graph.layers };
+          return { ok: true, part, factors: graph.factors, layers: graph.layers, ...(graph.cacheProblem ? { cacheProblem: graph.cacheProblem } : {}) };
         } catch (error) {
           if (error instanceof NotPatchableError) return { ok: false, reason: error.message };
           throw error;

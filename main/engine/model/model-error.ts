@@ -10,7 +10,9 @@ export type ModelErrorCode =
   | 'size-not-supported'
   | 'img2img-unavailable'
   | 'invalid-image'
-  | 'invalid-conditioning';
+  | 'invalid-conditioning'
+  /** Where the results go cannot be written: said before anything runs. */
+  | 'unwritable-output';
 
 export class ModelError extends Error {
   constructor(
