@@ -63,7 +63,7 @@ export class Engine {
     const loadStart = performance.now();
     const model = await this.model(request.model, request.provider, request.family);
     const loadMs = performance.now() - loadStart;
-    const start = await this.startImages(model, request);
+    const start = await this.startImages(model, request, hooks.signal);
     const images: GenerationResult['images'] = [];
     const resolved = resolveSettings(model, request);
     const previewInterval = hooks.previewIntervalMs ?? PREVIEW_INTERVAL_MS;
@@ -116,13 +116,25 @@ export class Engine {
     return model;
   }
 
-  private async startImages(model: LoadedModel, request: ParsedGenerationRequest): Promise<StartImages> {
+  private async startImages(model: LoadedModel, request: ParsedGenerationRequest, signal: AbortSignal | undefined): Promise<StartImages> {
     if (!request.init) return {};
     const { width, height } = resolveSettings(model, request);
     const init = resizeRgb(await readRgbImage(request.init.image), width, height);
+    await stopIfCancelled(signal);
     const mask = request.mask ? maskToLatent(await readRgbImage(request.mask), width / 8, height / 8) : undefined;
+    await stopIfCancelled(signal);
     return mask ? { init, mask } : { init };
   }
+}
+
+/**
+ * Decoding holds the thread; a cancel sent meanwhile waits in the queue.
+ * Letting queued messages in first means a run cancelled while it decoded
+ * stops before its first step.
+ */
+async function stopIfCancelled(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  signal?.throwIfAborted();
 }
 
 async function writeResult(dir: string, seed: number, png: Buffer, sidecar: object, image: { width: number; height: number }): Promise<GenerationResult['images'][number]> {

@@ -117,6 +117,26 @@ describe('img2img and inpainting', () => {
 });
 
 describe('static exports and bad folders', () => {
+  test('an image bomb is refused from its header, before it is inflated: init images, masks and painted masks', async () => {
+    // A PNG header claiming 20000x20000 RGB (1.2 GB decoded) with a few bytes of data after it.
+    const header = Buffer.alloc(33);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(header);
+    header.writeUInt32BE(13, 8);
+    header.write('IHDR', 12, 'latin1');
+    header.writeUInt32BE(20000, 16);
+    header.writeUInt32BE(20000, 20);
+    header.set([8, 2, 0, 0, 0], 24);
+    const folder = mkdtempSync(join(tmpdir(), 'wordbrush-bomb-'));
+    const bomb = join(folder, 'bomb.png');
+    const init = writeTestPng(join(folder, 'init.png'), 64, 64, () => [120, 120, 120]);
+    writeFileSync(bomb, Buffer.concat([header, Buffer.alloc(48 * 1024)]));
+    const tooLarge = (e: unknown) => e instanceof ModelError && e.code === 'image-too-large' && /20000x20000 pixels; images up to 8192 pixels a side/.test(e.message);
+    await assert.rejects(engine.run(request('sd1-optimum', { init: { image: bomb, strength: 0.5 } })), tooLarge);
+    await assert.rejects(engine.run(request('sd1-optimum', { init: { image: init, strength: 0.5 }, mask: bomb })), tooLarge);
+    const painted = { version: 1 as const, regions: [{ id: 'r', phrase: 'star', mask: { kind: 'image' as const, png: `data:image/png;base64,${readFileSync(bomb).toString('base64')}` } }] };
+    await assert.rejects(engine.run(request('sd1-optimum', { conditioning: painted })), tooLarge);
+  });
+
   test('a static-shape UNet runs at its size and names the size it needs otherwise', async () => {
     const result = await engine.run(request('sd1-static'));
     assert.equal(result.images.length, 1);

@@ -10,6 +10,8 @@ export type ModelErrorCode =
   | 'size-not-supported'
   | 'img2img-unavailable'
   | 'invalid-image'
+  /** An image past the limits on bytes, sides or pixels: refused before decoding (an image bomb costs nothing). */
+  | 'image-too-large'
   | 'invalid-conditioning'
   /** Where the results go cannot be written: said before anything runs. */
   | 'unwritable-output';

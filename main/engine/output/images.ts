@@ -1,14 +1,24 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { decode } from 'fast-png';
 import { ModelError } from '../model/model-error';
 import type { RgbImage } from '../pipeline/vae';
+
+/**
+ * What the studio decodes at most. A PNG's header says how big it will be, so
+ * anything larger is refused before a byte is inflated: a 48 KB file may
+ * claim 20000x20000 pixels and 1.2 GB of memory.
+ */
+export const IMAGE_LIMITS = { bytes: 64 * 1024 * 1024, side: 8192, pixels: 8192 * 4096 } as const;
 
 /** Reads a PNG (any bit depth, palette, alpha) as 8-bit RGB; anything else is an `invalid-image` error. */
 export async function readRgbImage(path: string): Promise<RgbImage> {
   let bytes: Buffer;
   try {
+    const { size } = await stat(path);
+    if (size > IMAGE_LIMITS.bytes) throw new ModelError('image-too-large', `${path} is ${(size / 2 ** 20).toFixed(0)} MB; images up to ${IMAGE_LIMITS.bytes / 2 ** 20} MB are read`);
     bytes = await readFile(path);
-  } catch {
+  } catch (error) {
+    if (error instanceof ModelError) throw error;
     throw new ModelError('invalid-image', `Cannot read the image ${path}`);
   }
   return decodeRgbPng(bytes, path);
@@ -16,6 +26,7 @@ export async function readRgbImage(path: string): Promise<RgbImage> {
 
 /** PNG bytes as 8-bit RGB; `origin` names them in the error. */
 export function decodeRgbPng(bytes: Uint8Array, origin: string): RgbImage {
+  checkPngHeader(bytes, origin);
   let png: ReturnType<typeof decode>;
   try {
     png = decode(bytes);
@@ -34,6 +45,20 @@ export function decodeRgbPng(bytes: Uint8Array, origin: string): RgbImage {
     }
   }
   return { width, height, data };
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Reads width and height from the IHDR chunk, which the PNG format puts first, and holds them to the limits. */
+function checkPngHeader(bytes: Uint8Array, origin: string): void {
+  if (bytes.length > IMAGE_LIMITS.bytes) throw new ModelError('image-too-large', `${origin} is ${(bytes.length / 2 ** 20).toFixed(0)} MB; images up to ${IMAGE_LIMITS.bytes / 2 ** 20} MB are read`);
+  const isPng = bytes.length >= 24 && PNG_SIGNATURE.every((b, i) => bytes[i] === b) && String.fromCharCode(...bytes.subarray(12, 16)) === 'IHDR';
+  if (!isPng) throw new ModelError('invalid-image', `${origin} is not a PNG image`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const [width, height] = [view.getUint32(16), view.getUint32(20)];
+  if (width > IMAGE_LIMITS.side || height > IMAGE_LIMITS.side || width * height > IMAGE_LIMITS.pixels) {
+    throw new ModelError('image-too-large', `${origin} is ${width}x${height} pixels; images up to ${IMAGE_LIMITS.side} pixels a side and ${IMAGE_LIMITS.pixels / 1e6} megapixels are read`);
+  }
 }
 
 function expandPalette(indices: Uint8Array, palette: readonly (readonly number[])[]): Uint8Array {
