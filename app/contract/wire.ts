@@ -18,6 +18,8 @@ export const ErrorCode = z.enum([
   'invalid-output',
   /** The handler failed for a reason of its own. */
   'handler-failed',
+  /** Too many generations are queued already; the message says how many. */
+  'busy',
   /** The inference process is down or restarting. */
   'inference-unavailable',
   /** The connection closed before the answer came. */

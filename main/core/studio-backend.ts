@@ -1,5 +1,6 @@
-import type { EventMessage } from '../../app/contract/wire';
-import { studioContract, type AppInfo } from '../../app/contract/studio';
+import type { EventMessage, ResultMessage } from '../../app/contract/wire';
+import { studioContract, type AppInfo, type StudioContract } from '../../app/contract/studio';
+import { StudioError } from '../../app/rpc/errors';
 import { createEmitter, createRouter, type Router } from '../../app/rpc/router';
 import { InferenceSupervisor } from './inference-supervisor';
 import type { LaunchInference } from './inference-child';
@@ -28,14 +29,30 @@ export interface BackendOptions {
   /** HF_ENDPOINT and HF_TOKEN are read from here (process.env unless a test says otherwise). */
   readonly env?: NodeJS.ProcessEnv;
   readonly hubRetry?: RetryPolicy;
+  /** Generations running or waiting at most, all connections together (default 16); more are refused as busy. */
+  readonly maxQueuedJobs?: number;
   readonly electron?: { readonly electron: string; readonly chrome: string };
 }
 
 /** A connected renderer, as the backend sees it: somewhere to push events. */
 export type Subscriber = (message: EventMessage) => void;
 
+/** The calls of one renderer connection (a browser tab's socket, a window's IPC): what it started ends with it. */
+export interface Connection {
+  handle(raw: unknown): Promise<ResultMessage>;
+  /** The connection is gone: its generations are cancelled. */
+  close(): void;
+}
+
+/** What a handler knows of its caller. */
+interface Caller {
+  /** Generations this connection started that have not ended. */
+  readonly jobs: Set<string>;
+}
+
 export interface StudioBackend {
-  readonly router: Router<void>;
+  /** A new renderer connection to route calls for. */
+  connect(): Connection;
   readonly supervisor: InferenceSupervisor;
   readonly library: ModelLibrary;
   readonly downloads: DownloadManager;
@@ -70,10 +87,11 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
     onInstalled: changed,
     ...(options.hubRetry ? { retry: options.hubRetry } : {}),
   });
-  /** The model each running generation uses, by job. */
-  const running = new Map<string, string>();
+  /** Each generation main holds, by job: its model, and whether a cancel came before it reached the inference process. */
+  const running = new Map<string, { model: string; cancelled: boolean }>();
 
-  const router = createRouter(studioContract.calls, {
+  const maxQueued = options.maxQueuedJobs ?? 16;
+  const router: Router<Caller> = createRouter<StudioContract['calls'], Caller>(studioContract.calls, {
     'app.info': async () => {
       // Asked first: the answer waits for a (re)starting process, and the state below should be read after that.
       const executionProviders = await supervisor.call('engine.providers', { refresh: false }).catch(() => []);
@@ -102,30 +120,55 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
       downloads,
       token,
       catalogFile: options.catalogFile,
-      inUse: () => new Set(running.values()),
+      inUse: () => new Set([...running.values()].map((job) => job.model)),
       unload: () => supervisor.call('engine.unload', {}),
       openFolder: options.openFolder,
       changed,
     }),
-    generate: async ({ jobId, settings }) => {
-      const { folder } = await library.resolve(settings.model);
-      running.set(jobId, settings.model);
+    generate: async ({ jobId, settings }, caller) => {
+      // Each waiting job holds its request and a pending call in main: past the bound the answer is "busy", not memory.
+      if (running.size >= maxQueued) throw new StudioError('busy', `The studio is busy: ${running.size} generations are running or queued; wait for one to finish or cancel one`);
+      if (running.has(jobId)) throw new StudioError('invalid-input', `Job ${jobId} is already running`);
+      const job = { model: settings.model, cancelled: false };
+      running.set(jobId, job);
+      caller.jobs.add(jobId);
       try {
+        const { folder } = await library.resolve(settings.model);
+        if (job.cancelled) throw new StudioError('cancelled', 'The generation was cancelled');
         const result = await supervisor.call('engine.generate', { jobId, request: { ...settings, model: folder, outputDir: options.galleryDir } });
         await library.touch(settings.model).catch(() => undefined);
         return result;
       } finally {
         running.delete(jobId);
+        caller.jobs.delete(jobId);
       }
     },
-    'generate.cancel': ({ jobId }) => supervisor.call('engine.cancel', { jobId }),
+    'generate.cancel': async ({ jobId }) => {
+      const job = running.get(jobId);
+      // Not yet sent on to the inference process (its model is being looked up): it stops here.
+      if (job) job.cancelled = true;
+      const { cancelled } = await supervisor.call('engine.cancel', { jobId });
+      return { cancelled: cancelled || job !== undefined };
+    },
   });
 
   supervisor.start();
   void removePartialFiles(options.galleryDir);
   const restored = downloads.restore().catch(() => undefined);
   return {
-    router,
+    connect() {
+      const caller: Caller = { jobs: new Set() };
+      return {
+        handle: (raw) => router.handle(raw, caller),
+        close: () => {
+          for (const jobId of caller.jobs) {
+            const job = running.get(jobId);
+            if (job) job.cancelled = true;
+            void supervisor.call('engine.cancel', { jobId }).catch(() => undefined);
+          }
+        },
+      };
+    },
     supervisor,
     library,
     downloads,

@@ -26,7 +26,7 @@ export interface ModelCallsOptions {
 }
 
 /** The handlers of the models.* and hub.* calls: the model manager, as the renderer drives it. */
-export function modelCalls(options: ModelCallsOptions): Pick<Handlers<Calls, void>, ModelCall> {
+export function modelCalls(options: ModelCallsOptions): Pick<Handlers<Calls, unknown>, ModelCall> {
   const { library, downloads, token } = options;
   const entry = async (id: string): Promise<ModelEntry> => {
     const found = (await library.list()).models.find((m) => m.id === id);

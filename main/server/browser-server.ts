@@ -165,7 +165,12 @@ function serveSocket(ws: WebSocket, backend: StudioBackend): void {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
   };
   const unsubscribe = backend.subscribe(send);
-  ws.on('close', unsubscribe);
+  const connection = backend.connect();
+  ws.on('close', () => {
+    unsubscribe();
+    // A tab closed or reloaded mid-run: nobody is left to see its generations.
+    connection.close();
+  });
   ws.on('error', () => ws.terminate());
   ws.on('message', (data, isBinary) => {
     const parsed = parseFrame(data, isBinary);
@@ -173,7 +178,7 @@ function serveSocket(ws: WebSocket, backend: StudioBackend): void {
       send(parsed.reply);
       return;
     }
-    void backend.router.handle(parsed.value, undefined).then(send);
+    void connection.handle(parsed.value).then(send);
   });
 }
 

@@ -1,6 +1,6 @@
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import type { ResultMessage } from '../../app/contract/wire';
-import type { StudioBackend } from '../core/studio-backend';
+import type { Connection } from '../core/studio-backend';
 import { STUDIO_CALL_CHANNEL } from './channels';
 
 /**
@@ -9,13 +9,13 @@ import { STUDIO_CALL_CHANNEL } from './channels';
  */
 export function registerStudioIpc(
   ipcMain: Pick<IpcMain, 'handle'>,
-  backend: Pick<StudioBackend, 'router'>,
+  connection: Pick<Connection, 'handle'>,
   isTrustedSender: (frame: IpcMainInvokeEvent['senderFrame']) => boolean,
 ): void {
   ipcMain.handle(STUDIO_CALL_CHANNEL, (event, message: unknown): Promise<ResultMessage> | ResultMessage => {
     if (!isTrustedSender(event.senderFrame)) {
       return { kind: 'result', id: null, ok: false, error: { code: 'forbidden-sender', message: 'IPC from a frame that is not the studio page' } };
     }
-    return backend.router.handle(message, undefined);
+    return connection.handle(message);
   });
 }

@@ -43,7 +43,10 @@ export function launchStudio(electron: ElectronApi): Promise<void> {
       electron: { electron: process.versions.electron ?? '', chrome: process.versions.chrome ?? '' },
     });
     const studioWindow = new BrowserWindow(mainWindowOptions(paths.preload));
-    registerStudioIpc(ipcMain, backend, (frame) => isStudioFrame(frame) && frame === studioWindow.webContents.mainFrame);
+    const connection = backend.connect();
+    registerStudioIpc(ipcMain, connection, (frame) => isStudioFrame(frame) && frame === studioWindow.webContents.mainFrame);
+    // A closed window's generations have no one to show them to.
+    studioWindow.on('closed', () => connection.close());
     backend.subscribe((message) => {
       if (!studioWindow.isDestroyed()) studioWindow.webContents.send(STUDIO_EVENT_CHANNEL, message);
     });

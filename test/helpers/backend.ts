@@ -14,6 +14,7 @@ export interface TestBackendOptions {
   /** HF_ENDPOINT / HF_TOKEN as the backend sees them; never the machine's own. */
   readonly env?: NodeJS.ProcessEnv;
   readonly hubTokenFile?: string;
+  readonly maxQueuedJobs?: number;
 }
 
 /**
@@ -21,7 +22,7 @@ export interface TestBackendOptions {
  * runs it: the fixture models listed as a --models folder, an empty library
  * and a fresh gallery in temporary folders, quick hub retries.
  */
-export function browserBackend({ galleryDir = temporary('gallery'), libraryDir = temporary('library'), env = {}, hubTokenFile = join(temporary('home'), 'hub-token') }: TestBackendOptions = {}) {
+export function browserBackend({ galleryDir = temporary('gallery'), libraryDir = temporary('library'), env = {}, hubTokenFile = join(temporary('home'), 'hub-token'), maxQueuedJobs }: TestBackendOptions = {}) {
   return createStudioBackend({
     mode: 'browser',
     version: '0.0.0-test',
@@ -32,6 +33,7 @@ export function browserBackend({ galleryDir = temporary('gallery'), libraryDir =
     hubTokenFile,
     env,
     hubRetry: { attempts: 4, baseDelayMs: 20 },
+    ...(maxQueuedJobs ? { maxQueuedJobs } : {}),
   });
 }
 

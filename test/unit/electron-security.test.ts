@@ -105,7 +105,7 @@ describe('IPC sender check', () => {
     let routed = 0;
     registerStudioIpc(
       { handle: (channel: string, h: never) => void handlers.set(channel, h) } as never,
-      { router: { handle: async () => (routed++, { kind: 'result', id: 1, ok: true, output: null }) } },
+      { handle: async () => (routed++, { kind: 'result', id: 1, ok: true, output: null }) },
       isStudioFrame,
     );
     const handler = handlers.get(STUDIO_CALL_CHANNEL);
