@@ -20,6 +20,8 @@ export const ErrorCode = z.enum([
   'handler-failed',
   /** Too many generations are queued already; the message says how many. */
   'busy',
+  /** A generation made no progress for too long: the inference process was killed and is restarting. */
+  'inference-hung',
   /** The inference process is down or restarting. */
   'inference-unavailable',
   /** The connection closed before the answer came. */

@@ -89,6 +89,18 @@ export class InferenceSupervisor {
     await exited;
   }
 
+  /**
+   * Kills a process that stopped making progress: the calls in flight fail
+   * with `error` (not as a crash), and the exit is handled as a crash, so a
+   * new process starts.
+   */
+  killHung(error: StudioError): void {
+    const running = this.running;
+    if (!running) return;
+    running.client.failPending(error);
+    running.child.kill();
+  }
+
   async restart(): Promise<InferenceStatus> {
     await this.stop();
     this.start();

@@ -31,6 +31,12 @@ export interface BackendOptions {
   readonly hubRetry?: RetryPolicy;
   /** Generations running or waiting at most, all connections together (default 16); more are refused as busy. */
   readonly maxQueuedJobs?: number;
+  /**
+   * How long the inference process may work on generations without a sign of
+   * progress (a step, a finished job) before it counts as hung, is killed and
+   * restarted (default 10 minutes: loading and patching a large model included).
+   */
+  readonly hangTimeoutMs?: number;
   readonly electron?: { readonly electron: string; readonly chrome: string };
 }
 
@@ -71,11 +77,24 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
   const emit = createEmitter(studioContract.events, (message) => {
     for (const subscriber of subscribers) subscriber(message);
   });
+  /** Generations sent on to the inference process and not yet answered, and when it last showed progress on them. */
+  const dispatched = new Set<string>();
+  let lastProgress = Date.now();
   const supervisor = new InferenceSupervisor({
     launch: options.launchInference,
     onStatus: (status) => emit('inference.status', status),
-    onEvent: (name, payload) => emit(name, payload),
+    onEvent: (name, payload) => {
+      if (name === 'generation.progress') lastProgress = Date.now();
+      emit(name, payload);
+    },
   });
+  const hangTimeoutMs = options.hangTimeoutMs ?? 10 * 60_000;
+  const watchdog = setInterval(() => {
+    if (dispatched.size === 0 || Date.now() - lastProgress < hangTimeoutMs) return;
+    const seconds = Math.round(hangTimeoutMs / 1000);
+    supervisor.killHung(new StudioError('inference-hung', `The generation made no progress for ${seconds} s; the inference process was stopped and is starting again`));
+  }, Math.min(1000, hangTimeoutMs / 4));
+  watchdog.unref();
 
   const library = new ModelLibrary(options.models);
   const token = new HubToken(options.hubTokenFile, options.tokenCipher ?? null, options.env);
@@ -135,7 +154,12 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
       try {
         const { folder } = await library.resolve(settings.model);
         if (job.cancelled) throw new StudioError('cancelled', 'The generation was cancelled');
-        const result = await supervisor.call('engine.generate', { jobId, request: { ...settings, model: folder, outputDir: options.galleryDir } });
+        if (dispatched.size === 0) lastProgress = Date.now();
+        dispatched.add(jobId);
+        const result = await supervisor.call('engine.generate', { jobId, request: { ...settings, model: folder, outputDir: options.galleryDir } }).finally(() => {
+          dispatched.delete(jobId);
+          lastProgress = Date.now();
+        });
         await library.touch(settings.model).catch(() => undefined);
         return result;
       } finally {
@@ -177,6 +201,7 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
       return () => subscribers.delete(subscriber);
     },
     stop: async () => {
+      clearInterval(watchdog);
       await restored;
       await downloads.stopAll();
       await supervisor.stop();

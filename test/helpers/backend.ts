@@ -15,6 +15,7 @@ export interface TestBackendOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly hubTokenFile?: string;
   readonly maxQueuedJobs?: number;
+  readonly hangTimeoutMs?: number;
 }
 
 /**
@@ -22,7 +23,7 @@ export interface TestBackendOptions {
  * runs it: the fixture models listed as a --models folder, an empty library
  * and a fresh gallery in temporary folders, quick hub retries.
  */
-export function browserBackend({ galleryDir = temporary('gallery'), libraryDir = temporary('library'), env = {}, hubTokenFile = join(temporary('home'), 'hub-token'), maxQueuedJobs }: TestBackendOptions = {}) {
+export function browserBackend({ galleryDir = temporary('gallery'), libraryDir = temporary('library'), env = {}, hubTokenFile = join(temporary('home'), 'hub-token'), maxQueuedJobs, hangTimeoutMs }: TestBackendOptions = {}) {
   return createStudioBackend({
     mode: 'browser',
     version: '0.0.0-test',
@@ -34,6 +35,7 @@ export function browserBackend({ galleryDir = temporary('gallery'), libraryDir =
     env,
     hubRetry: { attempts: 4, baseDelayMs: 20 },
     ...(maxQueuedJobs ? { maxQueuedJobs } : {}),
+    ...(hangTimeoutMs ? { hangTimeoutMs } : {}),
   });
 }
 

@@ -59,4 +59,29 @@ describe('generations under load', () => {
     assert.ok(steps < 200, `the abandoned job ran ${steps} of 200 steps`);
     watcher.close();
   });
+
+  test('a generation that stops making progress kills and restarts the inference process, with a typed error', async () => {
+    const watched = browserBackend({ hangTimeoutMs: 1500 });
+    const watchedServer = await startBrowserServer({ backend: watched, rendererDir: builtPaths.rendererDir, galleryDir: temporary('gallery'), host: '127.0.0.1', port: 0 });
+    const studio = await connectStudioSocket(watchedServer.port, watchedServer.token);
+    try {
+      let started = false;
+      studio.client.on('generation.progress', (p) => p.jobId === 'stuck' && (started = true));
+      const stuck = studio.client.call('generate', long('stuck')).catch((e: unknown) => e);
+      await waitFor('the job to start', () => (started ? true : undefined));
+      const hungPid = watched.supervisor.status().pid!;
+      // Frozen as a deadlocked native call would be: alive, silent.
+      process.kill(hungPid, 'SIGSTOP');
+      const error = await stuck;
+      assert.ok(error instanceof StudioError && error.code === 'inference-hung', String(error));
+      assert.match((error as Error).message, /made no progress for 2 s; the inference process was stopped and is starting again/);
+      await waitFor('a new inference process', () => (watched.supervisor.status().state === 'ready' && watched.supervisor.status().pid !== hungPid ? true : undefined));
+      const next = await studio.client.call('generate', { jobId: 'next', settings: { ...long('next').settings, steps: 2, width: 64, height: 64 } });
+      assert.equal(next.images.length, 1);
+    } finally {
+      studio.close();
+      await watchedServer.close();
+      await watched.stop();
+    }
+  });
 });
