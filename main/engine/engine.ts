@@ -13,6 +13,8 @@ import { latentPreview } from './output/preview';
 import type { AttentionObserver } from './conditioning/spatial-denoiser';
 import { generate, resolveSettings, type StartImages } from './pipeline/generate';
 import { ensureWritable, PARTIAL } from './output/output-folder';
+import { checkFitsInMemory } from './pipeline/memory-estimate';
+import { inputType } from './model/loaded-model';
 
 export interface EngineOptions {
   readonly platform: string;
@@ -63,9 +65,17 @@ export class Engine {
     const loadStart = performance.now();
     const model = await this.model(request.model, request.provider, request.family);
     const loadMs = performance.now() - loadStart;
+    const resolved = resolveSettings(model, request);
+    checkFitsInMemory({
+      family: model.family.id,
+      width: resolved.width,
+      height: resolved.height,
+      batch: model.family.guidance && resolved.cfgScale > 1 ? 2 : 1,
+      bytesPerElement: inputType(model.unet, 'sample') === 'float16' ? 2 : 4,
+      provider: model.unet.provider,
+    });
     const start = await this.startImages(model, request, hooks.signal);
     const images: GenerationResult['images'] = [];
-    const resolved = resolveSettings(model, request);
     const previewInterval = hooks.previewIntervalMs ?? PREVIEW_INTERVAL_MS;
     let lastPreview = -Infinity;
     const { settings, report } = await generate(model, request, start, { cacheDir: this.options.cacheDir }, {

@@ -8,6 +8,7 @@ import type { GenerationRequest } from '../../app/contract/generation';
 import { Engine } from '../../main/engine/engine';
 import { ModelError } from '../../main/engine/model/model-error';
 import { makeTensor } from '../../main/engine/onnx/tensors';
+import { attentionBytes, checkFitsInMemory } from '../../main/engine/pipeline/memory-estimate';
 import { readPngText } from '../../main/engine/output/png';
 import { fixtureModels } from '../helpers/backend';
 import { writeTestPng } from '../helpers/images';
@@ -145,6 +146,18 @@ describe('static exports and bad folders', () => {
 
   test('a folder that is not a model is a not-a-model error', async () => {
     await assert.rejects(engine.run(request('../probe')), isModelError('not-a-model'));
+  });
+
+  test('a size whose self-attention cannot fit in memory is refused before it runs, naming what it needs and what fits', async () => {
+    await assert.rejects(
+      engine.run(request('sd1-optimum', { width: 4096, height: 4096 })),
+      (e: unknown) => e instanceof ModelError && e.code === 'size-not-supported' && /^4096x4096 needs about \d+ GB for the UNet's self-attention alone, more than the [\d.]+ GB of memory this machine has; sizes up to about \d+x\d+ fit$/.test(e.message),
+    );
+    // The estimate itself: SD 1.x at 512x512 with guidance is [2·8, 4096, 4096] floats; SDXL attends at half the latent size.
+    assert.equal(attentionBytes({ family: 'sd1', width: 512, height: 512, batch: 2, bytesPerElement: 4 }), 2 * 8 * 4096 * 4096 * 4);
+    assert.equal(attentionBytes({ family: 'sdxl', width: 1024, height: 1024, batch: 2, bytesPerElement: 2 }), 2 * 10 * 4096 * 4096 * 2);
+    assert.doesNotThrow(() => checkFitsInMemory({ family: 'sd1', width: 512, height: 512, batch: 2, bytesPerElement: 4, provider: 'cpu', available: 2 ** 31 }));
+    assert.throws(() => checkFitsInMemory({ family: 'sd1', width: 1024, height: 1024, batch: 2, bytesPerElement: 4, provider: 'cpu', available: 8 * 2 ** 30 }), /1024x1024 needs about 16 GB .* the 8\.0 GB .*up to about 832x832 fit/);
   });
 
   test('an output folder that cannot be written is said before the model loads', async () => {
