@@ -11,6 +11,8 @@ import { repoRoot } from '../helpers/paths';
 // The real CLIP ViT-L/14 vocabulary and merges, and ids made by openai/CLIP's own tokenizer.
 const tokenizerDir = join(repoRoot, 'test', 'fixtures', 'clip-tokenizer');
 const references = JSON.parse(readFileSync(join(tokenizerDir, 'reference-vectors.json'), 'utf8')) as { text: string; ids: number[] }[];
+/** Texts CLIP cleans before BPE (ftfy, HTML unescaping twice), with the ids its tokenizer gives them (see the file's made_by). */
+const cleaning = (JSON.parse(readFileSync(join(tokenizerDir, 'cleaning-vectors.json'), 'utf8')) as { cases: { text: string; fixed: string | null; source: string; ids: number[] }[] }).cases;
 let tokenizer: ClipTokenizer;
 let padId: number;
 
@@ -20,6 +22,19 @@ describe('CLIP tokenizer', () => {
   for (const { text, ids } of references) {
     test(`matches the reference ids for ${JSON.stringify(text)}`, () => assert.deepEqual(tokenizer.encode(text), ids));
   }
+
+  for (const { text, ids, source } of cleaning) {
+    test(`cleans ${JSON.stringify(text)} as CLIP does (${source}) and matches its ids`, () => assert.deepEqual(tokenizer.encode(text), ids));
+  }
+
+  test('a token from cleaned text still points at what was written', () => {
+    const text = 'Tom &amp; Jerry in a caf&eacute;';
+    const pieces = tokenizer.pieces(text);
+    assert.deepEqual(
+      pieces.map((p) => text.slice(p.start, p.end)),
+      ['Tom', '&', 'Jerry', 'in', 'a', 'caf&eacute;'],
+    );
+  });
 
   test('pads with <|endoftext|> when the config names no pad token', () => assert.equal(padId, 49407));
 

@@ -1,3 +1,5 @@
+import { clipClean, sourceMap } from './clean-text';
+
 /**
  * CLIP's byte-level BPE tokenizer, as in openai/CLIP `simple_tokenizer.py`
  * (the tokenizer Stable Diffusion's text encoders were trained with), built
@@ -62,15 +64,20 @@ export class ClipTokenizer {
     return id;
   }
 
-  /** The tokens of `text` without start and end tokens, grouped by the piece of text each came from. */
+  /**
+   * The tokens of `text` without start and end tokens, grouped by the piece
+   * of text each came from. The text is cleaned first as CLIP cleans it;
+   * offsets stay those of the text as written.
+   */
   pieces(text: string): TokenPiece[] {
-    // ftfy's fix_text (which CLIP runs first) leaves normal text in NFC; lengths stay comparable for the offsets below.
-    const normalized = text.normalize('NFC');
+    const cleaned = clipClean(text);
+    const source = cleaned === text ? null : sourceMap(text, cleaned);
     const pieces: TokenPiece[] = [];
-    for (const match of normalized.matchAll(PRE_TOKENIZER)) {
+    for (const match of cleaned.matchAll(PRE_TOKENIZER)) {
       const piece = match[0];
       const ids = piece === START_OF_TEXT || piece === END_OF_TEXT ? [this.idOf(piece)] : this.bpe(piece.toLowerCase());
-      pieces.push({ start: match.index, end: match.index + piece.length, ids });
+      const range = { start: match.index, end: match.index + piece.length };
+      pieces.push({ ...(source ? source.range(range.start, range.end) : range), ids });
     }
     return pieces;
   }
