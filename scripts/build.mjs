@@ -6,7 +6,7 @@ import { build as vite } from 'vite';
 const common = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'cjs',
   sourcemap: true,
   outdir: 'dist/main',

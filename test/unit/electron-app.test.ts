@@ -95,7 +95,7 @@ describe('desktop app wiring (launchStudio)', () => {
     // Every web contents created later is hardened too.
     const registered: string[] = [];
     fake.app.emit('web-contents-created', {}, { on: (name: string) => registered.push(name), setWindowOpenHandler: () => registered.push('window-open') });
-    assert.deepEqual(registered.sort(), ['will-attach-webview', 'will-navigate', 'will-redirect', 'window-open']);
+    assert.deepEqual(registered.sort(), ['will-attach-webview', 'will-frame-navigate', 'will-navigate', 'will-redirect', 'window-open']);
 
     let granted: boolean | undefined;
     (fake.permissionHandlers.request as (...a: unknown[]) => void)({}, 'media', (g: boolean) => (granted = g));

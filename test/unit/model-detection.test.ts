@@ -25,6 +25,7 @@ const folder = (overrides: Partial<ModelFolder> & { schedulerClass?: string; pre
     prediction: overrides.prediction ?? 'epsilon',
     spacing: 'leading',
     stepsOffset: 1,
+    setAlphaToOne: false,
   },
 });
 

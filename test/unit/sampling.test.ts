@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { modelDenoiser, type Prediction } from '../../main/engine/sampling/denoiser';
 import { NoiseSchedule, SD_NOISE_SCHEDULE } from '../../main/engine/sampling/noise-schedule';
 import { SAMPLERS, type Denoiser, type SamplerName } from '../../main/engine/sampling/samplers';
-import { initialNoiseScale, karrasSigmas, lcmTimesteps, planSigmas, spacedTimesteps, type TimestepSpacing } from '../../main/engine/sampling/schedules';
+import { dpmSolverTimesteps, initialNoiseScale, karrasSigmas, lcmTimesteps, planSampling, spacedTimesteps, type TimestepSpacing } from '../../main/engine/sampling/schedules';
 import { TorchGenerator } from '../../main/engine/sampling/torch-randn';
 import { repoRoot } from '../helpers/paths';
 
@@ -16,7 +16,7 @@ const reference = JSON.parse(readFileSync(join(fixtures, 'scheduler-reference.js
   unet_direction: number[];
   cases: {
     sampler: SamplerName;
-    options: { timestep_spacing: TimestepSpacing; steps_offset: number; use_karras_sigmas?: boolean; prediction_type?: Prediction };
+    options: { timestep_spacing: TimestepSpacing; steps_offset: number; use_karras_sigmas?: boolean; prediction_type?: Prediction; set_alpha_to_one?: boolean };
     steps: number;
     timesteps: number[];
     init_noise_sigma: number;
@@ -45,32 +45,30 @@ describe('SD noise schedule', () => {
   });
 });
 
-/** What each reference case's diffusers scheduler runs on, in our terms. */
-function planOf(c: (typeof reference.cases)[number]): { sigmas: number[]; timesteps: number[] } {
+/**
+ * What each reference case's diffusers scheduler runs on, in our terms: the
+ * engine's own default plan (`spaced`, following the scheduler config), and
+ * for diffusers' `use_karras_sigmas` cases, which the engine does not offer
+ * (its Karras is A1111's, over the whole sigma range), their rules here.
+ */
+function planOf(c: (typeof reference.cases)[number]): { sigmas: readonly number[]; timesteps: readonly number[] } {
   const { timestep_spacing: spacing, steps_offset: offset, use_karras_sigmas: karras } = c.options;
   if (c.sampler === 'lcm') {
     const timesteps = lcmTimesteps(c.steps, 1000, 50);
     return { timesteps, sigmas: [...timesteps.map((t) => noise.sigmaAt(t)), 0] };
   }
-  if (c.sampler === 'dpmpp_2m') {
-    // DPMSolverMultistep (v0.25) rounds Karras timesteps and ends at the last sigma again (Karras) or at sigma_0;
-    // its own linspace is np.linspace(0, 999, steps + 1).round()[::-1][:-1].
-    if (karras) {
-      const sigmas = planSigmas(noise, { steps: c.steps, spacing, schedule: 'karras' }).sigmas.slice(0, -1);
-      return { sigmas: [...sigmas, sigmas.at(-1)!], timesteps: sigmas.map((s) => Math.round(noise.timestepOf(s))) };
-    }
-    const timesteps = Array.from({ length: c.steps }, (_, i) => Math.round((999 * (c.steps - i)) / c.steps));
-    return { sigmas: [...timesteps.map((t) => noise.sigmaAt(t)), noise.sigmaMin], timesteps };
+  if (karras && c.sampler === 'dpmpp_2m') {
+    // DPMSolverMultistep (v0.25) rounds Karras timesteps and ends at the last sigma again.
+    const sigmas = planSampling(noise, 'dpmpp_2m', { steps: c.steps, spacing, schedule: 'karras' }).sigmas.slice(0, -1);
+    return { sigmas: [...sigmas, sigmas.at(-1)!], timesteps: sigmas.map((s) => Math.round(noise.timestepOf(s))) };
   }
-  const timesteps = spacedTimesteps(c.steps, spacing, 1000, offset);
-  const spaced = timesteps.map((t) => noise.sigmaAt(t));
   if (karras) {
     // EulerDiscrete's Karras sigmas span the spaced sigmas' own range.
+    const spaced = spacedTimesteps(c.steps, spacing, 1000, offset).map((t) => noise.sigmaAt(t));
     const sigmas = karrasSigmas(c.steps, spaced.at(-1)!, spaced[0]!);
     return { sigmas: [...sigmas, 0], timesteps: sigmas.map((s) => noise.timestepOf(s)) };
   }
-  // DDIM without set_alpha_to_one ends at alphas_cumprod[0], i.e. sigma_0.
-  return { sigmas: [...spaced, c.sampler === 'ddim' ? noise.sigmaMin : 0], timesteps };
+  return planSampling(noise, c.sampler, { steps: c.steps, spacing, schedule: 'spaced', stepsOffset: offset, setAlphaToOne: c.options.set_alpha_to_one ?? true });
 }
 
 const describeCase = (c: (typeof reference.cases)[number]) => `${c.sampler} ${JSON.stringify(c.options)} ${c.steps} steps`;
@@ -86,6 +84,11 @@ describe('schedules against diffusers', () => {
       }
     });
   }
+});
+
+test("timesteps round halves to even as numpy does (DPM-Solver's linspace at 6 steps)", () => {
+  assert.deepEqual(dpmSolverTimesteps(6, 'linspace', 1000), [999, 832, 666, 500, 333, 166]);
+  assert.deepEqual(spacedTimesteps(16, 'trailing', 1000).slice(0, 4), [999, 937, 874, 811]);
 });
 
 describe('deterministic samplers against diffusers trajectories', () => {
@@ -115,7 +118,7 @@ describe('samplers on Gaussian data, where the exact denoiser is known', () => {
   const start = new TorchGenerator(3).randn(4096).map((v) => v * Math.sqrt(s * s + noise.sigmaMax ** 2));
   const odeEnd = start.map((v) => (v * s) / Math.sqrt(s * s + noise.sigmaMax ** 2));
   const relativeError = (x: Float32Array) => Math.max(...x.map((v, k) => Math.abs(v - odeEnd[k]!))) / Math.max(...odeEnd.map(Math.abs));
-  const karras = (steps: number) => planSigmas(noise, { steps, spacing: 'leading', schedule: 'karras' }).sigmas;
+  const karras = (steps: number) => planSampling(noise, 'euler', { steps, spacing: 'leading', schedule: 'karras' }).sigmas;
 
   test('Euler converges to the ODE solution at first order: twice the steps, half the error', async () => {
     const e20 = relativeError(await SAMPLERS.euler(exact, start, karras(20)));

@@ -14,6 +14,8 @@ export interface SchedulerConfig {
   readonly prediction: Prediction;
   readonly spacing: TimestepSpacing;
   readonly stepsOffset: number;
+  /** DDIM's last step ends at alpha 1 (true) or at alphas_cumprod[0] (false, what SD's configs say). */
+  readonly setAlphaToOne: boolean;
 }
 
 /** A model folder in the diffusers ONNX layout, read but not loaded. */
@@ -76,6 +78,7 @@ function schedulerConfig(raw: Record<string, unknown>): SchedulerConfig {
     prediction: raw.prediction_type === 'v_prediction' ? 'v_prediction' : 'epsilon',
     spacing,
     stepsOffset: number('steps_offset', 1),
+    setAlphaToOne: typeof raw.set_alpha_to_one === 'boolean' ? raw.set_alpha_to_one : true,
   };
 }
 

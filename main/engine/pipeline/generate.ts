@@ -4,7 +4,7 @@ import { ModelError } from '../model/model-error';
 import { planConditioning } from '../conditioning/plan';
 import { spatialDenoiser, type AttentionObserver } from '../conditioning/spatial-denoiser';
 import { SAMPLERS, type Denoiser } from '../sampling/samplers';
-import { initialNoiseScale, lcmTimesteps, planSigmas, type SamplingPlan } from '../sampling/schedules';
+import { initialNoiseScale, lcmTimesteps, planSampling, type SamplingPlan } from '../sampling/schedules';
 import { TorchGenerator } from '../sampling/torch-randn';
 import { encodePrompts } from './text-conditioning';
 import { decodeLatents, encodeImage, type RgbImage } from './vae';
@@ -141,6 +141,9 @@ export async function generate(
         return hooks.onStep?.({ image: index, images: count, step: step + 1, steps: sigmas.length - 1, denoised, latentWidth, latentHeight });
       },
     });
+    // A plan that stops above sigma 0 (DDIM, DPM-Solver as diffusers runs them) hands the VAE diffusers' variance-preserving latent.
+    const end = sigmas.at(-1)!;
+    if (end > 0) latents = latents.map((v) => v / Math.sqrt(1 + end * end));
     if (initLatents && start.mask) latents = latents.map((v, k) => start.mask![k % start.mask!.length]! * v + (1 - start.mask![k % start.mask!.length]!) * initLatents[k]!);
     hooks.signal?.throwIfAborted();
     const decodeStart = performance.now();
@@ -158,7 +161,7 @@ function samplingPlan(model: LoadedModel, sampler: SamplerName, schedule: SigmaS
     return { timesteps, sigmas: [...timesteps.map((t) => noise.sigmaAt(t)), 0] };
   }
   if (steps < 1) throw new ModelError('size-not-supported', 'At least one step is needed');
-  return planSigmas(noise, { steps, schedule, spacing: family.spacing ?? folder.scheduler.spacing, stepsOffset: folder.scheduler.stepsOffset });
+  return planSampling(noise, sampler, { steps, schedule, spacing: family.spacing ?? folder.scheduler.spacing, stepsOffset: folder.scheduler.stepsOffset, setAlphaToOne: folder.scheduler.setAlphaToOne });
 }
 
 /**

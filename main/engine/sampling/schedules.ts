@@ -1,3 +1,4 @@
+import type { SamplerName } from '../../../app/contract/generation';
 import type { NoiseSchedule } from './noise-schedule';
 
 /** How inference timesteps are picked from the training ones (diffusers' `timestep_spacing`). */
@@ -15,10 +16,28 @@ export function spacedTimesteps(steps: number, spacing: TimestepSpacing, numTrai
     for (let i = 0; i < steps; i++) out.push(i * ratio + stepsOffset);
   } else {
     const ratio = numTrain / steps;
-    for (let t = numTrain; t > 0 && out.length < steps; t -= ratio) out.push(Math.round(t) - 1);
+    for (let t = numTrain; t > 0 && out.length < steps; t -= ratio) out.push(roundHalfEven(t) - 1);
     out.reverse();
   }
   return out.reverse();
+}
+
+/** numpy's round: halves go to the even neighbour (832.5 → 832), where Math.round would go up. */
+export function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const fraction = x - floor;
+  if (fraction !== 0.5) return Math.round(x);
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/** DPMSolverMultistep's `set_timesteps` (diffusers v0.25): it spaces steps + 1 points and drops the last. */
+export function dpmSolverTimesteps(steps: number, spacing: TimestepSpacing, numTrain: number, stepsOffset = 0): number[] {
+  if (spacing === 'linspace') return Array.from({ length: steps }, (_, i) => roundHalfEven(((numTrain - 1) * (steps - i)) / steps));
+  if (spacing === 'leading') {
+    const ratio = Math.floor(numTrain / (steps + 1));
+    return Array.from({ length: steps }, (_, i) => (steps - i) * ratio + stepsOffset);
+  }
+  return Array.from({ length: steps }, (_, i) => roundHalfEven(numTrain - (i * numTrain) / steps) - 1);
 }
 
 /** Karras et al. 2022, eq. 5 (rho = 7): n sigmas from max down to min, no trailing zero. */
@@ -40,21 +59,35 @@ export interface PlanOptions {
   readonly spacing: TimestepSpacing;
   readonly schedule: SigmaSchedule;
   readonly stepsOffset?: number;
+  /** DDIM's `set_alpha_to_one` from the model's scheduler config (SD ships false: the last step ends at alphas_cumprod[0]). */
+  readonly setAlphaToOne?: boolean;
 }
 
 /**
- * Sigmas for a run. `spaced` takes the sigmas of the spaced timesteps;
- * `karras` lays n sigmas over the model's whole range, as k-diffusion and
- * A1111 do. Both end at 0.
+ * The sigmas and timesteps of a run.
+ * - `karras` lays n sigmas over the model's whole range and ends at 0, for
+ *   every sampler, as k-diffusion and A1111's "Karras" samplers do.
+ * - `spaced` does what the sampler's own diffusers scheduler (v0.25) does
+ *   with the model's scheduler config, so a run matches diffusers' pipeline:
+ *   Euler and Euler a take the config's spacing and end at 0; DDIM ends at
+ *   alphas_cumprod[0] unless `set_alpha_to_one`; DPM-Solver++ spaces steps + 1
+ *   points and ends at sigma_0.
+ * A plan that ends above 0 leaves a (slightly) noisy latent, as diffusers does.
  */
-export function planSigmas(noise: NoiseSchedule, options: PlanOptions): SamplingPlan {
+export function planSampling(noise: NoiseSchedule, sampler: Exclude<SamplerName, 'lcm'>, options: PlanOptions): SamplingPlan {
   const numTrain = noise.sigmas.length;
   if (options.schedule === 'karras') {
     const sigmas = karrasSigmas(options.steps, noise.sigmaMin, noise.sigmaMax);
     return { sigmas: [...sigmas, 0], timesteps: sigmas.map((s) => noise.timestepOf(s)) };
   }
-  const timesteps = spacedTimesteps(options.steps, options.spacing, numTrain, options.stepsOffset ?? 0);
-  return { sigmas: [...timesteps.map((t) => noise.sigmaAt(t)), 0], timesteps };
+  const offset = options.stepsOffset ?? 0;
+  if (sampler === 'dpmpp_2m') {
+    const timesteps = dpmSolverTimesteps(options.steps, options.spacing, numTrain, offset);
+    return { sigmas: [...timesteps.map((t) => noise.sigmaAt(t)), noise.sigmaMin], timesteps };
+  }
+  const timesteps = spacedTimesteps(options.steps, options.spacing, numTrain, offset);
+  const end = sampler === 'ddim' && options.setAlphaToOne === false ? noise.sigmaMin : 0;
+  return { sigmas: [...timesteps.map((t) => noise.sigmaAt(t)), end], timesteps };
 }
 
 /**

@@ -29,13 +29,14 @@ export function PromptPanel({ listing, providers, generation }: Props) {
   const [steps, setSteps] = useState(25);
   const [cfgScale, setCfgScale] = useState(7);
   const [sampler, setSampler] = useState<SamplerName>('dpmpp_2m');
+  const [karras, setKarras] = useState(false);
   const [width, setWidth] = useState(512);
   const [height, setHeight] = useState(512);
   const [provider, setProvider] = useState<ExecutionProviderName | ''>('');
   const selected = usable.find((m) => m.id === model) ?? usable.find((m) => m.id === listing.defaultId) ?? usable[0];
 
   const settings: GenerationSettings | null = selected
-    ? { model: selected.id, prompt, negativePrompt: negative, seed, steps, cfgScale, sampler, schedule: sampler === 'lcm' ? 'spaced' : 'karras', width, height, ...(provider ? { provider } : {}) }
+    ? { model: selected.id, prompt, negativePrompt: negative, seed, steps, cfgScale, sampler, ...(karras && sampler !== 'lcm' ? { schedule: 'karras' as const } : {}), width, height, ...(provider ? { provider } : {}) }
     : null;
   const { running, generate, cancel } = generation;
 
@@ -82,6 +83,13 @@ export function PromptPanel({ listing, providers, generation }: Props) {
                 {label}
               </option>
             ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Schedule</span>
+          <select data-testid="schedule" value={karras ? 'karras' : ''} onChange={(e) => setKarras(e.target.value === 'karras')} title="The model's own follows its scheduler config, as diffusers does; Karras is A1111's">
+            <option value="">Model's own</option>
+            <option value="karras">Karras</option>
           </select>
         </label>
         {numberInput('Steps', steps, setSteps, { min: 1, max: 200, step: 1, testId: 'steps' })}
