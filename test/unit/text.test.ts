@@ -11,8 +11,8 @@ import { repoRoot } from '../helpers/paths';
 // The real CLIP ViT-L/14 vocabulary and merges, and ids made by openai/CLIP's own tokenizer.
 const tokenizerDir = join(repoRoot, 'test', 'fixtures', 'clip-tokenizer');
 const references = JSON.parse(readFileSync(join(tokenizerDir, 'reference-vectors.json'), 'utf8')) as { text: string; ids: number[] }[];
-/** Texts CLIP cleans before BPE (ftfy, HTML unescaping twice), with the ids its tokenizer gives them (see the file's made_by). */
-const cleaning = (JSON.parse(readFileSync(join(tokenizerDir, 'cleaning-vectors.json'), 'utf8')) as { cases: { text: string; fixed: string | null; source: string; ids: number[] }[] }).cases;
+/** Texts CLIP cleans before BPE (ftfy, HTML unescaping twice), with the ids openai/CLIP's own tokenizer gives them (made_by in the file). */
+const cleaning = (JSON.parse(readFileSync(join(tokenizerDir, 'cleaning-vectors.json'), 'utf8')) as { cases: { text: string; cleaned: string; source: string; ids: number[] }[] }).cases;
 let tokenizer: ClipTokenizer;
 let padId: number;
 
