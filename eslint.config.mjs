@@ -25,7 +25,7 @@ const restrict = ({ node, groups }) => [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'models/**/*.py'] },
+  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'models/**/*.py', 'main/engine/onnx/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,6 +1,6 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { onnx } from 'onnx-proto';
+import { onnx } from '../engine/onnx/generated/onnx';
 
 export interface TensorSignature {
   readonly name: string;

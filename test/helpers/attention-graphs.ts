@@ -1,4 +1,4 @@
-import { onnx } from 'onnx-proto';
+import { onnx } from '../../main/engine/onnx/generated/onnx';
 
 /**
  * Tiny UNet-shaped graphs with one cross-attention layer and the same

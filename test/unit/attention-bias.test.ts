@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { onnx } from 'onnx-proto';
+import { onnx } from '../../main/engine/onnx/generated/onnx';
 import * as ort from 'onnxruntime-node';
 import { maskInput, NotPatchableError, patchCrossAttention, pwwInput, PWW_SCALE_INPUT } from '../../main/engine/graph/attention-bias';
 import { makeTensor, readFloats, type ElementType } from '../../main/engine/onnx/tensors';
@@ -158,6 +158,33 @@ describe('cross-attention bias patch', () => {
       for (let c = 0; c < 4; c++) for (let p = 0; p < positions; p++) expected[b * 4 * positions + c * positions + p] = projected[p]![c]!;
     });
     assert.ok(maxDifference(got, expected) <= 1e-4, `the patched layer differs from the formula by ${maxDifference(got, expected)}`);
+  });
+
+  test('a graph using recent IR features keeps every field through the patch (the schema is the current onnx-ml.proto)', () => {
+    const model = onnx.ModelProto.decode(attentionGraph('written-out'));
+    model.irVersion = 11;
+    model.metadataProps = [{ key: 'exported_by', value: 'a recent exporter' }];
+    model.configuration = [{ name: 'two-gpus', numDevices: 2, device: ['cuda:0', 'cuda:1'] }];
+    model.functions = [{ name: 'Helper', domain: 'local', overload: 'v2', input: ['x'], output: ['y'], node: [{ opType: 'Identity', input: ['x'], output: ['y'] }], metadataProps: [{ key: 'k', value: 'v' }] }];
+    const graph = model.graph!;
+    graph.metadataProps = [{ key: 'graph_note', value: 'kept' }];
+    const first = graph.node![0]!;
+    first.metadataProps = [{ key: 'node_note', value: 'kept too' }];
+    first.deviceConfigurations = [{ configurationId: 'two-gpus', shardingSpec: [{ tensorName: 'sample', device: [0, 1] }] }];
+    const source = onnx.ModelProto.encode(model).finish();
+
+    const patched = onnx.ModelProto.decode(patchCrossAttention(source).model);
+    const plain = (m: onnx.IModelProto) => JSON.parse(JSON.stringify(onnx.ModelProto.toObject(m as onnx.ModelProto, { longs: Number, bytes: String }))) as Record<string, unknown>;
+    const [before, after] = [plain(model), plain(patched)];
+    for (const field of ['irVersion', 'metadataProps', 'configuration', 'functions', 'opsetImport']) assert.deepEqual(after[field], before[field], field);
+    const graphOf = (m: Record<string, unknown>) => m.graph as { metadataProps: unknown; node: { name: string }[] };
+    assert.deepEqual(graphOf(after).metadataProps, graphOf(before).metadataProps);
+    // The patch adds nodes and feeds the softmax the biased scores; every original node is there, unchanged but for that input.
+    const withoutInput = (node: { name: string; input?: unknown } | undefined) => ({ ...node, input: undefined });
+    for (const node of graphOf(before).node as { name: string; opType: string }[]) {
+      const kept = graphOf(after).node.find((n) => n.name === node.name);
+      assert.deepEqual(node.opType === 'Softmax' ? withoutInput(kept) : kept, node.opType === 'Softmax' ? withoutInput(node) : node, node.name);
+    }
   });
 
   test('graphs without cross-attention are reported, not patched', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { decode } from 'fast-png';
-import { onnx } from 'onnx-proto';
+import { onnx } from '../../main/engine/onnx/generated/onnx';
 import type { ConditioningDocument } from '../../app/contract/conditioning';
 import type { GenerationRequest, RunReport } from '../../app/contract/generation';
 import { SceneGraphConflictError } from '../../main/engine/conditioning/plan';

@@ -1,4 +1,4 @@
-import { onnx } from 'onnx-proto';
+import { onnx } from '../onnx/generated/onnx';
 
 /**
  * Rewrites a UNet's ONNX graph so that every cross-attention layer adds a
