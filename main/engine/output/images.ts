@@ -8,7 +8,7 @@ import type { RgbImage } from '../pipeline/vae';
  * anything larger is refused before a byte is inflated: a 48 KB file may
  * claim 20000x20000 pixels and 1.2 GB of memory.
  */
-export const IMAGE_LIMITS = { bytes: 64 * 1024 * 1024, side: 8192, pixels: 8192 * 4096 } as const;
+export const IMAGE_LIMITS = { bytes: 64 * 1024 * 1024, side: 8192, pixels: 32_000_000 } as const;
 
 /** Reads a PNG (any bit depth, palette, alpha) as 8-bit RGB; anything else is an `invalid-image` error. */
 export async function readRgbImage(path: string): Promise<RgbImage> {
