@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FamilyId } from './generation';
+import { FamilyId, SamplerName } from './generation';
 import { ModelId } from './model-id';
 
 export { ModelId };
@@ -30,6 +30,16 @@ export const ModelSource = z.discriminatedUnion('kind', [
 export type ModelSource = z.infer<typeof ModelSource>;
 
 export const NativeSize = z.object({ width: z.number().int().positive(), height: z.number().int().positive() });
+
+/** What a run on a model starts from in the panel: its family's recommended sampler, steps and guidance at its native size. */
+export const RunDefaults = z.object({
+  steps: z.number().int().positive(),
+  cfgScale: z.number().nonnegative(),
+  sampler: SamplerName,
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
+export type RunDefaults = z.infer<typeof RunDefaults>;
 
 /** What the library records about a model, beside its files (`wordbrush-model.json`). */
 export const ModelManifest = z.object({
@@ -72,6 +82,8 @@ export const ModelEntry = z.object({
   source: ModelSource,
   sizeBytes: z.number().int().nonnegative(),
   nativeSize: NativeSize.nullable(),
+  /** Settings that suit the model; null when it cannot run. */
+  defaults: RunDefaults.nullable(),
   addedAt: z.string().nullable(),
   lastUsedAt: z.string().nullable(),
   isDefault: z.boolean(),

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { FamilyId } from '../../app/contract/generation';
-import { ModelManifest, type ModelEntry, type ModelListing, type ModelSource, type NewManifest, type VerifyReport } from '../../app/contract/models';
+import { ModelManifest, type ModelEntry, type ModelListing, type ModelSource, type NewManifest, type RunDefaults, type VerifyReport } from '../../app/contract/models';
+import { FAMILIES } from '../engine/model/family';
 import { writeFileAtomic } from '../core/atomic-file';
 import { inspectModel, type Inspection } from './inspect-model';
 import { hashModelFiles, listModelFiles, manifestMismatches, MANIFEST_FILE, sha256File, type FileStat } from './model-files';
@@ -255,6 +256,7 @@ export class ModelLibrary {
       source: recorded?.source ?? sourceOf(model),
       sizeBytes: files.reduce((sum, f) => sum + f.size, 0),
       nativeSize: inspection.nativeSize,
+      defaults: runDefaults(inspection.problem ? null : (familyOverride ?? detectedFamily), inspection.nativeSize),
       addedAt: recorded?.addedAt ?? null,
       lastUsedAt: recorded?.lastUsedAt ?? this.readOnlyUse.get(model.id) ?? null,
       isDefault: false,
@@ -275,6 +277,7 @@ export class ModelLibrary {
       source: sourceOf(model),
       sizeBytes: 0,
       nativeSize: null,
+      defaults: null,
       addedAt: null,
       lastUsedAt: null,
       isDefault: false,
@@ -343,6 +346,12 @@ export class ModelLibrary {
     this.writes = next.catch(() => undefined);
     return next;
   }
+}
+
+function runDefaults(family: FamilyId | null, size: { width: number; height: number } | null): RunDefaults | null {
+  if (!family || !size) return null;
+  const { steps, cfgScale, sampler } = FAMILIES[family].defaults;
+  return { steps, cfgScale, sampler, ...size };
 }
 
 function complete(manifest: NewManifest): ModelManifest {

@@ -17,8 +17,11 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
   const state = useStudioState(studio);
   const library = useModelLibrary(studio, state.connection);
   const generation = useGeneration(studio);
-  const [picked, setPicked] = useState<string | null>(null);
-  const shown = generation.gallery.find((item) => item.url === picked) ?? generation.gallery[0] ?? null;
+  // A picked result shows until a newer one arrives, unless it is pinned.
+  const [picked, setPicked] = useState<{ url: string; atCount: number } | null>(null);
+  const [pinned, setPinned] = useState(false);
+  const stillPicked = picked && (pinned || picked.atCount === generation.gallery.length) ? picked.url : null;
+  const shown = generation.gallery.find((item) => item.url === stillPicked) ?? generation.gallery[0] ?? null;
   const page = useMemo(() => (shown ? { width: shown.width, height: shown.height } : DEFAULT_PAGE), [shown]);
   return (
     <div className="studio">
@@ -30,7 +33,16 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
       </aside>
       <main className="centre">
         <CanvasArea document={page} imageUrl={shown?.url ?? null} />
-        <GalleryStrip items={generation.gallery} selected={shown?.url ?? null} onSelect={setPicked} />
+        <GalleryStrip
+          items={generation.gallery}
+          selected={shown?.url ?? null}
+          pinned={pinned && stillPicked !== null}
+          onSelect={(url) => setPicked({ url, atCount: generation.gallery.length })}
+          onPin={(pin) => {
+            if (pin && shown) setPicked({ url: shown.url, atCount: generation.gallery.length });
+            setPinned(pin);
+          }}
+        />
       </main>
       <aside className="right-dock">
         <LayersPanel />

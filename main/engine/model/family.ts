@@ -41,7 +41,7 @@ export const FAMILIES: Readonly<Record<FamilyId, Family>> = {
   sdxl: { id: 'sdxl', label: 'Stable Diffusion XL', guidance: true, defaults: { steps: 30, cfgScale: 6, sampler: 'dpmpp_2m', schedule: 'spaced', size: 1024 }, vaeScalingFactor: 0.13025, latentRgb: SDXL_RGB },
   'sd-turbo': { id: 'sd-turbo', label: 'SD-Turbo', guidance: false, defaults: { steps: 1, cfgScale: 0, sampler: 'euler_ancestral', schedule: 'spaced', size: 512 }, spacing: 'trailing', vaeScalingFactor: 0.18215, latentRgb: SD_RGB },
   'sdxl-turbo': { id: 'sdxl-turbo', label: 'SDXL-Turbo', guidance: false, defaults: { steps: 1, cfgScale: 0, sampler: 'euler_ancestral', schedule: 'spaced', size: 512 }, spacing: 'trailing', vaeScalingFactor: 0.13025, latentRgb: SDXL_RGB },
-  lcm: { id: 'lcm', label: 'Latent consistency model', guidance: false, defaults: { steps: 4, cfgScale: 0, sampler: 'lcm', schedule: 'spaced', size: 512 }, vaeScalingFactor: 0.18215, latentRgb: SD_RGB },
+  lcm: { id: 'lcm', label: 'Latent consistency model', guidance: false, defaults: { steps: 4, cfgScale: 1, sampler: 'lcm', schedule: 'spaced', size: 512 }, vaeScalingFactor: 0.18215, latentRgb: SD_RGB },
 };
 
 export interface FamilyEvidence {

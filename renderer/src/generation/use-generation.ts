@@ -11,12 +11,21 @@ export interface GalleryItem {
   readonly prompt: string;
 }
 
+/** Where the current (or last) run is: what the panel says about it. */
+export type RunPhase = 'idle' | 'loading' | 'sampling' | 'done' | 'cancelled' | 'failed';
+
 export interface GenerationState {
   readonly running: boolean;
+  readonly phase: RunPhase;
   readonly progress: GenerationProgress | null;
+  /** When the running job started, and when its latest step came (for elapsed time and time left). */
+  readonly startedAt: number | null;
+  readonly lastStepAt: number | null;
   /** The latest preview of the running job (previews come with some steps, not all). */
   readonly preview: string | null;
   readonly error: string | null;
+  /** What the contract refused, by settings field ("width", "seed", …), in its words. */
+  readonly fieldErrors: Readonly<Record<string, string>>;
   readonly warnings: readonly string[];
   /** Which execution provider ran each model part in the last run. */
   readonly providers: Readonly<Record<string, string>>;
@@ -28,14 +37,23 @@ export interface GenerationState {
 
 const newJobId = () => `job-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
+/** A refusal's issues as field → message; "settings.width" is the width field. */
+function fieldErrorsOf(error: unknown): Record<string, string> {
+  if (!(error instanceof StudioError) || error.code !== 'invalid-input' || !error.issues) return {};
+  return Object.fromEntries(error.issues.map((issue) => [issue.path.replace(/^settings\./, '').split('.')[0]!, issue.message]));
+}
+
 /** Runs generations through the contract: one at a time, progress and previews from events, cancel by job id. */
 export function useGeneration(studio: StudioConnection): GenerationState {
   const { client } = studio;
   const job = useRef<string | null>(null);
-  const [running, setRunning] = useState(false);
+  const [phase, setPhase] = useState<RunPhase>('idle');
   const [progress, setProgress] = useState<GenerationProgress | null>(null);
+  const [startedAt, setStartedAt] = useState<number | null>(null);
+  const [lastStepAt, setLastStepAt] = useState<number | null>(null);
   const [preview, setPreview] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Readonly<Record<string, string>>>({});
   const [warnings, setWarnings] = useState<readonly string[]>([]);
   const [providers, setProviders] = useState<Readonly<Record<string, string>>>({});
   const [gallery, setGallery] = useState<readonly GalleryItem[]>([]);
@@ -44,7 +62,9 @@ export function useGeneration(studio: StudioConnection): GenerationState {
     () =>
       client.on('generation.progress', (p) => {
         if (p.jobId !== job.current) return;
+        setPhase('sampling');
         setProgress(p);
+        setLastStepAt(Date.now());
         if (p.preview) setPreview(p.preview);
       }),
     [client],
@@ -55,24 +75,40 @@ export function useGeneration(studio: StudioConnection): GenerationState {
       if (job.current) return;
       const jobId = newJobId();
       job.current = jobId;
-      setRunning(true);
+      // A new run starts clean: nothing of the last one's outcome stays on screen.
+      setPhase('loading');
+      setStartedAt(Date.now());
+      setLastStepAt(null);
       setProgress(null);
       setPreview(null);
       setError(null);
+      setFieldErrors({});
+      setWarnings([]);
+      setProviders({});
       client
         .call('generate', { jobId, settings })
         .then(
           (result: GenerationResult) => {
+            setPhase('done');
             setWarnings(result.warnings);
             setProviders(result.providers);
             const items = result.images.map((image) => ({ url: studio.galleryUrl(image.path), seed: image.seed, width: image.width, height: image.height, prompt: settings.prompt }));
             setGallery((previous) => [...items.reverse(), ...previous]);
           },
-          (e: unknown) => setError(e instanceof StudioError && e.code === 'cancelled' ? null : e instanceof Error ? e.message : String(e)),
+          (e: unknown) => {
+            if (e instanceof StudioError && e.code === 'cancelled') {
+              setPhase('cancelled');
+              return;
+            }
+            setPhase('failed');
+            const fields = fieldErrorsOf(e);
+            setFieldErrors(fields);
+            const names = Object.keys(fields);
+            setError(names.length > 0 ? `Not run: check ${names.join(', ')}` : e instanceof Error ? e.message : String(e));
+          },
         )
         .finally(() => {
           job.current = null;
-          setRunning(false);
           setProgress(null);
           setPreview(null);
         });
@@ -84,5 +120,6 @@ export function useGeneration(studio: StudioConnection): GenerationState {
     if (job.current) void client.call('generate.cancel', { jobId: job.current }).catch(() => undefined);
   }, [client]);
 
-  return { running, progress, preview, error, warnings, providers, gallery, generate, cancel };
+  const running = phase === 'loading' || phase === 'sampling';
+  return { running, phase, progress, startedAt, lastStepAt, preview, error, fieldErrors, warnings, providers, gallery, generate, cancel };
 }

@@ -1,8 +1,10 @@
-import { useState, type KeyboardEvent } from 'react';
+import { useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { GenerationSettings, SamplerName } from '../../../app/contract/generation';
+import type { ModelListing, RunDefaults } from '../../../app/contract/models';
 import type { ExecutionProviderName, ProviderReport } from '../../../app/contract/providers';
-import type { ModelListing } from '../../../app/contract/models';
+import { sizePresets } from '../../../app/domain/size-presets';
 import type { GenerationState } from '../generation/use-generation';
+import { GenerationStatus } from './GenerationStatus';
 
 const SAMPLERS: readonly [SamplerName, string][] = [
   ['dpmpp_2m', 'DPM++ 2M'],
@@ -13,44 +15,95 @@ const SAMPLERS: readonly [SamplerName, string][] = [
 ];
 const randomSeed = () => Math.floor(Math.random() * 2 ** 32);
 
+/** Used until a model's own defaults are known. */
+const FALLBACK: RunDefaults = { steps: 25, cfgScale: 7, sampler: 'dpmpp_2m', width: 512, height: 512 };
+
 interface Props {
   readonly listing: ModelListing;
   readonly providers: readonly ProviderReport[];
   readonly generation: GenerationState;
 }
 
-/** Prompt, negative prompt and the settings of a run; Generate (Ctrl+Enter) turns into Cancel (Esc) while it runs. */
+/**
+ * Prompt, negative prompt and the settings of a run; Generate (Ctrl+Enter)
+ * turns into Cancel (Esc) while it runs. Choosing a model fills in its
+ * defaults (size, steps, CFG, sampler) except what the user changed.
+ */
 export function PromptPanel({ listing, providers, generation }: Props) {
   const usable = listing.models.filter((m) => m.problem === null);
   const [model, setModel] = useState('');
   const [prompt, setPrompt] = useState('');
   const [negative, setNegative] = useState('');
   const [seed, setSeed] = useState(() => randomSeed());
-  const [steps, setSteps] = useState(25);
-  const [cfgScale, setCfgScale] = useState(7);
-  const [sampler, setSampler] = useState<SamplerName>('dpmpp_2m');
+  const [randomEachRun, setRandomEachRun] = useState(true);
+  // What the user set themselves; every other field shows the chosen model's default.
+  const [overrides, setOverrides] = useState<Partial<RunDefaults>>({});
   const [karras, setKarras] = useState(false);
-  const [width, setWidth] = useState(512);
-  const [height, setHeight] = useState(512);
+  const [batchCount, setBatchCount] = useState(1);
   const [provider, setProvider] = useState<ExecutionProviderName | ''>('');
   const selected = usable.find((m) => m.id === model) ?? usable.find((m) => m.id === listing.defaultId) ?? usable[0];
+  const { steps, cfgScale, sampler, width, height } = { ...FALLBACK, ...selected?.defaults, ...overrides };
+  const override = (change: Partial<RunDefaults>) => setOverrides((o) => ({ ...o, ...change }));
+  const presets = selected?.nativeSize ? sizePresets(selected.nativeSize) : [];
+  const { running, generate, cancel, fieldErrors } = generation;
 
-  const settings: GenerationSettings | null = selected
-    ? { model: selected.id, prompt, negativePrompt: negative, seed, steps, cfgScale, sampler, ...(karras && sampler !== 'lcm' ? { schedule: 'karras' as const } : {}), width, height, ...(provider ? { provider } : {}) }
-    : null;
-  const { running, generate, cancel } = generation;
+  const settingsWith = (runSeed: number): GenerationSettings | null =>
+    selected
+      ? {
+          model: selected.id,
+          prompt,
+          negativePrompt: negative,
+          seed: runSeed,
+          steps,
+          cfgScale,
+          sampler,
+          ...(karras && sampler !== 'lcm' ? { schedule: 'karras' as const } : {}),
+          width,
+          height,
+          batchCount,
+          ...(provider ? { provider } : {}),
+        }
+      : null;
+  const start = () => {
+    const runSeed = randomEachRun ? randomSeed() : seed;
+    setSeed(runSeed);
+    const settings = settingsWith(runSeed);
+    if (settings && !running) generate(settings);
+  };
 
   const onKeyDown = (event: KeyboardEvent) => {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && settings && !running) generate(settings);
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) start();
     else if (event.key === 'Escape' && running) cancel();
   };
 
-  const numberInput = (label: string, value: number, set: (v: number) => void, props: { min: number; max: number; step: number; testId: string }) => (
+  const field = (label: string, name: string, control: ReactNode) => (
     <label className="field">
       <span>{label}</span>
-      <input type="number" data-testid={props.testId} value={value} min={props.min} max={props.max} step={props.step} onChange={(e) => set(Number(e.target.value))} />
+      {control}
+      {fieldErrors[name] && (
+        <small className="field-error" id={`${name}-error`} role="alert">
+          {fieldErrors[name]}
+        </small>
+      )}
     </label>
   );
+  const numberInput = (label: string, name: string, value: number, set: (v: number) => void, props: { min: number; max: number; step: number }) =>
+    field(
+      label,
+      name,
+      <input
+        type="number"
+        data-testid={name === 'cfgScale' ? 'cfg' : name === 'batchCount' ? 'batch' : name}
+        value={value}
+        min={props.min}
+        max={props.max}
+        step={props.step}
+        aria-invalid={fieldErrors[name] ? true : undefined}
+        aria-describedby={fieldErrors[name] ? `${name}-error` : undefined}
+        onChange={(e) => set(Number(e.target.value))}
+      />,
+    );
+  const preset = presets.find((p) => p.width === width && p.height === height);
 
   return (
     <section className="panel prompt-panel" aria-label="Prompt" onKeyDown={onKeyDown}>
@@ -75,38 +128,69 @@ export function PromptPanel({ listing, providers, generation }: Props) {
         <textarea data-testid="negative-prompt" rows={2} value={negative} onChange={(e) => setNegative(e.target.value)} placeholder="blurry, low quality" spellCheck={false} />
       </label>
       <div className="field-grid">
-        <label className="field">
-          <span>Sampler</span>
-          <select data-testid="sampler" value={sampler} onChange={(e) => setSampler(e.target.value as SamplerName)}>
+        {field(
+          'Sampler',
+          'sampler',
+          <select
+            data-testid="sampler"
+            value={sampler}
+            onChange={(e) => override({ sampler: e.target.value as SamplerName })}
+          >
             {SAMPLERS.map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
               </option>
             ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>Schedule</span>
+          </select>,
+        )}
+        {field(
+          'Schedule',
+          'schedule',
           <select data-testid="schedule" value={karras ? 'karras' : ''} onChange={(e) => setKarras(e.target.value === 'karras')} title="The model's own follows its scheduler config, as diffusers does; Karras is A1111's">
             <option value="">Model's own</option>
             <option value="karras">Karras</option>
-          </select>
-        </label>
-        {numberInput('Steps', steps, setSteps, { min: 1, max: 200, step: 1, testId: 'steps' })}
-        {numberInput('CFG', cfgScale, setCfgScale, { min: 0, max: 30, step: 0.5, testId: 'cfg' })}
-        <label className="field">
-          <span>Seed</span>
+          </select>,
+        )}
+        {numberInput('Steps', 'steps', steps, (v) => override({ steps: v }), { min: 1, max: 200, step: 1 })}
+        {numberInput('CFG', 'cfgScale', cfgScale, (v) => override({ cfgScale: v }), { min: 0, max: 30, step: 0.5 })}
+        {field(
+          'Seed',
+          'seed',
           <span className="seed">
-            <input type="number" data-testid="seed" value={seed} min={0} max={4294967295} onChange={(e) => setSeed(Number(e.target.value))} />
-            <button type="button" title="New random seed" onClick={() => setSeed(randomSeed())}>
-              ⟳
-            </button>
-          </span>
+            <input type="number" data-testid="seed" aria-label="Seed" value={seed} min={0} max={4294967295} disabled={randomEachRun} onChange={(e) => setSeed(Number(e.target.value))} />
+          </span>,
+        )}
+        <label className="check field">
+          <input type="checkbox" data-testid="random-seed" checked={randomEachRun} onChange={(e) => setRandomEachRun(e.target.checked)} /> New seed each run
         </label>
-        {numberInput('Width', width, setWidth, { min: 64, max: 2048, step: 64, testId: 'width' })}
-        {numberInput('Height', height, setHeight, { min: 64, max: 2048, step: 64, testId: 'height' })}
-        <label className="field">
-          <span>Run on</span>
+      </div>
+      {presets.length > 0 &&
+        field(
+          'Size',
+          'size',
+          <select
+            data-testid="size-preset"
+            value={preset ? `${preset.width}x${preset.height}` : 'custom'}
+            onChange={(e) => {
+              const [w, h] = e.target.value.split('x').map(Number);
+              if (w && h) override({ width: w, height: h });
+            }}
+          >
+            {presets.map((p) => (
+              <option key={p.label} value={`${p.width}x${p.height}`}>
+                {p.label}
+              </option>
+            ))}
+            <option value="custom">Custom</option>
+          </select>,
+        )}
+      <div className="field-grid">
+        {numberInput('Width', 'width', width, (v) => override({ width: v }), { min: 64, max: 4096, step: 8 })}
+        {numberInput('Height', 'height', height, (v) => override({ height: v }), { min: 64, max: 4096, step: 8 })}
+        {numberInput('Batch count', 'batchCount', batchCount, setBatchCount, { min: 1, max: 64, step: 1 })}
+        {field(
+          'Run on',
+          'provider',
           <select data-testid="provider-choice" value={provider} onChange={(e) => setProvider(e.target.value as ExecutionProviderName | '')}>
             <option value="">Best available</option>
             {providers
@@ -116,51 +200,19 @@ export function PromptPanel({ listing, providers, generation }: Props) {
                   {p.name}
                 </option>
               ))}
-          </select>
-        </label>
+          </select>,
+        )}
       </div>
       {running ? (
         <button type="button" className="primary" data-testid="cancel" onClick={cancel} title="Cancel (Esc)">
           Cancel
         </button>
       ) : (
-        <button type="button" className="primary" data-testid="generate" disabled={!settings} onClick={() => settings && generate(settings)} title="Generate (Ctrl+Enter)">
+        <button type="button" className="primary" data-testid="generate" disabled={!selected} onClick={start} title="Generate (Ctrl+Enter)">
           Generate
         </button>
       )}
       <GenerationStatus generation={generation} />
     </section>
-  );
-}
-
-function GenerationStatus({ generation }: { readonly generation: GenerationState }) {
-  const { progress, preview, error, warnings, providers } = generation;
-  return (
-    <div className="generation-status">
-      {progress && (
-        <div data-testid="generation-progress" data-step={progress.step} data-steps={progress.steps}>
-          <progress max={progress.steps} value={progress.step} />
-          <span>
-            Image {progress.image + 1}/{progress.images}, step {progress.step}/{progress.steps}
-          </span>
-          {preview && <img className="preview" data-testid="preview" src={preview} alt="Preview of the image being generated" />}
-        </div>
-      )}
-      {error && (
-        <p className="status-error" data-testid="generation-error">
-          {error}
-        </p>
-      )}
-      {Object.keys(providers).length > 0 && (
-        <p className="ran-on" data-testid="ran-on">
-          Ran on {Object.entries(providers).map(([part, name]) => `${part.replace('_', ' ')}: ${name}`).join(', ')}
-        </p>
-      )}
-      {warnings.map((w) => (
-        <p key={w} className="warning">
-          {w}
-        </p>
-      ))}
-    </div>
   );
 }

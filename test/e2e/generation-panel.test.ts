@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { fixtureModels, temporary } from '../helpers/backend';
+import { launchChromium, noChromium } from '../helpers/browser';
+import { requireBuild } from '../helpers/paths';
+import { startServe, type ServeProcess } from '../helpers/serve-process';
+
+// The generation panel knows its model, picks a new seed each run, and says what went wrong where.
+describe('the generation panel in browser mode', { skip: noChromium }, () => {
+  let serve: ServeProcess;
+  let browser: Browser;
+  let page: Page;
+  const value = (testId: string) => page.getByTestId(testId).inputValue();
+
+  before(async () => {
+    requireBuild();
+    // A Turbo model by its name, as the library detects it (SD-Turbo is an SD 2.1 distillation).
+    const models = temporary('models');
+    cpSync(join(fixtureModels, 'sd2-v'), join(models, 'tiny-sd-turbo'), { recursive: true });
+    cpSync(join(fixtureModels, 'sd1-optimum'), join(models, 'sd1-optimum'), { recursive: true });
+    serve = await startServe(['--models', models]);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(serve.url);
+    await page.locator('[data-testid=inference][data-state=ready]').waitFor();
+    await page.getByTestId('model').locator('option', { hasText: 'tiny-sd-turbo' }).waitFor({ state: 'attached' });
+  });
+  after(async () => {
+    await browser?.close();
+    await serve?.stop();
+  });
+
+  test("choosing a model applies its defaults, except what the user changed", async () => {
+    await page.getByTestId('model').selectOption({ label: 'sd1-optimum (sd1)' });
+    assert.deepEqual([await value('steps'), await value('cfg'), await value('sampler'), await value('width')], ['25', '7', 'dpmpp_2m', '512']);
+    await page.getByTestId('model').selectOption({ label: 'tiny-sd-turbo (sd-turbo)' });
+    assert.deepEqual([await value('steps'), await value('cfg'), await value('sampler'), await value('width'), await value('height')], ['1', '0', 'euler_ancestral', '512', '512']);
+    const presets = await page.getByTestId('size-preset').locator('option').allInnerTexts();
+    assert.deepEqual(presets.slice(0, 3), ['1:1 (512×512)', '3:4 (448×576)', '4:3 (576×448)']);
+
+    await page.getByTestId('steps').fill('3');
+    await page.getByTestId('model').selectOption({ label: 'sd1-optimum (sd1)' });
+    assert.deepEqual([await value('steps'), await value('cfg')], ['3', '7'], 'the steps the user set stay; CFG follows the model');
+  });
+
+  test('a new random seed each run by default; a locked seed repeats', async () => {
+    await page.getByTestId('size-preset').selectOption({ label: 'Custom' }).catch(() => undefined);
+    await page.getByTestId('width').fill('64');
+    await page.getByTestId('height').fill('64');
+    await page.getByTestId('steps').fill('2');
+    const seeds: string[] = [];
+    for (let run = 0; run < 2; run++) {
+      await page.getByTestId('generate').click();
+      await page.locator('[data-testid=gallery] img').nth(run).waitFor();
+      await page.getByTestId('generate').waitFor();
+      seeds.push(await value('seed'));
+    }
+    assert.notEqual(seeds[0], seeds[1]);
+    const titles = await page.locator('[data-testid=gallery] button.thumb').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('title')));
+    assert.ok(titles.some((t) => t?.startsWith(`Seed ${seeds[0]} `)) && titles.some((t) => t?.startsWith(`Seed ${seeds[1]} `)), JSON.stringify(titles));
+
+    await page.getByTestId('random-seed').uncheck();
+    await page.getByTestId('seed').fill('1234');
+    await page.getByTestId('generate').click();
+    await page.locator('[data-testid=gallery] img').nth(2).waitFor();
+    await page.getByTestId('generate').waitFor();
+    assert.equal(await value('seed'), '1234');
+  });
+
+  test('a size the contract refuses is shown at the size field; the next run clears it', async () => {
+    await page.getByTestId('width').fill('65');
+    await page.getByTestId('generate').click();
+    const error = page.locator('#width-error');
+    await error.waitFor();
+    assert.match(await error.innerText(), /multiple of 8/);
+    assert.equal(await page.getByTestId('width').getAttribute('aria-invalid'), 'true');
+    assert.match(await page.getByTestId('generation-error').innerText(), /Not run: check width/);
+
+    await page.getByTestId('width').fill('64');
+    await page.getByTestId('generate').click();
+    await page.getByTestId('generate').waitFor();
+    assert.equal(await error.count(), 0);
+    assert.equal(await page.getByTestId('generation-error').count(), 0);
+  });
+
+  test('a cancelled run says so, and the newest result shows unless one is pinned', async () => {
+    await page.getByTestId('steps').fill('200');
+    await page.getByTestId('generate').click();
+    await page.locator('[data-testid=generation-progress]').waitFor();
+    await page.getByTestId('cancel').click();
+    await page.locator('[data-testid=generation-phase][data-phase=cancelled]').waitFor();
+
+    // Pick an older result: the next result replaces it on the canvas…
+    const thumbs = page.locator('[data-testid=gallery] button.thumb');
+    const older = await thumbs.last().locator('img').getAttribute('src');
+    await thumbs.last().click();
+    await page.waitForFunction((url) => document.querySelector('[data-testid=canvas]')!.getAttribute('data-image') === url, older);
+    await page.getByTestId('steps').fill('2');
+    await page.getByTestId('generate').click();
+    await page.getByTestId('generate').waitFor();
+    const newest = await thumbs.first().locator('img').getAttribute('src');
+    await page.waitForFunction((url) => document.querySelector('[data-testid=canvas]')!.getAttribute('data-image') === url, newest);
+    assert.equal(await page.locator('[data-testid=generation-phase][data-phase=cancelled]').count(), 0, 'a new run clears "Cancelled"');
+
+    // …unless it is pinned.
+    await thumbs.last().click();
+    await page.getByRole('button', { name: 'Keep showing the selected image' }).click();
+    const count = await thumbs.count();
+    await page.getByTestId('generate').click();
+    await thumbs.nth(count).waitFor();
+    assert.equal(await page.getByTestId('canvas').getAttribute('data-image'), older);
+  });
+});
