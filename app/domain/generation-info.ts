@@ -1,0 +1,145 @@
+import type { SamplerName, SigmaScheduleName } from '../contract/generation';
+
+/** What another tool (or Wordbrush) recorded about how an image was made, as far as the studio can use it. */
+export interface GenerationInfo {
+  readonly tool: 'a1111' | 'comfyui' | 'invokeai' | 'wordbrush';
+  readonly prompt: string;
+  readonly negativePrompt: string;
+  readonly steps?: number;
+  /** The sampler when it is one the studio has. */
+  readonly sampler?: SamplerName;
+  readonly schedule?: SigmaScheduleName;
+  /** The sampler as the tool named it, also when the studio has no such sampler. */
+  readonly samplerLabel?: string;
+  readonly cfgScale?: number;
+  /** As recorded; ComfyUI's seeds can be wider than the studio's 32 bits. */
+  readonly seed?: number;
+  readonly width?: number;
+  readonly height?: number;
+  readonly model?: string;
+  readonly denoisingStrength?: number;
+  /** Every "Key: value" pair as written. */
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/** A1111's pattern for one "Key: value" pair; a value may be a quoted string with commas in it. */
+const PAIR = /\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/g;
+
+/** Sampler names as A1111 and ComfyUI write them, for the samplers the studio has. */
+const SAMPLERS: Readonly<Record<string, SamplerName>> = {
+  euler: 'euler',
+  'euler a': 'euler_ancestral',
+  euler_ancestral: 'euler_ancestral',
+  ddim: 'ddim',
+  'dpm++ 2m': 'dpmpp_2m',
+  dpmpp_2m: 'dpmpp_2m',
+  lcm: 'lcm',
+};
+
+const numberOf = (value: string | undefined): number | undefined => {
+  if (value === undefined || value.trim() === '') return undefined;
+  const parsed = Number(value);
+  return Number.isFinite(parsed) ? parsed : undefined;
+};
+
+/**
+ * Reads A1111's `parameters` text (also written by ComfyUI's image savers,
+ * Forge, Fooocus…) as A1111's own `parse_generation_parameters` does: prompt
+ * lines, then "Negative prompt:" lines, then one line of "Key: value" pairs
+ * (it must hold at least three).
+ */
+export function parseA1111Parameters(text: string): GenerationInfo {
+  const lines = text.trim().split('\n');
+  const last = lines.at(-1) ?? '';
+  const pairs = [...last.matchAll(PAIR)].filter((m) => m[0].trim() !== '');
+  const hasParameters = pairs.length >= 3;
+  const body = hasParameters ? lines.slice(0, -1) : lines;
+  const negativeAt = body.findIndex((line) => line.trim().startsWith('Negative prompt:'));
+  const prompt = (negativeAt < 0 ? body : body.slice(0, negativeAt)).join('\n').trim();
+  const negativePrompt = negativeAt < 0 ? '' : body.slice(negativeAt).join('\n').trim().replace(/^Negative prompt:\s*/, '').trim();
+  const fields: Record<string, string> = {};
+  if (hasParameters) {
+    for (const [, key, raw] of pairs) {
+      const value = raw!.trim();
+      fields[key!.trim()] = value.startsWith('"') ? unquote(value) : value;
+    }
+  }
+  const version = fields.Version ?? '';
+  return { tool: /comfy/i.test(version) ? 'comfyui' : 'a1111', prompt, negativePrompt, fields, ...settingsOf(fields) };
+}
+
+function unquote(value: string): string {
+  try {
+    return JSON.parse(value) as string;
+  } catch {
+    return value.slice(1, -1);
+  }
+}
+
+function settingsOf(fields: Readonly<Record<string, string>>): Partial<GenerationInfo> {
+  const size = /^(\d+)x(\d+)$/.exec(fields.Size ?? '');
+  const label = fields.Sampler;
+  // "DPM++ 2M Karras" (A1111 before 1.9), "Schedule type: Karras" (1.9 on), "euler_ancestral karras" (ComfyUI savers).
+  const karras = /\bkarras$/i.test(label ?? '') || /^karras$/i.test(fields['Schedule type'] ?? '');
+  const base = label?.replace(/\s*karras$/i, '').trim().toLowerCase();
+  const sampler = base ? SAMPLERS[base] : undefined;
+  return {
+    ...(numberOf(fields.Steps) !== undefined ? { steps: numberOf(fields.Steps)! } : {}),
+    ...(label ? { samplerLabel: label } : {}),
+    ...(sampler ? { sampler } : {}),
+    ...(sampler && karras ? { schedule: 'karras' as const } : {}),
+    ...(numberOf(fields['CFG scale']) !== undefined ? { cfgScale: numberOf(fields['CFG scale'])! } : {}),
+    ...(numberOf(fields.Seed) !== undefined ? { seed: numberOf(fields.Seed)! } : {}),
+    ...(size ? { width: Number(size[1]), height: Number(size[2]) } : {}),
+    ...(fields.Model ? { model: fields.Model } : {}),
+    ...(numberOf(fields['Denoising strength']) !== undefined ? { denoisingStrength: numberOf(fields['Denoising strength'])! } : {}),
+  };
+}
+
+/** InvokeAI 3 and later: its `invokeai_metadata` JSON. */
+export function parseInvokeAIMetadata(json: string): GenerationInfo | null {
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  if (typeof data !== 'object' || data === null) return null;
+  const text = (key: string) => (typeof data[key] === 'string' ? (data[key] as string) : undefined);
+  const number = (key: string) => (typeof data[key] === 'number' ? (data[key] as number) : undefined);
+  const model = data.model as { name?: unknown; model_name?: unknown } | undefined;
+  const modelName = typeof model?.name === 'string' ? model.name : typeof model?.model_name === 'string' ? model.model_name : undefined;
+  const scheduler = text('scheduler');
+  // InvokeAI names Karras variants with a suffix: "dpmpp_2m_k", "euler_k".
+  const karras = scheduler?.endsWith('_k') ?? false;
+  const sampler = scheduler ? SAMPLERS[scheduler.replace(/_k$/, '')] : undefined;
+  const fields = Object.fromEntries(Object.entries(data).filter(([, v]) => typeof v !== 'object').map(([k, v]) => [k, String(v)]));
+  return {
+    tool: 'invokeai',
+    prompt: text('positive_prompt') ?? '',
+    negativePrompt: text('negative_prompt') ?? '',
+    fields,
+    ...(number('steps') !== undefined ? { steps: number('steps')! } : {}),
+    ...(scheduler ? { samplerLabel: scheduler } : {}),
+    ...(sampler ? { sampler } : {}),
+    ...(sampler && karras ? { schedule: 'karras' as const } : {}),
+    ...(number('cfg_scale') !== undefined ? { cfgScale: number('cfg_scale')! } : {}),
+    ...(number('seed') !== undefined ? { seed: number('seed')! } : {}),
+    ...(number('width') !== undefined ? { width: number('width')! } : {}),
+    ...(number('height') !== undefined ? { height: number('height')! } : {}),
+    ...(modelName ? { model: modelName } : {}),
+  };
+}
+
+/** What a PNG's text chunks say about how it was made: InvokeAI's JSON first, then A1111-style `parameters`. */
+export function generationInfoOf(chunks: Readonly<Record<string, string>>): GenerationInfo | null {
+  if (chunks.invokeai_metadata) {
+    const info = parseInvokeAIMetadata(chunks.invokeai_metadata);
+    if (info) return info;
+  }
+  if (chunks.parameters) {
+    const info = parseA1111Parameters(chunks.parameters);
+    return chunks.wordbrush ? { ...info, tool: 'wordbrush' } : info;
+  }
+  return null;
+}
