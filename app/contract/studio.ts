@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineCall, defineContract } from './define';
 import { GenerationProgress, GenerationResult, GenerationSettings, FamilyId, JobId } from './generation';
 import { JobProgress } from './inference';
+import { GalleryEntry, GalleryId, GalleryPage, GalleryRecord } from './gallery';
 import { CatalogEntry, DownloadRequest, DownloadStatus, HubTokenStatus, ModelEntry, ModelId, ModelListing, VerifyReport } from './models';
 import { ProviderReport } from './providers';
 
@@ -49,6 +50,12 @@ export const AppInfo = z.object({
 export type AppInfo = z.infer<typeof AppInfo>;
 
 
+
+/** A generation's result as the renderer gets it: its images by gallery id, never by path. */
+export const StudioGenerationResult = GenerationResult.omit({ images: true }).extend({
+  images: z.array(z.object({ id: GalleryId, seed: z.number().int(), width: z.number().int(), height: z.number().int() })),
+});
+export type StudioGenerationResult = z.infer<typeof StudioGenerationResult>;
 
 /** The contract between the renderer and main; the renderer is untrusted, so every input is bounded. */
 export const studioContract = defineContract({
@@ -150,6 +157,36 @@ export const studioContract = defineContract({
       input: z.object({}).strict(),
       output: z.array(CatalogEntry.extend({ installedId: ModelId.nullable() })),
     }),
+    'gallery.list': defineCall({
+      summary: 'The gallery, newest first, a page at a time: results, images copied in by hand and other tools\' PNGs (their parameters read).',
+      input: z.object({ before: GalleryId.nullable().default(null), limit: z.number().int().min(1).max(200).default(60) }).strict(),
+      output: GalleryPage,
+    }),
+    'gallery.get': defineCall({
+      summary: "Everything recorded with an image: its A1111 text and Wordbrush's request and run report.",
+      input: z.object({ id: GalleryId }).strict(),
+      output: GalleryRecord,
+    }),
+    'gallery.delete': defineCall({
+      summary: 'Move an image (and its sidecar) to the gallery trash; gallery.restore undoes it.',
+      input: z.object({ id: GalleryId }).strict(),
+      output: z.object({ trashed: GalleryId }),
+    }),
+    'gallery.restore': defineCall({
+      summary: 'Bring an image back from the trash.',
+      input: z.object({ id: GalleryId }).strict(),
+      output: z.object({ restored: GalleryId }),
+    }),
+    'gallery.emptyTrash': defineCall({
+      summary: 'Delete what is in the trash for good.',
+      input: z.object({}).strict(),
+      output: z.object({ deleted: z.number().int().nonnegative() }),
+    }),
+    'gallery.star': defineCall({
+      summary: 'Star or unstar an image.',
+      input: z.object({ id: GalleryId, starred: z.boolean() }).strict(),
+      output: z.object({ id: GalleryId, starred: z.boolean() }),
+    }),
     'hub.token': defineCall({
       summary: 'Where the hub token comes from and how it is kept; the token itself is never sent.',
       input: z.object({}).strict(),
@@ -163,7 +200,7 @@ export const studioContract = defineContract({
     generate: defineCall({
       summary: 'Generate images; progress and previews arrive as generation.progress events with the given jobId.',
       input: z.object({ jobId: JobId, settings: GenerationSettings }).strict(),
-      output: GenerationResult,
+      output: StudioGenerationResult,
     }),
     'generate.cancel': defineCall({
       summary: 'Cancel a running generation; it stops within one step.',
@@ -178,6 +215,8 @@ export const studioContract = defineContract({
     'models.download': DownloadStatus,
     /** The library changed (a model added, removed, renamed): list again. */
     'models.changed': z.object({}),
+    /** Images added to the gallery (new results, in every window) or taken out of it. */
+    'gallery.changed': z.object({ added: z.array(GalleryEntry), removed: z.array(GalleryId) }),
   },
 });
 export type StudioContract = typeof studioContract;

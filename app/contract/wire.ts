@@ -34,6 +34,8 @@ export const ErrorCode = z.enum([
   'model-error',
   /** A scene graph's relations cannot all hold in one picture; the message names a smallest set of them that cannot. */
   'scene-graph-conflict',
+  /** No image in the gallery (or its trash) has the id. */
+  'not-found',
   /** No model in the library has the id. */
   'unknown-model',
   /** The model is listed with a problem that keeps it from running. */

@@ -1,26 +1,7 @@
-import type { SamplerName, SigmaScheduleName } from '../contract/generation';
+import type { GenerationInfo } from '../contract/gallery';
+import type { SamplerName } from '../contract/generation';
 
-/** What another tool (or Wordbrush) recorded about how an image was made, as far as the studio can use it. */
-export interface GenerationInfo {
-  readonly tool: 'a1111' | 'comfyui' | 'invokeai' | 'wordbrush';
-  readonly prompt: string;
-  readonly negativePrompt: string;
-  readonly steps?: number;
-  /** The sampler when it is one the studio has. */
-  readonly sampler?: SamplerName;
-  readonly schedule?: SigmaScheduleName;
-  /** The sampler as the tool named it, also when the studio has no such sampler. */
-  readonly samplerLabel?: string;
-  readonly cfgScale?: number;
-  /** As recorded; ComfyUI's seeds can be wider than the studio's 32 bits. */
-  readonly seed?: number;
-  readonly width?: number;
-  readonly height?: number;
-  readonly model?: string;
-  readonly denoisingStrength?: number;
-  /** Every "Key: value" pair as written. */
-  readonly fields: Readonly<Record<string, string>>;
-}
+export type { GenerationInfo };
 
 /** A1111's pattern for one "Key: value" pair; a value may be a quoted string with commas in it. */
 const PAIR = /\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/g;

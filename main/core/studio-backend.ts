@@ -10,6 +10,7 @@ import type { RetryPolicy } from '../models/hub/hub-fetch';
 import { HubToken, type TokenCipher } from '../models/hub/hub-token';
 import { modelCalls } from '../models/model-calls';
 import { ModelLibrary, type LibraryOptions } from '../models/model-library';
+import { Gallery } from '../gallery/gallery';
 
 export interface BackendOptions {
   readonly mode: AppInfo['mode'];
@@ -99,6 +100,7 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
   const library = new ModelLibrary(options.models);
   const token = new HubToken(options.hubTokenFile, options.tokenCipher ?? null, options.env);
   const changed = () => emit('models.changed', {});
+  const gallery = new Gallery(options.galleryDir);
   const downloads = new DownloadManager({
     library,
     hub: { endpoint: token.endpoint, token: () => token.read() },
@@ -161,11 +163,31 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
           lastProgress = Date.now();
         });
         await library.touch(settings.model).catch(() => undefined);
-        return result;
+        const ids = result.images.map((image) => Gallery.idOf(image.path));
+        emit('gallery.changed', { added: await gallery.entries(ids), removed: [] });
+        return { ...result, images: result.images.map((image, i) => ({ id: ids[i]!, seed: image.seed, width: image.width, height: image.height })) };
       } finally {
         running.delete(jobId);
         caller.jobs.delete(jobId);
       }
+    },
+    'gallery.list': ({ before, limit }) => gallery.list(before, limit),
+    'gallery.get': ({ id }) => gallery.get(id),
+    'gallery.delete': async ({ id }) => {
+      await gallery.trash(id);
+      emit('gallery.changed', { added: [], removed: [id] });
+      return { trashed: id };
+    },
+    'gallery.restore': async ({ id }) => {
+      await gallery.restore(id);
+      emit('gallery.changed', { added: await gallery.entries([id]), removed: [] });
+      return { restored: id };
+    },
+    'gallery.emptyTrash': async () => ({ deleted: await gallery.emptyTrash() }),
+    'gallery.star': async ({ id, starred }) => {
+      await gallery.star(id, starred);
+      emit('gallery.changed', { added: await gallery.entries([id]), removed: [] });
+      return { id, starred };
     },
     'generate.cancel': async ({ jobId }) => {
       const job = running.get(jobId);

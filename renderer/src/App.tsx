@@ -2,6 +2,8 @@ import { useMemo, useState } from 'react';
 import { CanvasArea } from './canvas/CanvasArea';
 import type { StudioConnection } from './connection/studio-client';
 import { useStudioState } from './connection/use-studio-state';
+import { presetOf, settingsOf, type PanelPreset } from './generation/recall';
+import { useGallery } from './generation/use-gallery';
 import { useGeneration } from './generation/use-generation';
 import { useModelLibrary } from './generation/use-models';
 import { GalleryStrip } from './panels/GalleryStrip';
@@ -11,36 +13,73 @@ import { PromptPanel } from './panels/PromptPanel';
 import { StatusBar } from './panels/StatusBar';
 
 const DEFAULT_PAGE = { width: 512, height: 512 };
+const randomSeed = () => Math.floor(Math.random() * 2 ** 32);
 
 /** The studio frame: prompt on the left, canvas and gallery in the middle, layers and models on the right. */
 export function App({ studio }: { readonly studio: StudioConnection }) {
   const state = useStudioState(studio);
   const library = useModelLibrary(studio, state.connection);
   const generation = useGeneration(studio);
+  const gallery = useGallery(studio, state.connection);
   // A picked result shows until a newer one arrives, unless it is pinned.
-  const [picked, setPicked] = useState<{ url: string; atCount: number } | null>(null);
+  const [picked, setPicked] = useState<{ id: string; newest: string | null } | null>(null);
   const [pinned, setPinned] = useState(false);
-  const stillPicked = picked && (pinned || picked.atCount === generation.gallery.length) ? picked.url : null;
-  const shown = generation.gallery.find((item) => item.url === stillPicked) ?? generation.gallery[0] ?? null;
+  const [recall, setRecall] = useState<{ nonce: number; preset: PanelPreset } | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const newest = gallery.items[0]?.id ?? null;
+  const stillPicked = picked && (pinned || picked.newest === newest) ? picked.id : null;
+  const shown = gallery.items.find((item) => item.id === stillPicked) ?? gallery.items[0] ?? null;
   const page = useMemo(() => (shown ? { width: shown.width, height: shown.height } : DEFAULT_PAGE), [shown]);
+
+  const withRecord = (id: string, use: (preset: PanelPreset, parameters: string | null) => void) =>
+    gallery.record(id).then(
+      (record) => use(presetOf(record, library.listing), record.parameters),
+      (e: Error) => setNotice(e.message),
+    );
   return (
     <div className="studio">
       <header className="title-bar">
         <h1>Wordbrush</h1>
       </header>
       <aside className="left-dock">
-        <PromptPanel listing={library.listing} providers={state.providers} generation={generation} />
+        <PromptPanel key={recall?.nonce ?? 0} initial={recall?.preset} listing={library.listing} providers={state.providers} generation={generation} />
       </aside>
       <main className="centre">
-        <CanvasArea document={page} imageUrl={shown?.url ?? null} />
+        <CanvasArea document={page} imageUrl={shown ? studio.galleryUrl(`${shown.id}.png`) : null} />
         <GalleryStrip
-          items={generation.gallery}
-          selected={shown?.url ?? null}
+          items={gallery.items}
+          selected={shown?.id ?? null}
           pinned={pinned && stillPicked !== null}
-          onSelect={(url) => setPicked({ url, atCount: generation.gallery.length })}
-          onPin={(pin) => {
-            if (pin && shown) setPicked({ url: shown.url, atCount: generation.gallery.length });
-            setPinned(pin);
+          trashed={gallery.trashed}
+          hasMore={gallery.hasMore}
+          notice={notice ?? gallery.error}
+          urlOf={studio.galleryUrl}
+          actions={{
+            select: (id) => setPicked({ id, newest }),
+            pin: (pin) => {
+              if (pin && shown) setPicked({ id: shown.id, newest });
+              setPinned(pin);
+            },
+            useSettings: (id) => void withRecord(id, (preset) => setRecall({ nonce: Date.now(), preset })),
+            rerun: (id) =>
+              void withRecord(id, (preset) => {
+                const seed = randomSeed();
+                const settings = settingsOf(preset, seed);
+                if (!settings) return setNotice('The model of that image is not in the library');
+                setRecall({ nonce: Date.now(), preset: { ...preset, seed } });
+                generation.generate(settings);
+              }),
+            copyParameters: (id) =>
+              void withRecord(id, (_preset, parameters) =>
+                navigator.clipboard.writeText(parameters ?? '').then(
+                  () => setNotice('Parameters copied'),
+                  () => setNotice('The clipboard cannot be written here'),
+                ),
+              ),
+            star: gallery.star,
+            trash: gallery.trash,
+            undoTrash: gallery.undoTrash,
+            loadMore: gallery.loadMore,
           }}
         />
       </main>

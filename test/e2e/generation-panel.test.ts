@@ -95,13 +95,13 @@ describe('the generation panel in browser mode', { skip: noChromium }, () => {
 
     // Pick an older result: the next result replaces it on the canvas…
     const thumbs = page.locator('[data-testid=gallery] button.thumb');
-    const older = await thumbs.last().locator('img').getAttribute('src');
+    const older = (await thumbs.last().locator('img').getAttribute('src'))!.replace('/.thumbs/', '/');
     await thumbs.last().click();
     await page.waitForFunction((url) => document.querySelector('[data-testid=canvas]')!.getAttribute('data-image') === url, older);
     await page.getByTestId('steps').fill('2');
     await page.getByTestId('generate').click();
     await page.getByTestId('generate').waitFor();
-    const newest = await thumbs.first().locator('img').getAttribute('src');
+    const newest = (await thumbs.first().locator('img').getAttribute('src'))!.replace('/.thumbs/', '/');
     await page.waitForFunction((url) => document.querySelector('[data-testid=canvas]')!.getAttribute('data-image') === url, newest);
     assert.equal(await page.locator('[data-testid=generation-phase][data-phase=cancelled]').count(), 0, 'a new run clears "Cancelled"');
 

@@ -127,8 +127,9 @@ describe('studio in browser mode', { skip: noChromium }, () => {
     await page.getByTestId('generate').waitFor();
     assert.ok(await page.evaluate(() => (window as unknown as { previewSeen: boolean }).previewSeen), 'a preview was shown while the job ran');
     const src = await page.locator('[data-testid=gallery] img').first().getAttribute('src');
-    assert.match(src ?? '', /^\.\/gallery\/wordbrush-.*\.png\?token=/);
-    await page.waitForFunction((url) => document.querySelector('[data-testid=canvas]')!.getAttribute('data-image') === url, src);
+    // The strip shows the small copy; the canvas the image itself.
+    assert.match(src ?? '', /^\.\/gallery\/\.thumbs\/wordbrush-.*\.png\?token=/);
+    await page.waitForFunction((url) => document.querySelector('[data-testid=canvas]')!.getAttribute('data-image') === url, src!.replace('/.thumbs/', '/'));
     const loaded = await page.locator('[data-testid=gallery] img').first().evaluate((img: HTMLImageElement) => img.naturalWidth);
     assert.equal(loaded, 64);
     assert.match(await page.getByTestId('ran-on').innerText(), /unet: cpu/);

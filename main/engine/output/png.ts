@@ -41,20 +41,27 @@ export function readPngText(png: Buffer): Record<string, string> {
   const text: Record<string, string> = {};
   for (let at = 8; at + 8 <= png.length; ) {
     const length = png.readUInt32BE(at);
-    const type = png.toString('latin1', at + 4, at + 8);
-    const data = png.subarray(at + 8, at + 8 + length);
-    const nul = data.indexOf(0);
-    if (type === 'tEXt') text[data.toString('latin1', 0, nul)] = data.toString('latin1', nul + 1);
-    if (type === 'zTXt') text[data.toString('latin1', 0, nul)] = inflateSync(data.subarray(nul + 2)).toString('latin1');
-    if (type === 'iTXt') {
-      const compressed = data[nul + 1] === 1;
-      let rest = nul + 3;
-      rest = data.indexOf(0, rest) + 1; // language tag
-      rest = data.indexOf(0, rest) + 1; // translated keyword
-      const body = data.subarray(rest);
-      text[data.toString('latin1', 0, nul)] = (compressed ? inflateSync(body) : body).toString('utf8');
-    }
+    const entry = decodeTextChunk(png.toString('latin1', at + 4, at + 8), png.subarray(at + 8, at + 8 + length));
+    if (entry) text[entry[0]] = entry[1];
     at += 12 + length;
   }
   return text;
 }
+
+/** One text chunk's keyword and text, or null for any other chunk type. */
+export function decodeTextChunk(type: string, data: Buffer): [string, string] | null {
+  const nul = data.indexOf(0);
+  if (nul < 0) return null;
+  const keyword = data.toString('latin1', 0, nul);
+  if (type === 'tEXt') return [keyword, data.toString('latin1', nul + 1)];
+  if (type === 'zTXt') return [keyword, inflateSync(data.subarray(nul + 2)).toString('latin1')];
+  if (type !== 'iTXt') return null;
+  const compressed = data[nul + 1] === 1;
+  let rest = nul + 3;
+  rest = data.indexOf(0, rest) + 1; // language tag
+  rest = data.indexOf(0, rest) + 1; // translated keyword
+  const body = data.subarray(rest);
+  return [keyword, (compressed ? inflateSync(body) : body).toString('utf8')];
+}
+
+export const PNG_SIGNATURE = SIGNATURE;

@@ -16,11 +16,11 @@ export interface StudioConnection {
   readonly transport: 'ipc' | 'websocket';
   state(): ConnectionState;
   onState(listener: (state: ConnectionState) => void): () => void;
-  /** Where the page can load a result image main wrote into the gallery. */
-  galleryUrl(path: string): string;
+  /** Where the page can load a gallery file: "<id>.png", or ".thumbs/<id>.png" for its small copy. */
+  galleryUrl(file: string): string;
 }
 
-const galleryPath = (path: string) => `./gallery/${encodeURIComponent(path.split(/[\\/]/).pop() ?? '')}`;
+const galleryPath = (file: string) => `./gallery/${file.split('/').map(encodeURIComponent).join('/')}`;
 
 /** Builds the one typed client over whichever port this page has: Electron's preload bridge or browser mode's WebSocket. */
 export function connectToStudio(location: Location): StudioConnection {

@@ -1,15 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { GenerationProgress, GenerationResult, GenerationSettings } from '../../../app/contract/generation';
+import type { GenerationProgress, GenerationSettings } from '../../../app/contract/generation';
 import { StudioError } from '../../../app/rpc/errors';
 import type { StudioConnection } from '../connection/studio-client';
-
-export interface GalleryItem {
-  readonly url: string;
-  readonly seed: number;
-  readonly width: number;
-  readonly height: number;
-  readonly prompt: string;
-}
 
 /** Where the current (or last) run is: what the panel says about it. */
 export type RunPhase = 'idle' | 'loading' | 'sampling' | 'done' | 'cancelled' | 'failed';
@@ -29,8 +21,6 @@ export interface GenerationState {
   readonly warnings: readonly string[];
   /** Which execution provider ran each model part in the last run. */
   readonly providers: Readonly<Record<string, string>>;
-  /** Results of this session, newest first. */
-  readonly gallery: readonly GalleryItem[];
   generate(settings: GenerationSettings): void;
   cancel(): void;
 }
@@ -56,7 +46,6 @@ export function useGeneration(studio: StudioConnection): GenerationState {
   const [fieldErrors, setFieldErrors] = useState<Readonly<Record<string, string>>>({});
   const [warnings, setWarnings] = useState<readonly string[]>([]);
   const [providers, setProviders] = useState<Readonly<Record<string, string>>>({});
-  const [gallery, setGallery] = useState<readonly GalleryItem[]>([]);
 
   useEffect(
     () =>
@@ -88,12 +77,11 @@ export function useGeneration(studio: StudioConnection): GenerationState {
       client
         .call('generate', { jobId, settings })
         .then(
-          (result: GenerationResult) => {
+          (result) => {
+            // The images reach the gallery through gallery.changed, in every window.
             setPhase('done');
             setWarnings(result.warnings);
             setProviders(result.providers);
-            const items = result.images.map((image) => ({ url: studio.galleryUrl(image.path), seed: image.seed, width: image.width, height: image.height, prompt: settings.prompt }));
-            setGallery((previous) => [...items.reverse(), ...previous]);
           },
           (e: unknown) => {
             if (e instanceof StudioError && e.code === 'cancelled') {
@@ -113,7 +101,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
           setPreview(null);
         });
     },
-    [client, studio],
+    [client],
   );
 
   const cancel = useCallback(() => {
@@ -121,5 +109,5 @@ export function useGeneration(studio: StudioConnection): GenerationState {
   }, [client]);
 
   const running = phase === 'loading' || phase === 'sampling';
-  return { running, phase, progress, startedAt, lastStepAt, preview, error, fieldErrors, warnings, providers, gallery, generate, cancel };
+  return { running, phase, progress, startedAt, lastStepAt, preview, error, fieldErrors, warnings, providers, generate, cancel };
 }

@@ -1,29 +1,87 @@
-import type { GalleryItem } from '../generation/use-generation';
+import type { GalleryEntry } from '../../../app/contract/gallery';
+
+export interface GalleryActions {
+  select(id: string): void;
+  pin(pinned: boolean): void;
+  useSettings(id: string): void;
+  rerun(id: string): void;
+  copyParameters(id: string): void;
+  star(id: string, starred: boolean): void;
+  trash(id: string): void;
+  undoTrash(): void;
+  loadMore(): void;
+}
 
 interface Props {
-  readonly items: readonly GalleryItem[];
+  readonly items: readonly GalleryEntry[];
   readonly selected: string | null;
   /** The selected result stays on the canvas when new ones arrive. */
   readonly pinned: boolean;
-  readonly onSelect: (url: string) => void;
-  readonly onPin: (pinned: boolean) => void;
+  readonly trashed: string | null;
+  readonly hasMore: boolean;
+  readonly notice: string | null;
+  readonly urlOf: (file: string) => string;
+  readonly actions: GalleryActions;
 }
 
-/** Results of this session, newest first; clicking one shows it on the canvas until a newer one arrives, or for good when pinned. */
-export function GalleryStrip({ items, selected, pinned, onSelect, onPin }: Props) {
+const describe = (item: GalleryEntry) => `${item.info?.seed !== undefined ? `Seed ${item.info.seed} ` : ''}— ${item.info?.prompt ?? item.id}`;
+
+/**
+ * The gallery main keeps, newest first: results, and images copied in or made
+ * by other tools. Clicking one shows it on the canvas until a newer one
+ * arrives (or for good when pinned); the bar acts on the selected one.
+ */
+export function GalleryStrip({ items, selected, pinned, trashed, hasMore, notice, urlOf, actions }: Props) {
+  const current = items.find((i) => i.id === selected) ?? null;
   return (
     <section className="gallery-strip" aria-label="Gallery" data-testid="gallery">
       {items.length === 0 && <p className="empty">Generated images will appear here.</p>}
-      {items.length > 0 && (
-        <button type="button" className="pin" aria-pressed={pinned} aria-label="Keep showing the selected image" title="Keep showing the selected image when new ones arrive" onClick={() => onPin(!pinned)}>
-          {pinned ? 'Pinned' : 'Pin'}
-        </button>
+      {current && (
+        <div className="gallery-actions" role="toolbar" aria-label="Selected result">
+          <button type="button" aria-pressed={pinned} aria-label="Keep showing the selected image" title="Keep showing the selected image when new ones arrive" onClick={() => actions.pin(!pinned)}>
+            {pinned ? 'Pinned' : 'Pin'}
+          </button>
+          <button type="button" onClick={() => actions.useSettings(current.id)} disabled={!current.info}>
+            Use these settings
+          </button>
+          <button type="button" onClick={() => actions.rerun(current.id)} disabled={!current.info}>
+            New seed
+          </button>
+          <button type="button" onClick={() => actions.copyParameters(current.id)} disabled={!current.info}>
+            Copy parameters
+          </button>
+          <button type="button" aria-pressed={current.starred} onClick={() => actions.star(current.id, !current.starred)} aria-label={current.starred ? 'Unstar' : 'Star'}>
+            {current.starred ? '★' : '☆'}
+          </button>
+          <button type="button" onClick={() => actions.trash(current.id)} aria-label="Move to trash">
+            Delete
+          </button>
+        </div>
+      )}
+      {trashed && (
+        <p className="notice" role="status">
+          Moved to the trash.{' '}
+          <button type="button" className="link" onClick={actions.undoTrash}>
+            Undo
+          </button>
+        </p>
+      )}
+      {notice && (
+        <p className="notice" role="status">
+          {notice}
+        </p>
       )}
       {items.map((item) => (
-        <button type="button" key={item.url} className={item.url === selected ? 'thumb selected' : 'thumb'} onClick={() => onSelect(item.url)} title={`Seed ${item.seed} — ${item.prompt}`}>
-          <img src={item.url} alt={`Result, seed ${item.seed}`} />
+        <button type="button" key={item.id} className={item.id === selected ? 'thumb selected' : 'thumb'} onClick={() => actions.select(item.id)} title={describe(item)}>
+          <img src={urlOf(item.thumbnail ? `.thumbs/${item.id}.png` : `${item.id}.png`)} alt={`Result ${describe(item)}`} />
+          {item.starred && <span className="star" aria-hidden="true">★</span>}
         </button>
       ))}
+      {hasMore && (
+        <button type="button" onClick={actions.loadMore}>
+          Older…
+        </button>
+      )}
     </section>
   );
 }

@@ -3,6 +3,7 @@ import type { GenerationSettings, SamplerName } from '../../../app/contract/gene
 import type { ModelListing, RunDefaults } from '../../../app/contract/models';
 import type { ExecutionProviderName, ProviderReport } from '../../../app/contract/providers';
 import { sizePresets } from '../../../app/domain/size-presets';
+import type { PanelPreset } from '../generation/recall';
 import type { GenerationState } from '../generation/use-generation';
 import { GenerationStatus } from './GenerationStatus';
 
@@ -15,6 +16,12 @@ const SAMPLERS: readonly [SamplerName, string][] = [
 ];
 const randomSeed = () => Math.floor(Math.random() * 2 ** 32);
 
+function recalledOverrides(initial: PanelPreset | undefined): Partial<RunDefaults> {
+  if (!initial) return {};
+  const { steps, cfgScale, sampler, width, height } = initial;
+  return Object.fromEntries(Object.entries({ steps, cfgScale, sampler, width, height }).filter(([, v]) => v !== undefined));
+}
+
 /** Used until a model's own defaults are known. */
 const FALLBACK: RunDefaults = { steps: 25, cfgScale: 7, sampler: 'dpmpp_2m', width: 512, height: 512 };
 
@@ -22,6 +29,8 @@ interface Props {
   readonly listing: ModelListing;
   readonly providers: readonly ProviderReport[];
   readonly generation: GenerationState;
+  /** Recalled settings to start from (a result's "Use these settings"). */
+  readonly initial?: PanelPreset | undefined;
 }
 
 /**
@@ -29,16 +38,16 @@ interface Props {
  * turns into Cancel (Esc) while it runs. Choosing a model fills in its
  * defaults (size, steps, CFG, sampler) except what the user changed.
  */
-export function PromptPanel({ listing, providers, generation }: Props) {
+export function PromptPanel({ listing, providers, generation, initial }: Props) {
   const usable = listing.models.filter((m) => m.problem === null);
-  const [model, setModel] = useState('');
-  const [prompt, setPrompt] = useState('');
-  const [negative, setNegative] = useState('');
-  const [seed, setSeed] = useState(() => randomSeed());
-  const [randomEachRun, setRandomEachRun] = useState(true);
-  // What the user set themselves; every other field shows the chosen model's default.
-  const [overrides, setOverrides] = useState<Partial<RunDefaults>>({});
-  const [karras, setKarras] = useState(false);
+  const [model, setModel] = useState(initial?.model ?? '');
+  const [prompt, setPrompt] = useState(initial?.prompt ?? '');
+  const [negative, setNegative] = useState(initial?.negativePrompt ?? '');
+  const [seed, setSeed] = useState(() => initial?.seed ?? randomSeed());
+  const [randomEachRun, setRandomEachRun] = useState(initial?.seed === undefined);
+  // What the user set themselves (or recalled); every other field shows the chosen model's default.
+  const [overrides, setOverrides] = useState<Partial<RunDefaults>>(() => recalledOverrides(initial));
+  const [karras, setKarras] = useState(initial?.karras ?? false);
   const [batchCount, setBatchCount] = useState(1);
   const [provider, setProvider] = useState<ExecutionProviderName | ''>('');
   const selected = usable.find((m) => m.id === model) ?? usable.find((m) => m.id === listing.defaultId) ?? usable[0];

@@ -1,0 +1,165 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GalleryId, type GalleryEntry, type GalleryPage, type GalleryRecord } from '../../app/contract/gallery';
+import { generationInfoOf } from '../../app/domain/generation-info';
+import { writeFileAtomic } from '../core/atomic-file';
+import { decodeRgbPng } from '../engine/output/images';
+import { encodePng } from '../engine/output/png';
+import { StudioError } from '../../app/rpc/errors';
+import { readPngHead, type PngHead } from './png-head';
+
+const THUMBS = '.thumbs';
+const TRASH = '.trash';
+const STATE_FILE = '.wordbrush-gallery.json';
+const THUMB_SIDE = 160;
+
+interface Known {
+  readonly key: string;
+  readonly head: PngHead | null;
+}
+
+/**
+ * The gallery folder as the studio shows it: every PNG in it, Wordbrush's own
+ * results and images copied in by hand or made by other tools (their A1111,
+ * ComfyUI or InvokeAI parameters read), newest first. Files added or removed
+ * by hand are picked up on the next listing. Deleting moves a result (and its
+ * sidecar) to a trash folder inside the gallery, from which it can be
+ * restored until the trash is emptied. Images are named by id, never by path.
+ */
+export class Gallery {
+  private readonly heads = new Map<string, Known>();
+
+  constructor(readonly dir: string) {}
+
+  async list(before: string | null, limit: number): Promise<GalleryPage> {
+    const all = await this.scan();
+    const start = before === null ? 0 : all.findIndex((e) => e.id === before) + 1;
+    const page = all.slice(start, start + limit);
+    const items = await Promise.all(page.map(async (entry) => ({ ...entry, thumbnail: await this.ensureThumbnail(entry.id) })));
+    return { items, next: start + limit < all.length ? (page.at(-1)?.id ?? null) : null, total: all.length };
+  }
+
+  async get(id: string): Promise<GalleryRecord> {
+    const entry = (await this.scan()).find((e) => e.id === id);
+    if (!entry) throw new StudioError('not-found', `There is no image "${id}" in the gallery`);
+    const text = this.heads.get(id)?.head?.text ?? {};
+    let wordbrush: unknown = null;
+    try {
+      wordbrush = text.wordbrush ? withoutPaths(JSON.parse(text.wordbrush) as Record<string, unknown>) : null;
+    } catch {
+      wordbrush = null;
+    }
+    return { entry: { ...entry, thumbnail: existsSync(this.thumbPath(id)) }, parameters: text.parameters ?? null, wordbrush };
+  }
+
+  /** Entries for results just written (to tell every window). */
+  async entries(ids: readonly string[]): Promise<GalleryEntry[]> {
+    const all = await this.scan();
+    return Promise.all(all.filter((e) => ids.includes(e.id)).map(async (e) => ({ ...e, thumbnail: await this.ensureThumbnail(e.id) })));
+  }
+
+  async trash(id: string): Promise<void> {
+    await this.move(id, this.dir, join(this.dir, TRASH));
+  }
+
+  async restore(id: string): Promise<void> {
+    await this.move(id, join(this.dir, TRASH), this.dir);
+  }
+
+  async emptyTrash(): Promise<number> {
+    const trash = join(this.dir, TRASH);
+    const count = (await readdir(trash).catch(() => [] as string[])).filter((f) => f.endsWith('.png')).length;
+    await rm(trash, { recursive: true, force: true });
+    return count;
+  }
+
+  async star(id: string, starred: boolean): Promise<void> {
+    const state = await this.state();
+    const stars = new Set(state.starred);
+    if (starred) stars.add(id);
+    else stars.delete(id);
+    await writeFileAtomic(join(this.dir, STATE_FILE), JSON.stringify({ starred: [...stars].sort() }, null, 2));
+  }
+
+  /** The id of a result file the engine wrote. */
+  static idOf(path: string): string {
+    return path.split(/[\\/]/).pop()!.replace(/\.png$/i, '');
+  }
+
+  private async scan(): Promise<Omit<GalleryEntry, 'thumbnail'>[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const starred = new Set((await this.state()).starred);
+    const entries: (Omit<GalleryEntry, 'thumbnail'> & { mtime: number })[] = [];
+    for (const name of names) {
+      if (!name.toLowerCase().endsWith('.png') || name.startsWith('.')) continue;
+      const id = name.slice(0, -4);
+      if (!GalleryId.safeParse(id).success) continue;
+      const info = await stat(join(this.dir, name)).catch(() => null);
+      if (!info?.isFile()) continue;
+      const key = `${info.size}:${info.mtimeMs}`;
+      let known = this.heads.get(id);
+      if (known?.key !== key) {
+        known = { key, head: await readPngHead(join(this.dir, name)) };
+        this.heads.set(id, known);
+      }
+      if (!known.head) continue;
+      const generation = generationInfoOf(known.head.text);
+      entries.push({ id, width: known.head.width, height: known.head.height, createdAt: info.mtime.toISOString(), sizeBytes: info.size, starred: starred.has(id), info: generation, mtime: info.mtimeMs });
+    }
+    return entries.sort((a, b) => b.mtime - a.mtime || b.id.localeCompare(a.id)).map(({ mtime: _mtime, ...entry }) => entry);
+  }
+
+  private thumbPath(id: string): string {
+    return join(this.dir, THUMBS, `${id}.png`);
+  }
+
+  /** A small copy for the strip, made the first time an image is listed; false when the image cannot be decoded. */
+  private async ensureThumbnail(id: string): Promise<boolean> {
+    const target = this.thumbPath(id);
+    if (existsSync(target)) return true;
+    try {
+      const image = decodeRgbPng(await readFile(join(this.dir, `${id}.png`)), id);
+      const scale = Math.min(1, THUMB_SIDE / Math.max(image.width, image.height));
+      const [w, h] = [Math.max(1, Math.round(image.width * scale)), Math.max(1, Math.round(image.height * scale))];
+      const data = new Uint8Array(w * h * 3);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const from = (Math.min(image.height - 1, Math.floor(y / scale)) * image.width + Math.min(image.width - 1, Math.floor(x / scale))) * 3;
+          data.set(image.data.subarray(from, from + 3), (y * w + x) * 3);
+        }
+      }
+      await mkdir(join(this.dir, THUMBS), { recursive: true });
+      await writeFileAtomic(target, encodePng(w, h, data));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async move(id: string, from: string, to: string): Promise<void> {
+    if (!existsSync(join(from, `${id}.png`))) throw new StudioError('not-found', `There is no image "${id}" ${from.endsWith(TRASH) ? 'in the trash' : 'in the gallery'}`);
+    await mkdir(to, { recursive: true });
+    for (const extension of ['.png', '.json']) {
+      if (existsSync(join(from, id + extension))) await rename(join(from, id + extension), join(to, id + extension));
+    }
+    this.heads.delete(id);
+  }
+
+  private async state(): Promise<{ starred: string[] }> {
+    try {
+      const state = JSON.parse(await readFile(join(this.dir, STATE_FILE), 'utf8')) as { starred?: unknown };
+      return { starred: Array.isArray(state.starred) ? state.starred.filter((s): s is string => typeof s === 'string') : [] };
+    } catch {
+      return { starred: [] };
+    }
+  }
+}
+
+/** Wordbrush's record without the folders in it: the model by its folder's name (its library id), no output folder. */
+function withoutPaths(record: Record<string, unknown>): Record<string, unknown> {
+  const request = (record.request ?? {}) as Record<string, unknown>;
+  const { outputDir: _outputDir, ...rest } = request;
+  const model = typeof rest.model === 'string' ? (rest.model.split(/[\\/]/).pop() ?? rest.model) : rest.model;
+  return { ...record, request: { ...rest, model, ...(rest.init ? { init: '(an image file)' } : {}), ...(rest.mask ? { mask: '(an image file)' } : {}) } };
+}

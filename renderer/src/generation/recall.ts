@@ -1,0 +1,64 @@
+import type { GalleryRecord } from '../../../app/contract/gallery';
+import type { GenerationSettings, SamplerName } from '../../../app/contract/generation';
+import type { ModelListing } from '../../../app/contract/models';
+
+/** What the prompt panel starts from when a result's settings are recalled. */
+export interface PanelPreset {
+  readonly model?: string;
+  readonly prompt: string;
+  readonly negativePrompt: string;
+  /** Absent: a new seed each run. */
+  readonly seed?: number;
+  readonly steps?: number;
+  readonly cfgScale?: number;
+  readonly sampler?: SamplerName;
+  readonly karras?: boolean;
+  readonly width?: number;
+  readonly height?: number;
+}
+
+interface WordbrushRecord {
+  readonly request?: { prompt?: string; negativePrompt?: string; seed?: number; model?: string };
+  readonly settings?: { steps?: number; sampler?: SamplerName; schedule?: string; cfgScale?: number; width?: number; height?: number };
+}
+
+/**
+ * A result's settings for the panel: Wordbrush's own record when the image
+ * has one (the settings as the run resolved them), else what A1111, ComfyUI
+ * or InvokeAI wrote. The model is kept when the library has one by that id or name.
+ */
+export function presetOf(record: GalleryRecord, listing: ModelListing): PanelPreset {
+  const own = record.wordbrush as WordbrushRecord | null;
+  const info = record.entry.info;
+  const modelName = own?.request?.model ?? info?.model;
+  const model = listing.models.find((m) => m.problem === null && (m.id === modelName || m.name === modelName))?.id;
+  const seed = own?.request?.seed ?? info?.seed;
+  const s = own?.settings ?? {};
+  const fields: PanelPreset = {
+    ...(model ? { model } : {}),
+    prompt: own?.request?.prompt ?? info?.prompt ?? '',
+    negativePrompt: own?.request?.negativePrompt ?? info?.negativePrompt ?? '',
+    // Seeds wider than 32 bits (ComfyUI's) cannot be repeated here: a new one is picked instead.
+    ...(seed !== undefined && seed >= 0 && seed < 2 ** 32 ? { seed } : {}),
+    ...definedOf({ steps: s.steps ?? info?.steps, cfgScale: s.cfgScale ?? info?.cfgScale, sampler: s.sampler ?? info?.sampler, width: s.width ?? info?.width, height: s.height ?? info?.height }),
+    karras: (s.schedule ?? info?.schedule) === 'karras',
+  };
+  return fields;
+}
+
+function definedOf<T extends Record<string, unknown>>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The settings to run a preset again, with `seed`. Null when its model is not in the library. */
+export function settingsOf(preset: PanelPreset, seed: number): GenerationSettings | null {
+  if (!preset.model) return null;
+  return {
+    model: preset.model,
+    prompt: preset.prompt,
+    negativePrompt: preset.negativePrompt,
+    seed,
+    ...definedOf({ steps: preset.steps, cfgScale: preset.cfgScale, sampler: preset.sampler, width: preset.width, height: preset.height }),
+    ...(preset.karras ? { schedule: 'karras' as const } : {}),
+  };
+}
