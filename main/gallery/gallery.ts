@@ -44,13 +44,7 @@ export class Gallery {
     const entry = (await this.scan()).find((e) => e.id === id);
     if (!entry) throw new StudioError('not-found', `There is no image "${id}" in the gallery`);
     const text = this.heads.get(id)?.head?.text ?? {};
-    let wordbrush: unknown = null;
-    try {
-      wordbrush = text.wordbrush ? withoutPaths(JSON.parse(text.wordbrush) as Record<string, unknown>) : null;
-    } catch {
-      wordbrush = null;
-    }
-    return { entry: { ...entry, thumbnail: existsSync(this.thumbPath(id)) }, parameters: text.parameters ?? null, wordbrush };
+    return { entry: { ...entry, thumbnail: existsSync(this.thumbPath(id)) }, parameters: text.parameters ?? null, wordbrush: text.wordbrush ? recordOf(text.wordbrush) : null };
   }
 
   /** Entries for results just written (to tell every window). */
@@ -157,9 +151,15 @@ export class Gallery {
 }
 
 /** Wordbrush's record without the folders in it: the model by its folder's name (its library id), no output folder. */
-function withoutPaths(record: Record<string, unknown>): Record<string, unknown> {
-  const request = (record.request ?? {}) as Record<string, unknown>;
-  const { outputDir: _outputDir, ...rest } = request;
+function recordOf(json: string): Record<string, unknown> | null {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  const rest = { ...((record.request ?? {}) as Record<string, unknown>) };
+  delete rest.outputDir;
   const model = typeof rest.model === 'string' ? (rest.model.split(/[\\/]/).pop() ?? rest.model) : rest.model;
   return { ...record, request: { ...rest, model, ...(rest.init ? { init: '(an image file)' } : {}), ...(rest.mask ? { mask: '(an image file)' } : {}) } };
 }
