@@ -1,8 +1,10 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type DragEvent } from 'react';
 import { CanvasArea } from './canvas/CanvasArea';
 import type { StudioConnection } from './connection/studio-client';
 import { useStudioState } from './connection/use-studio-state';
-import { presetOf, settingsOf, type PanelPreset } from './generation/recall';
+import { generationInfoOf } from '../../app/domain/generation-info';
+import { readPngText } from '../../app/domain/png-text';
+import { presetFromText, presetOf, settingsOf, type PanelPreset } from './generation/recall';
 import { useGallery } from './generation/use-gallery';
 import { useGeneration } from './generation/use-generation';
 import { useModelLibrary } from './generation/use-models';
@@ -31,13 +33,25 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
   const shown = gallery.items.find((item) => item.id === stillPicked) ?? gallery.items[0] ?? null;
   const page = useMemo(() => (shown ? { width: shown.width, height: shown.height } : DEFAULT_PAGE), [shown]);
 
+  // A PNG dropped on the studio offers what a gallery result does: its settings go to the panel.
+  const onDrop = async (event: DragEvent<HTMLDivElement>) => {
+    const file = [...event.dataTransfer.files].find((f) => f.type === 'image/png' || f.name.toLowerCase().endsWith('.png'));
+    if (!file) return;
+    event.preventDefault();
+    // Compressed text chunks are rare in generators' PNGs; they are skipped here rather than inflated.
+    const text = readPngText(new Uint8Array(await file.arrayBuffer()), () => new Uint8Array());
+    const preset = text ? presetFromText(text, generationInfoOf(text), library.listing) : null;
+    if (preset) setRecall({ nonce: Date.now(), preset });
+    setNotice(preset ? `Settings from ${file.name}` : `${file.name} says nothing about how it was made`);
+  };
+
   const withRecord = (id: string, use: (preset: PanelPreset, parameters: string | null) => void) =>
     gallery.record(id).then(
       (record) => use(presetOf(record, library.listing), record.parameters),
       (e: Error) => setNotice(e.message),
     );
   return (
-    <div className="studio">
+    <div className="studio" onDragOver={(e) => e.dataTransfer.types.includes('Files') && e.preventDefault()} onDrop={(e) => void onDrop(e)}>
       <header className="title-bar">
         <h1>Wordbrush</h1>
       </header>

@@ -82,4 +82,16 @@ describe('the gallery in browser mode', { skip: noChromium }, () => {
     await page.getByRole('button', { name: 'Undo' }).click();
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=gallery] button.thumb').length === n, count);
   });
+
+  test('a PNG dropped on the studio puts its settings in the panel', async () => {
+    const bytes = encodePng(8, 8, new Uint8Array(8 * 8 * 3), { parameters: 'a lighthouse in fog\nNegative prompt: people\nSteps: 12, Sampler: Euler, CFG scale: 5, Seed: 4242, Size: 64x64' });
+    await page.evaluate((data) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(data)], 'dropped.png', { type: 'image/png' }));
+      document.querySelector('.studio')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, [...bytes]);
+    await page.waitForFunction(() => (document.querySelector('[data-testid=prompt]') as HTMLTextAreaElement).value === 'a lighthouse in fog');
+    assert.deepEqual([await page.getByTestId('seed').inputValue(), await page.getByTestId('steps').inputValue(), await page.getByTestId('sampler').inputValue()], ['4242', '12', 'euler']);
+    await page.getByText('Settings from dropped.png').waitFor();
+  });
 });

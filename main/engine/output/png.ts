@@ -1,4 +1,5 @@
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
+import { decodeTextChunk as decodeChunk, readPngText as readTextChunks } from '../../../app/domain/png-text';
 
 const SIGNATURE = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
 
@@ -37,31 +38,12 @@ function chunk(type: string, data: Buffer): Buffer {
 
 /** The text chunks of a PNG (tEXt, zTXt and iTXt), so a result's parameters can be read back. */
 export function readPngText(png: Buffer): Record<string, string> {
-  if (!png.subarray(0, 8).equals(SIGNATURE)) throw new Error('Not a PNG file');
-  const text: Record<string, string> = {};
-  for (let at = 8; at + 8 <= png.length; ) {
-    const length = png.readUInt32BE(at);
-    const entry = decodeTextChunk(png.toString('latin1', at + 4, at + 8), png.subarray(at + 8, at + 8 + length));
-    if (entry) text[entry[0]] = entry[1];
-    at += 12 + length;
-  }
+  const text = readTextChunks(png, (data) => inflateSync(data));
+  if (!text) throw new Error('Not a PNG file');
   return text;
 }
 
-/** One text chunk's keyword and text, or null for any other chunk type. */
-export function decodeTextChunk(type: string, data: Buffer): [string, string] | null {
-  const nul = data.indexOf(0);
-  if (nul < 0) return null;
-  const keyword = data.toString('latin1', 0, nul);
-  if (type === 'tEXt') return [keyword, data.toString('latin1', nul + 1)];
-  if (type === 'zTXt') return [keyword, inflateSync(data.subarray(nul + 2)).toString('latin1')];
-  if (type !== 'iTXt') return null;
-  const compressed = data[nul + 1] === 1;
-  let rest = nul + 3;
-  rest = data.indexOf(0, rest) + 1; // language tag
-  rest = data.indexOf(0, rest) + 1; // translated keyword
-  const body = data.subarray(rest);
-  return [keyword, (compressed ? inflateSync(body) : body).toString('utf8')];
-}
+/** One text chunk's keyword and text, inflating with zlib. */
+export const decodeTextChunk = (type: string, data: Buffer) => decodeChunk(type, data, (compressed) => inflateSync(compressed));
 
 export const PNG_SIGNATURE = SIGNATURE;

@@ -1,4 +1,4 @@
-import type { GalleryRecord } from '../../../app/contract/gallery';
+import type { GalleryRecord, GenerationInfo } from '../../../app/contract/gallery';
 import type { GenerationSettings, SamplerName } from '../../../app/contract/generation';
 import type { ModelListing } from '../../../app/contract/models';
 
@@ -28,8 +28,28 @@ interface WordbrushRecord {
  * or InvokeAI wrote. The model is kept when the library has one by that id or name.
  */
 export function presetOf(record: GalleryRecord, listing: ModelListing): PanelPreset {
-  const own = record.wordbrush as WordbrushRecord | null;
-  const info = record.entry.info;
+  return presetFrom(record.wordbrush as WordbrushRecord | null, record.entry.info, listing);
+}
+
+/** A preset from what a PNG's text says (a file dropped on the studio): Wordbrush's record or another tool's parameters. */
+export function presetFromText(text: Readonly<Record<string, string>>, info: GenerationInfo | null, listing: ModelListing): PanelPreset | null {
+  const own = recordIn(text.wordbrush);
+  return own || info ? presetFrom(own, info, listing) : null;
+}
+
+/** Wordbrush's record from a PNG, its model named by folder name as in the library. */
+function recordIn(json: string | undefined): WordbrushRecord | null {
+  if (!json) return null;
+  try {
+    const record = JSON.parse(json) as WordbrushRecord;
+    const model = record.request?.model?.split(/[\\/]/).pop();
+    return model ? { ...record, request: { ...record.request, model } } : record;
+  } catch {
+    return null;
+  }
+}
+
+function presetFrom(own: WordbrushRecord | null, info: GenerationInfo | null, listing: ModelListing): PanelPreset {
   const modelName = own?.request?.model ?? info?.model;
   const model = listing.models.find((m) => m.problem === null && (m.id === modelName || m.name === modelName))?.id;
   const seed = own?.request?.seed ?? info?.seed;
