@@ -3,6 +3,7 @@ import { defineCall, defineContract } from './define';
 import { GenerationProgress, GenerationResult, GenerationSettings, FamilyId, JobId } from './generation';
 import { JobProgress } from './inference';
 import { GalleryEntry, GalleryId, GalleryPage, GalleryRecord } from './gallery';
+import { SettingsChange, StudioSettings } from './settings';
 import { CatalogEntry, DownloadRequest, DownloadStatus, HubTokenStatus, ModelEntry, ModelId, ModelListing, VerifyReport } from './models';
 import { ProviderReport } from './providers';
 
@@ -156,6 +157,16 @@ export const studioContract = defineContract({
       summary: 'Public diffusers-ONNX models that can be downloaded in one click, with the id each has in the library when present.',
       input: z.object({}).strict(),
       output: z.array(CatalogEntry.extend({ installedId: ModelId.nullable() })),
+    }),
+    'settings.get': defineCall({
+      summary: "The studio's settings, and why its settings file was not used when it could not be.",
+      input: z.object({}).strict(),
+      output: z.object({ settings: StudioSettings, problem: z.string().nullable() }),
+    }),
+    'settings.set': defineCall({
+      summary: 'Change settings; each is validated (folders must be full paths the studio can write) before any is stored.',
+      input: SettingsChange,
+      output: z.object({ settings: StudioSettings, problem: z.string().nullable() }),
     }),
     'gallery.list': defineCall({
       summary: 'The gallery, newest first, a page at a time: results, images copied in by hand and other tools\' PNGs (their parameters read).',

@@ -5,7 +5,8 @@ import { ModelId } from '../../app/contract/models';
 import { LibraryError } from '../models/library-error';
 import { ModelLibrary } from '../models/model-library';
 import { runModelsCommand } from './models-command';
-import { defaultDataDir, defaultLibrary } from '../core/data-dir';
+import { defaultDataDir, defaultLibrary, settingsFile } from '../core/data-dir';
+import { loadSettings } from '../core/settings-store';
 import { SceneGraphConflictError } from '../engine/conditioning/plan';
 import { Engine } from '../engine/engine';
 import { ModelError } from '../engine/model/model-error';
@@ -27,7 +28,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const root = join(__dirname, '..', '..');
-  const library = defaultLibrary(defaultDataDir(), join(root, 'models'));
+  const dataDir = defaultDataDir();
+  const library = defaultLibrary(dataDir, join(root, 'models'), loadSettings(settingsFile(dataDir)).settings);
   if (command.command === 'models') return runModelsCommand(command, library);
   const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
   const probe = new ProviderProbe(join(root, 'models', 'probe', 'add-one.onnx'), () => undefined);

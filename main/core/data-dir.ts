@@ -24,11 +24,17 @@ export interface Library {
   readonly hubTokenFile: string;
 }
 
-/** The user's model folder and gallery under the data folder, plus the bundled starter model when there is one. */
-export function defaultLibrary(dataDir: string, bundledModels: string): Library {
+/** Where the studio's settings are kept. */
+export const settingsFile = (dataDir: string) => join(dataDir, 'settings.json');
+
+/**
+ * The user's model folder and gallery (under the data folder unless the
+ * settings move them), plus the bundled starter model when there is one.
+ */
+export function defaultLibrary(dataDir: string, bundledModels: string, moved: { libraryDir: string | null; galleryDir: string | null } = { libraryDir: null, galleryDir: null }): Library {
   return {
-    models: { dir: join(dataDir, 'models'), readOnly: [{ dir: join(bundledModels, 'starter'), kind: 'bundled' }] },
-    galleryDir: join(dataDir, 'gallery'),
+    models: { dir: moved.libraryDir ?? join(dataDir, 'models'), readOnly: [{ dir: join(bundledModels, 'starter'), kind: 'bundled' }] },
+    galleryDir: moved.galleryDir ?? join(dataDir, 'gallery'),
     cacheDir: join(dataDir, 'cache'),
     hubTokenFile: join(dataDir, 'hub-token'),
   };

@@ -1,3 +1,6 @@
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import { DEFAULT_SETTINGS, type SettingsChange } from '../../app/contract/settings';
 import type { EventMessage, ResultMessage } from '../../app/contract/wire';
 import { studioContract, type AppInfo, type StudioContract } from '../../app/contract/studio';
 import { StudioError } from '../../app/rpc/errors';
@@ -11,6 +14,7 @@ import { HubToken, type TokenCipher } from '../models/hub/hub-token';
 import { modelCalls } from '../models/model-calls';
 import { ModelLibrary, type LibraryOptions } from '../models/model-library';
 import { Gallery } from '../gallery/gallery';
+import type { SettingsStore } from './settings-store';
 
 export interface BackendOptions {
   readonly mode: AppInfo['mode'];
@@ -30,6 +34,8 @@ export interface BackendOptions {
   /** HF_ENDPOINT and HF_TOKEN are read from here (process.env unless a test says otherwise). */
   readonly env?: NodeJS.ProcessEnv;
   readonly hubRetry?: RetryPolicy;
+  /** The studio's settings (a store on a settings.json); tests may leave it out for the defaults. */
+  readonly settings?: SettingsStore;
   /** Generations running or waiting at most, all connections together (default 16); more are refused as busy. */
   readonly maxQueuedJobs?: number;
   /**
@@ -39,6 +45,26 @@ export interface BackendOptions {
    */
   readonly hangTimeoutMs?: number;
   readonly electron?: { readonly electron: string; readonly chrome: string };
+}
+
+/** The settings as the renderer sees them, with where the folders are now (they move at the next start). */
+function settingsView(store: SettingsStore | null) {
+  const { settings, problem } = store?.get() ?? { settings: DEFAULT_SETTINGS, problem: null };
+  return { settings, problem };
+}
+
+/** A folder the user names must be one the studio can make and write; said per field before anything is stored. */
+async function checkFolders(change: SettingsChange): Promise<void> {
+  for (const field of ['libraryDir', 'galleryDir'] as const) {
+    const folder = change[field];
+    if (!folder) continue;
+    try {
+      await mkdir(folder, { recursive: true });
+      await access(folder, constants.W_OK);
+    } catch (error) {
+      throw new StudioError('invalid-input', `${folder} cannot be used`, [{ path: field, message: `${folder} cannot be made or written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }]);
+    }
+  }
 }
 
 /** A connected renderer, as the backend sees it: somewhere to push events. */
@@ -101,6 +127,7 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
   const token = new HubToken(options.hubTokenFile, options.tokenCipher ?? null, options.env);
   const changed = () => emit('models.changed', {});
   const gallery = new Gallery(options.galleryDir);
+  const store = options.settings ?? null;
   const downloads = new DownloadManager({
     library,
     hub: { endpoint: token.endpoint, token: () => token.read() },
@@ -158,7 +185,8 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
         if (job.cancelled) throw new StudioError('cancelled', 'The generation was cancelled');
         if (dispatched.size === 0) lastProgress = Date.now();
         dispatched.add(jobId);
-        const result = await supervisor.call('engine.generate', { jobId, request: { ...settings, model: folder, outputDir: options.galleryDir } }).finally(() => {
+        const provider = settings.provider ?? store?.get().settings.defaultProvider ?? undefined;
+        const result = await supervisor.call('engine.generate', { jobId, request: { ...settings, ...(provider ? { provider } : {}), model: folder, outputDir: options.galleryDir } }).finally(() => {
           dispatched.delete(jobId);
           lastProgress = Date.now();
         });
@@ -170,6 +198,13 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
         running.delete(jobId);
         caller.jobs.delete(jobId);
       }
+    },
+    'settings.get': () => settingsView(store),
+    'settings.set': async (change) => {
+      if (!store) throw new StudioError('handler-failed', 'This studio keeps no settings');
+      await checkFolders(change);
+      await store.update(change);
+      return settingsView(store);
     },
     'gallery.list': ({ before, limit }) => gallery.list(before, limit),
     'gallery.get': ({ id }) => gallery.get(id),

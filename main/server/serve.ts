@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { forkLauncher } from '../core/inference-child';
 import { createStudioBackend } from '../core/studio-backend';
 import { appPaths } from '../core/app-paths';
-import { defaultDataDir, defaultLibrary } from '../core/data-dir';
+import { defaultDataDir, defaultLibrary, settingsFile } from '../core/data-dir';
+import { SettingsStore } from '../core/settings-store';
 import { startBrowserServer } from './browser-server';
 import { isLoopback, parseServeArgs, SERVE_USAGE, ServeArgsError } from './serve-args';
 
@@ -24,7 +25,10 @@ async function main(): Promise<void> {
   const root = join(__dirname, '..', '..');
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   const paths = appPaths(root, version);
-  const library = defaultLibrary(defaultDataDir(), paths.inference.modelsDir);
+  const dataDir = defaultDataDir();
+  const settings = new SettingsStore(settingsFile(dataDir));
+  const library = defaultLibrary(dataDir, paths.inference.modelsDir, settings.get().settings);
+  if (settings.get().problem) console.warn(settings.get().problem);
   const galleryDir = options.gallery ? resolve(options.gallery) : library.galleryDir;
   const models = { ...library.models, readOnly: [...options.models.map((dir) => ({ dir: resolve(dir), kind: 'external' as const })), ...library.models.readOnly] };
   const backend = createStudioBackend({
@@ -35,6 +39,7 @@ async function main(): Promise<void> {
     galleryDir,
     catalogFile: paths.catalogFile,
     hubTokenFile: library.hubTokenFile,
+    settings,
   });
   const server = await startBrowserServer({ backend, rendererDir: paths.rendererDir, galleryDir, host: options.host, port: options.port }).catch(async (error: NodeJS.ErrnoException) => {
     await backend.stop();

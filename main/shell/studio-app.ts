@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type * as Electron from 'electron';
 import { appPaths } from '../core/app-paths';
-import { defaultLibrary } from '../core/data-dir';
+import { defaultLibrary, settingsFile } from '../core/data-dir';
+import { SettingsStore } from '../core/settings-store';
 import { createStudioBackend } from '../core/studio-backend';
 import { STUDIO_EVENT_CHANNEL } from './channels';
 import { registerStudioIpc } from './ipc';
@@ -27,7 +28,8 @@ export function launchStudio(electron: ElectronApi): Promise<void> {
   return app.whenReady().then(() => {
     hardenSession(session.defaultSession);
     const paths = appPaths(app.getAppPath(), app.getVersion(), app.isPackaged ? join(process.resourcesPath, 'models') : undefined);
-    const library = defaultLibrary(app.getPath('userData'), paths.inference.modelsDir);
+    const settings = new SettingsStore(settingsFile(app.getPath('userData')));
+    const library = defaultLibrary(app.getPath('userData'), paths.inference.modelsDir, settings.get().settings);
     serveAppProtocol(protocol, paths.rendererDir, library.galleryDir);
 
     const backend = createStudioBackend({
@@ -40,6 +42,7 @@ export function launchStudio(electron: ElectronApi): Promise<void> {
       hubTokenFile: `${library.hubTokenFile}.enc`,
       ...(safeStorage.isEncryptionAvailable() ? { tokenCipher: { encrypt: (text: string) => safeStorage.encryptString(text), decrypt: (data: Buffer) => safeStorage.decryptString(data) } } : {}),
       openFolder: async (path: string) => (await shell.openPath(path)) === '',
+      settings,
       electron: { electron: process.versions.electron ?? '', chrome: process.versions.chrome ?? '' },
     });
     const studioWindow = new BrowserWindow(mainWindowOptions(paths.preload));

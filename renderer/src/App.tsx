@@ -12,6 +12,7 @@ import { GalleryStrip } from './panels/GalleryStrip';
 import { LayersPanel } from './panels/LayersPanel';
 import { ModelsPanel } from './panels/ModelsPanel';
 import { PromptPanel } from './panels/PromptPanel';
+import { SettingsPanel, useSettings } from './panels/SettingsPanel';
 import { StatusBar } from './panels/StatusBar';
 
 const DEFAULT_PAGE = { width: 512, height: 512 };
@@ -23,6 +24,8 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
   const library = useModelLibrary(studio, state.connection);
   const generation = useGeneration(studio);
   const gallery = useGallery(studio, state.connection);
+  const settings = useSettings(studio, state.connection);
+  const theme = settings.settings?.theme ?? 'dark';
   // A picked result shows until a newer one arrives, unless it is pinned.
   const [picked, setPicked] = useState<{ id: string; newest: string | null } | null>(null);
   const [pinned, setPinned] = useState(false);
@@ -51,7 +54,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
       (e: Error) => setNotice(e.message),
     );
   return (
-    <div className="studio" onDragOver={(e) => e.dataTransfer.types.includes('Files') && e.preventDefault()} onDrop={(e) => void onDrop(e)}>
+    <div className={`studio theme-${theme}`} data-theme={theme} onDragOver={(e) => e.dataTransfer.types.includes('Files') && e.preventDefault()} onDrop={(e) => void onDrop(e)}>
       <header className="title-bar">
         <h1>Wordbrush</h1>
       </header>
@@ -100,6 +103,14 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
       <aside className="right-dock">
         <LayersPanel />
         <ModelsPanel library={library} providers={state.providers} canOpenFolders={state.info?.mode === 'electron'} onReprobe={state.reprobe} />
+        {settings.settings && (
+          <section className="panel" aria-label="Settings panel">
+            <details className="section">
+              <summary>Settings</summary>
+              <SettingsPanel settings={settings.settings} problem={settings.problem} providers={state.providers} save={settings.save} />
+            </details>
+          </section>
+        )}
       </aside>
       <StatusBar state={state} onRestartInference={state.restartInference} />
     </div>
