@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import yauzl from 'yauzl';
+import yazl from 'yazl';
+import { z } from 'zod';
+import { AssetId, assetsOf, DocumentError, migrateDocument, type CanvasDocument } from '../../app/document/document';
+import { decodeRgbPng } from '../engine/output/images';
+import { ModelError } from '../engine/model/model-error';
+
+/**
+ * A project file (`.wbproj`): a zip holding `project.json` (format, version,
+ * the canvas document, the panel's prompt and settings) and each asset the
+ * document refers to as `assets/<id>.png`. Documented in README.
+ */
+export const PROJECT_FORMAT = 'wordbrush-project';
+export const PROJECT_VERSION = 1;
+const MANIFEST = 'project.json';
+/** Bounds a hostile or damaged file cannot push the reader past. */
+const LIMITS = { entries: 400, entryBytes: 64 * 1024 * 1024, totalBytes: 1024 * 1024 * 1024 };
+
+export interface Project {
+  readonly document: CanvasDocument;
+  /** PNG bytes of every asset the document refers to. */
+  readonly assets: ReadonlyMap<AssetId, Uint8Array>;
+  /** The prompt panel as it was (prompt, settings): free-form for the renderer, kept as JSON. */
+  readonly panel: unknown;
+}
+
+export class ProjectError extends Error {
+  constructor(
+    readonly reason: 'corrupt' | 'newer-version' | 'unreadable',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProjectError';
+  }
+}
+
+const Manifest = z.object({ format: z.literal(PROJECT_FORMAT), version: z.number().int().positive(), savedAt: z.string(), document: z.unknown(), panel: z.unknown() }).strict();
+
+/**
+ * Writes a project so that a crash at any moment leaves the previous save
+ * whole: into a temporary file beside it, flushed, then renamed over it.
+ */
+export async function writeProject(path: string, project: Project): Promise<void> {
+  const document = migrateDocument(project.document);
+  for (const asset of assetsOf(document)) if (!project.assets.has(asset)) throw new ProjectError('corrupt', `The document refers to ${asset}, which is not among its assets`);
+  const zip = new yazl.ZipFile();
+  zip.addBuffer(Buffer.from(JSON.stringify({ format: PROJECT_FORMAT, version: PROJECT_VERSION, savedAt: new Date().toISOString(), document, panel: project.panel ?? null }, null, 2)), MANIFEST);
+  for (const asset of assetsOf(document)) zip.addBuffer(Buffer.from(project.assets.get(asset)!), `assets/${asset}.png`, { compress: false });
+  zip.end();
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await pipeline(zip.outputStream, createWriteStream(temporary));
+    const handle = await open(temporary, 'r+');
+    await handle.sync();
+    await handle.close();
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** Reads a project; anything wrong with the file (not a zip, damaged, a newer version, an asset that is not a PNG) is a ProjectError in words. */
+export async function readProject(path: string): Promise<Project> {
+  const entries = await readEntries(path);
+  const manifestBytes = entries.get(MANIFEST);
+  if (!manifestBytes) throw new ProjectError('corrupt', `${basename(path)} is not a Wordbrush project (no ${MANIFEST})`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(manifestBytes.toString('utf8'));
+  } catch {
+    throw new ProjectError('corrupt', `${basename(path)} is damaged: its ${MANIFEST} is not valid JSON`);
+  }
+  const manifest = Manifest.safeParse(raw);
+  if (!manifest.success) throw new ProjectError('corrupt', `${basename(path)} is not a Wordbrush project (${manifest.error.issues[0]!.path.join('.') || 'format'}: ${manifest.error.issues[0]!.message})`);
+  if (manifest.data.version > PROJECT_VERSION) throw new ProjectError('newer-version', `${basename(path)} was saved by a newer Wordbrush (project version ${manifest.data.version}; this one reads up to ${PROJECT_VERSION}). Update the studio to open it.`);
+  let document: CanvasDocument;
+  try {
+    document = migrateDocument(manifest.data.document);
+  } catch (error) {
+    if (error instanceof DocumentError) throw new ProjectError(error.reason === 'newer-version' ? 'newer-version' : 'corrupt', `${basename(path)}: ${error.message}`);
+    throw error;
+  }
+  const assets = new Map<AssetId, Uint8Array>();
+  for (const asset of assetsOf(document)) {
+    const bytes = entries.get(`assets/${asset}.png`);
+    if (!bytes) throw new ProjectError('corrupt', `${basename(path)} is damaged: the image ${asset} is missing`);
+    try {
+      decodeRgbPng(bytes, `${asset}.png`);
+    } catch (error) {
+      if (error instanceof ModelError) throw new ProjectError('corrupt', `${basename(path)} is damaged: ${error.message}`);
+      throw error;
+    }
+    assets.set(AssetId.parse(asset), bytes);
+  }
+  return { document, assets, panel: manifest.data.panel ?? null };
+}
+
+function readEntries(path: string): Promise<Map<string, Buffer>> {
+  return new Promise((done, fail) => {
+    const refuse = (message: string) => fail(new ProjectError('corrupt', `${basename(path)} is damaged: ${message}`));
+    yauzl.open(path, { lazyEntries: true, strictFileNames: true, validateEntrySizes: true }, (error, archive) => {
+      if (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        return code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' ? fail(new ProjectError('unreadable', `${path} cannot be read (${code})`)) : refuse(error.message);
+      }
+      const entries = new Map<string, Buffer>();
+      let total = 0;
+      const stop = (message: string) => {
+        archive.close();
+        refuse(message);
+      };
+      archive.on('error', (e: Error) => stop(e.message));
+      archive.on('end', () => done(entries));
+      archive.on('entry', (entry: yauzl.Entry) => {
+        if (entries.size >= LIMITS.entries) return stop('too many entries');
+        if (entry.fileName.endsWith('/')) return archive.readEntry();
+        if (entry.uncompressedSize > LIMITS.entryBytes || (total += entry.uncompressedSize) > LIMITS.totalBytes) return stop(`${entry.fileName} is too large`);
+        archive.openReadStream(entry, (streamError, stream) => {
+          if (streamError) return stop(streamError.message);
+          const chunks: Buffer[] = [];
+          stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+          stream.on('error', (e: Error) => stop(e.message));
+          stream.on('end', () => {
+            entries.set(entry.fileName, Buffer.concat(chunks));
+            archive.readEntry();
+          });
+        });
+      });
+      archive.readEntry();
+    });
+  });
+}
