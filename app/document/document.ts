@@ -9,14 +9,14 @@ import { LayoutBox, NormalizedRect, RegionalMode, SceneObject, SceneRelation, ty
 
 export const DOCUMENT_VERSION = 1;
 
-const brand = <B extends string>(prefix: string, name: B) =>
+const brand = <B extends string>(prefix: string) =>
   z
     .string()
     .regex(new RegExp(`^${prefix}_[A-Za-z0-9-]{1,40}$`))
     .brand<B>();
-export const LayerId = brand('layer', 'LayerId');
+export const LayerId = brand<'LayerId'>('layer');
 export type LayerId = z.infer<typeof LayerId>;
-export const AssetId = brand('asset', 'AssetId');
+export const AssetId = brand<'AssetId'>('asset');
 export type AssetId = z.infer<typeof AssetId>;
 
 /** Every layer has these; `kind` says what it holds. */

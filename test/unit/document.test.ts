@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConditioningDocument } from '../../app/contract/conditioning';
-import { AssetId, compileConditioning, DocumentError, emptyDocument, migrateDocument, type CanvasDocument, type Layer } from '../../app/document/document';
+import { type AssetId, compileConditioning, DocumentError, emptyDocument, migrateDocument, type CanvasDocument, type Layer } from '../../app/document/document';
 import { asset, box, everyKind } from '../helpers/documents';
 
 describe('the canvas document', () => {
