@@ -4,6 +4,17 @@ import { GenerationProgress, GenerationResult, GenerationSettings, FamilyId, Job
 import { JobProgress } from './inference';
 import { GalleryEntry, GalleryId, GalleryPage, GalleryRecord } from './gallery';
 import { SettingsChange, StudioSettings } from './settings';
+import { ModelId as ProjectName } from './model-id';
+
+/** A project as it crosses the wire: the canvas document (checked by main), its assets as PNG data URLs, the prompt panel. */
+const ProjectData = z
+  .object({
+    document: z.unknown(),
+    assets: z.record(z.string().regex(/^asset_[A-Za-z0-9-]{1,40}$/), z.string().regex(/^data:image\/png;base64,/).max(48_000_000)),
+    panel: z.unknown(),
+  })
+  .strict();
+const SavedProject = z.object({ name: ProjectName, savedAt: z.string() });
 import { CatalogEntry, DownloadRequest, DownloadStatus, HubTokenStatus, ModelEntry, ModelId, ModelListing, VerifyReport } from './models';
 import { ProviderReport } from './providers';
 
@@ -167,6 +178,41 @@ export const studioContract = defineContract({
       summary: 'Change settings; each is validated (folders must be full paths the studio can write) before any is stored.',
       input: SettingsChange,
       output: z.object({ settings: StudioSettings, problem: z.string().nullable() }),
+    }),
+    'projects.list': defineCall({
+      summary: 'Saved projects by name, most recently saved first.',
+      input: z.object({}).strict(),
+      output: z.array(SavedProject),
+    }),
+    'projects.open': defineCall({
+      summary: 'Open a saved project; a damaged one or one from a newer Wordbrush is refused in words and left as it is.',
+      input: z.object({ name: ProjectName }).strict(),
+      output: ProjectData,
+    }),
+    'projects.save': defineCall({
+      summary: 'Save the project under a name, atomically (a crash never leaves half a file); the autosave is dropped.',
+      input: ProjectData.extend({ name: ProjectName }).strict(),
+      output: SavedProject,
+    }),
+    'projects.autosave': defineCall({
+      summary: 'Keep the open project aside, to be offered back after a crash.',
+      input: ProjectData.extend({ name: ProjectName.nullable() }).strict(),
+      output: z.object({ autosaved: z.literal(true) }),
+    }),
+    'projects.recovery': defineCall({
+      summary: 'What an earlier run left unsaved (its project name, when it had one), or null.',
+      input: z.object({}).strict(),
+      output: z.object({ name: ProjectName.nullable(), savedAt: z.string() }).nullable(),
+    }),
+    'projects.restore': defineCall({
+      summary: 'The autosaved project.',
+      input: z.object({}).strict(),
+      output: ProjectData,
+    }),
+    'projects.discardAutosave': defineCall({
+      summary: 'Forget the autosave (the user chose not to restore it, or closed without changes).',
+      input: z.object({}).strict(),
+      output: z.object({ discarded: z.literal(true) }),
     }),
     'gallery.list': defineCall({
       summary: 'The gallery, newest first, a page at a time: results, images copied in by hand and other tools\' PNGs (their parameters read).',

@@ -34,6 +34,8 @@ export const ErrorCode = z.enum([
   'model-error',
   /** A scene graph's relations cannot all hold in one picture; the message names a smallest set of them that cannot. */
   'scene-graph-conflict',
+  /** A project file is damaged, not a project, or from a newer Wordbrush; the message says which. */
+  'project-error',
   /** No image in the gallery (or its trash) has the id. */
   'not-found',
   /** No model in the library has the id. */

@@ -22,6 +22,8 @@ export interface Library {
   readonly cacheDir: string;
   /** The stored hub token (encrypted under Electron, readable only by the user in browser mode). */
   readonly hubTokenFile: string;
+  /** Saved projects and the autosave. */
+  readonly projectsDir: string;
 }
 
 /** Where the studio's settings are kept. */
@@ -37,5 +39,6 @@ export function defaultLibrary(dataDir: string, bundledModels: string, moved: { 
     galleryDir: moved.galleryDir ?? join(dataDir, 'gallery'),
     cacheDir: join(dataDir, 'cache'),
     hubTokenFile: join(dataDir, 'hub-token'),
+    projectsDir: join(dataDir, 'projects'),
   };
 }

@@ -15,6 +15,9 @@ import { modelCalls } from '../models/model-calls';
 import { ModelLibrary, type LibraryOptions } from '../models/model-library';
 import { Gallery } from '../gallery/gallery';
 import type { SettingsStore } from './settings-store';
+import { DocumentError, migrateDocument } from '../../app/document/document';
+import { ProjectError } from '../projects/project-file';
+import { ProjectStore, type ProjectData } from '../projects/project-store';
 
 export interface BackendOptions {
   readonly mode: AppInfo['mode'];
@@ -34,6 +37,8 @@ export interface BackendOptions {
   /** HF_ENDPOINT and HF_TOKEN are read from here (process.env unless a test says otherwise). */
   readonly env?: NodeJS.ProcessEnv;
   readonly hubRetry?: RetryPolicy;
+  /** Where projects are saved (the data folder's projects/). */
+  readonly projectsDir: string;
   /** The studio's settings (a store on a settings.json); tests may leave it out for the defaults. */
   readonly settings?: SettingsStore;
   /** Generations running or waiting at most, all connections together (default 16); more are refused as busy. */
@@ -65,6 +70,21 @@ async function checkFolders(change: SettingsChange): Promise<void> {
       throw new StudioError('invalid-input', `${folder} cannot be used`, [{ path: field, message: `${folder} cannot be made or written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }]);
     }
   }
+}
+
+/** A project problem as the contract's error, in its words. */
+async function projectCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ProjectError || error instanceof DocumentError) throw new StudioError('project-error', error.message);
+    throw error;
+  }
+}
+
+/** The renderer is untrusted: its document is checked (and migrated) here before anything is written. */
+function checked(data: { document?: unknown; assets: Record<string, string>; panel?: unknown }): ProjectData {
+  return { document: migrateDocument(data.document), assets: data.assets, panel: data.panel ?? null };
 }
 
 /** A connected renderer, as the backend sees it: somewhere to push events. */
@@ -127,6 +147,7 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
   const token = new HubToken(options.hubTokenFile, options.tokenCipher ?? null, options.env);
   const changed = () => emit('models.changed', {});
   const gallery = new Gallery(options.galleryDir);
+  const projects = new ProjectStore(options.projectsDir);
   const store = options.settings ?? null;
   const downloads = new DownloadManager({
     library,
@@ -199,6 +220,13 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
         caller.jobs.delete(jobId);
       }
     },
+    'projects.list': () => projects.list(),
+    'projects.open': ({ name }) => projectCall(() => projects.open(name)),
+    'projects.save': ({ name, ...data }) => projectCall(() => projects.save(name, checked(data))),
+    'projects.autosave': async ({ name, ...data }) => (await projectCall(() => projects.autosave(name, checked(data))), { autosaved: true as const }),
+    'projects.recovery': () => projects.recovery(),
+    'projects.restore': () => projectCall(() => projects.restore()),
+    'projects.discardAutosave': async () => (await projects.discardAutosave(), { discarded: true as const }),
     'settings.get': () => settingsView(store),
     'settings.set': async (change) => {
       if (!store) throw new StudioError('handler-failed', 'This studio keeps no settings');

@@ -12,8 +12,8 @@ import type { StudioBackend } from '../core/studio-backend';
 import { isLoopback } from './serve-args';
 
 export const SOCKET_PATH = '/ws';
-/** Larger messages close the socket; no call of the contract comes near it. */
-const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Larger messages close the socket; a project with its images (sent as data URLs) is the largest call. */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export interface BrowserServerOptions {
   readonly backend: StudioBackend;

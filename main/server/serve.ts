@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     galleryDir,
     catalogFile: paths.catalogFile,
     hubTokenFile: library.hubTokenFile,
+    projectsDir: library.projectsDir,
     settings,
   });
   const server = await startBrowserServer({ backend, rendererDir: paths.rendererDir, galleryDir, host: options.host, port: options.port }).catch(async (error: NodeJS.ErrnoException) => {

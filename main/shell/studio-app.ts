@@ -39,6 +39,7 @@ export function launchStudio(electron: ElectronApi): Promise<void> {
       models: library.models,
       galleryDir: library.galleryDir,
       catalogFile: paths.catalogFile,
+      projectsDir: library.projectsDir,
       hubTokenFile: `${library.hubTokenFile}.enc`,
       ...(safeStorage.isEncryptionAvailable() ? { tokenCipher: { encrypt: (text: string) => safeStorage.encryptString(text), decrypt: (data: Buffer) => safeStorage.decryptString(data) } } : {}),
       openFolder: async (path: string) => (await shell.openPath(path)) === '',

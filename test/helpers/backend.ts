@@ -32,6 +32,7 @@ export function browserBackend({ galleryDir = temporary('gallery'), libraryDir =
     galleryDir,
     catalogFile: join(repoRoot, 'models', 'catalog.json'),
     hubTokenFile,
+    projectsDir: temporary('projects'),
     env,
     hubRetry: { attempts: 4, baseDelayMs: 20 },
     ...(maxQueuedJobs ? { maxQueuedJobs } : {}),

@@ -173,7 +173,7 @@ describe('browser-mode server (real HTTP and WebSocket on loopback)', () => {
     const ws = await connect(socketUrl(server.token));
     assert.ok(ws instanceof WebSocket);
     const closed = new Promise<number>((resolve) => ws.once('close', resolve));
-    ws.send('x'.repeat(2 * 1024 * 1024));
+    ws.send('x'.repeat(65 * 1024 * 1024));
     assert.equal(await closed, 1009);
     const next = await connect(socketUrl(server.token));
     assert.ok(next instanceof WebSocket);
