@@ -1,4 +1,7 @@
-import { useMemo, useState, type DragEvent } from 'react';
+import { useEffect, useMemo, useState, type DragEvent } from 'react';
+import { compositePng, download, toPngAsset } from './document/images';
+import { useProject } from './document/use-project';
+import { ProjectBar } from './panels/ProjectBar';
 import { CanvasArea } from './canvas/CanvasArea';
 import type { StudioConnection } from './connection/studio-client';
 import { useStudioState } from './connection/use-studio-state';
@@ -26,26 +29,48 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
   const gallery = useGallery(studio, state.connection);
   const settings = useSettings(studio, state.connection);
   const theme = settings.settings?.theme ?? 'dark';
+  const [notice, setNotice] = useState<string | null>(null);
+  const project = useProject(studio, state.connection, settings.settings?.autosaveSeconds ?? 5);
+  const canvasLayers = project.document.layers.flatMap((l) => (l.kind === 'image' && l.visible && project.assets[l.asset] ? [{ id: l.id, url: project.assets[l.asset]!, rect: l.rect, opacity: l.opacity }] : []));
+  const importFiles = (files: Iterable<File>) => {
+    for (const file of files) {
+      if (!file.type.startsWith('image/')) continue;
+      toPngAsset(file).then(({ url, width, height }) => project.addImage(url, width, height, file.name.replace(/\.\w+$/, '')), () => setNotice(`${file.name} is not an image the studio can read`));
+    }
+  };
+  // Pasting an image adds it as a layer.
+  useEffect(() => {
+    const onPaste = (event: ClipboardEvent) => {
+      if (event.target instanceof HTMLElement && event.target.closest('input, textarea')) return;
+      const files = [...(event.clipboardData?.files ?? [])];
+      if (files.length > 0) importFiles(files);
+    };
+    window.addEventListener('paste', onPaste);
+    return () => window.removeEventListener('paste', onPaste);
+  });
   // A picked result shows until a newer one arrives, unless it is pinned.
   const [picked, setPicked] = useState<{ id: string; newest: string | null } | null>(null);
   const [pinned, setPinned] = useState(false);
   const [recall, setRecall] = useState<{ nonce: number; preset: PanelPreset } | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
   const newest = gallery.items[0]?.id ?? null;
   const stillPicked = picked && (pinned || picked.newest === newest) ? picked.id : null;
   const shown = gallery.items.find((item) => item.id === stillPicked) ?? gallery.items[0] ?? null;
-  const page = useMemo(() => (shown ? { width: shown.width, height: shown.height } : DEFAULT_PAGE), [shown]);
+  const canvasSize = project.document.layers.length > 0 ? project.document.canvas : null;
+  const page = useMemo(() => canvasSize ?? (shown ? { width: shown.width, height: shown.height } : DEFAULT_PAGE), [canvasSize, shown]);
 
   // A PNG dropped on the studio offers what a gallery result does: its settings go to the panel.
   const onDrop = async (event: DragEvent<HTMLDivElement>) => {
-    const file = [...event.dataTransfer.files].find((f) => f.type === 'image/png' || f.name.toLowerCase().endsWith('.png'));
+    const file = [...event.dataTransfer.files].find((f) => f.type.startsWith('image/'));
     if (!file) return;
     event.preventDefault();
     // Compressed text chunks are rare in generators' PNGs; they are skipped here rather than inflated.
     const text = readPngText(new Uint8Array(await file.arrayBuffer()), () => new Uint8Array());
     const preset = text ? presetFromText(text, generationInfoOf(text), library.listing) : null;
-    if (preset) setRecall({ nonce: Date.now(), preset });
-    setNotice(preset ? `Settings from ${file.name}` : `${file.name} says nothing about how it was made`);
+    // A picture that says how it was made offers its settings; any other becomes a layer.
+    if (preset) {
+      setRecall({ nonce: Date.now(), preset });
+      setNotice(`Settings from ${file.name}`);
+    } else importFiles([file]);
   };
 
   const withRecord = (id: string, use: (preset: PanelPreset, parameters: string | null) => void) =>
@@ -57,12 +82,17 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
     <div className={`studio theme-${theme}`} data-theme={theme} onDragOver={(e) => e.dataTransfer.types.includes('Files') && e.preventDefault()} onDrop={(e) => void onDrop(e)}>
       <header className="title-bar">
         <h1>Wordbrush</h1>
+        <ProjectBar
+          project={project}
+          onImport={(files) => importFiles([...files])}
+          onExport={() => void compositePng(project.document.canvas, canvasLayers).then((url) => download(url, `${project.name ?? 'wordbrush-canvas'}.png`))}
+        />
       </header>
       <aside className="left-dock">
         <PromptPanel key={recall?.nonce ?? 0} initial={recall?.preset} listing={library.listing} providers={state.providers} generation={generation} />
       </aside>
       <main className="centre">
-        <CanvasArea document={page} imageUrl={shown ? studio.galleryUrl(`${shown.id}.png`) : null} />
+        <CanvasArea document={page} layers={canvasLayers} imageUrl={shown ? studio.galleryUrl(`${shown.id}.png`) : null} />
         <GalleryStrip
           items={gallery.items}
           selected={shown?.id ?? null}
@@ -93,6 +123,11 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
                   () => setNotice('The clipboard cannot be written here'),
                 ),
               ),
+            sendToCanvas: (id) =>
+              void fetch(studio.galleryUrl(`${id}.png`))
+                .then((response) => response.blob())
+                .then(toPngAsset)
+                .then(({ url, width, height }) => project.addImage(url, width, height, id), () => setNotice('The image could not be read')),
             star: gallery.star,
             trash: gallery.trash,
             undoTrash: gallery.undoTrash,
@@ -101,7 +136,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
         />
       </main>
       <aside className="right-dock">
-        <LayersPanel />
+        <LayersPanel project={project} />
         <ModelsPanel library={library} providers={state.providers} canOpenFolders={state.info?.mode === 'electron'} onReprobe={state.reprobe} />
         {settings.settings && (
           <section className="panel" aria-label="Settings panel">

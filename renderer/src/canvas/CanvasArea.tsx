@@ -7,11 +7,27 @@ import { fitDocument, panBy, wheelZoomFactor, zoomAt, type Size, type Viewport }
 
 const KEY_ZOOM = 1.25;
 
+/** An image layer of the document, as the canvas draws it. */
+export interface CanvasImage {
+  readonly id: string;
+  readonly url: string;
+  /** In fractions of the page. */
+  readonly rect: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
+  readonly opacity: number;
+}
+
 interface Props {
   /** The document page's size in pixels. */
   readonly document: Size;
+  /** The document's visible image layers, bottom first. */
+  readonly layers: readonly CanvasImage[];
   /** The image shown on the page (the selected result). */
   readonly imageUrl: string | null;
+}
+
+function LayerImage({ layer, page }: { readonly layer: CanvasImage; readonly page: Size }) {
+  const image = useHtmlImage(layer.url);
+  return image ? <KonvaImage image={image} x={layer.rect.x * page.width} y={layer.rect.y * page.height} width={layer.rect.width * page.width} height={layer.rect.height * page.height} opacity={layer.opacity} /> : null;
 }
 
 /**
@@ -19,7 +35,7 @@ interface Props {
  * and zoomed by the wheel around the pointer. The viewport lives in React
  * state (null: fitted to the window); Konva only draws it.
  */
-export function CanvasArea({ document, imageUrl }: Props) {
+export function CanvasArea({ document, layers, imageUrl }: Props) {
   const container = useRef<HTMLDivElement>(null);
   const size = useElementSize(container);
   const [view, setView] = useState<Viewport | null>(null);
@@ -90,6 +106,9 @@ export function CanvasArea({ document, imageUrl }: Props) {
           <Stage width={size.width} height={size.height} onWheel={onWheel}>
             <Layer x={shown.x} y={shown.y} scaleX={shown.scale} scaleY={shown.scale} listening={false}>
               <Rect width={document.width} height={document.height} fill="#2a2e37" shadowColor="#000" shadowBlur={24} shadowOpacity={0.5} />
+              {layers.map((layer) => (
+                <LayerImage key={layer.id} layer={layer} page={document} />
+              ))}
               {image && <KonvaImage image={image} width={document.width} height={document.height} />}
             </Layer>
           </Stage>

@@ -6,6 +6,7 @@ export interface GalleryActions {
   useSettings(id: string): void;
   rerun(id: string): void;
   copyParameters(id: string): void;
+  sendToCanvas(id: string): void;
   star(id: string, starred: boolean): void;
   trash(id: string): void;
   undoTrash(): void;
@@ -49,6 +50,9 @@ export function GalleryStrip({ items, selected, pinned, trashed, hasMore, notice
           </button>
           <button type="button" onClick={() => actions.copyParameters(current.id)} disabled={!current.info}>
             Copy parameters
+          </button>
+          <button type="button" onClick={() => actions.sendToCanvas(current.id)}>
+            Send to canvas
           </button>
           <button type="button" aria-pressed={current.starred} onClick={() => actions.star(current.id, !current.starred)} aria-label={current.starred ? 'Unstar' : 'Star'}>
             {current.starred ? '★' : '☆'}

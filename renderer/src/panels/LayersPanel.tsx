@@ -1,9 +1,28 @@
-/** Layers of the document: images, word regions, layout boxes, scene graphs, masks. */
-export function LayersPanel() {
+import type { ProjectState } from '../document/use-project';
+
+/** Layers of the document, top first: show or hide, remove; the document itself is on the section for tests and tools to read. */
+export function LayersPanel({ project }: { readonly project: ProjectState }) {
+  const layers = [...project.document.layers].reverse();
   return (
-    <section className="panel" aria-label="Layers">
+    <section className="panel" aria-label="Layers" data-document={JSON.stringify(project.document)}>
       <h2>Layers</h2>
-      <p className="empty">The document has no layers yet.</p>
+      {layers.length === 0 && <p className="empty">The document has no layers yet: import an image or send a result to the canvas.</p>}
+      <ul className="models" aria-label="Document layers">
+        {layers.map((layer) => (
+          <li key={layer.id} className="model-row" aria-label={layer.name}>
+            <div className="model-head">
+              <label className="check">
+                <input type="checkbox" checked={layer.visible} onChange={() => project.toggleLayer(layer.id)} aria-label={`Show ${layer.name}`} />
+                <strong>{layer.name}</strong>
+              </label>
+              <small>{layer.kind}</small>
+              <button type="button" className="link" onClick={() => project.removeLayer(layer.id)} aria-label={`Remove layer ${layer.name}`}>
+                Remove
+              </button>
+            </div>
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

@@ -1,0 +1,33 @@
+/** An image file or blob as a PNG data URL with its size (assets are PNG whatever came in). */
+export async function toPngAsset(blob: Blob): Promise<{ url: string; width: number; height: number }> {
+  const bitmap = await createImageBitmap(blob);
+  const canvas = document.createElement('canvas');
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  return { url: canvas.toDataURL('image/png'), width: canvas.width, height: canvas.height };
+}
+
+/** The visible image layers drawn at the document's size, as a PNG to save. */
+export async function compositePng(size: { width: number; height: number }, layers: readonly { url: string; rect: { x: number; y: number; width: number; height: number }; opacity: number }[]): Promise<string> {
+  const canvas = document.createElement('canvas');
+  canvas.width = size.width;
+  canvas.height = size.height;
+  const context = canvas.getContext('2d')!;
+  for (const layer of layers) {
+    const bitmap = await createImageBitmap(await (await fetch(layer.url)).blob());
+    context.globalAlpha = layer.opacity;
+    context.drawImage(bitmap, layer.rect.x * size.width, layer.rect.y * size.height, layer.rect.width * size.width, layer.rect.height * size.height);
+    bitmap.close();
+  }
+  return canvas.toDataURL('image/png');
+}
+
+/** Hands a data URL to the browser as a download. */
+export function download(url: string, fileName: string): void {
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.click();
+}

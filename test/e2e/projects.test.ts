@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import yazl from 'yazl';
+import { encodePng } from '../../main/engine/output/png';
+import { fixtureModels, temporary } from '../helpers/backend';
+import { launchChromium, noChromium } from '../helpers/browser';
+import { requireBuild } from '../helpers/paths';
+import { startServe, type ServeProcess } from '../helpers/serve-process';
+import { waitFor } from '../helpers/wait';
+
+function zipOf(entries: Record<string, string>): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  for (const [name, text] of Object.entries(entries)) zip.addBuffer(Buffer.from(text), name);
+  zip.end();
+  return new Promise((done) => {
+    const chunks: Buffer[] = [];
+    zip.outputStream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => done(Buffer.concat(chunks)));
+  });
+}
+
+// Projects: saved and reopened exactly, autosaved and offered back after a crash, damaged files refused without harm.
+describe('projects in browser mode', { skip: noChromium }, () => {
+  const home = temporary('home');
+  const projects = join(home, 'projects');
+  const picture = join(temporary('pictures'), 'sunset.png');
+  let serve: ServeProcess;
+  let browser: Browser;
+  let page: Page;
+  const documentShown = async () => JSON.parse((await page.getByRole('region', { name: 'Layers' }).getAttribute('data-document')) ?? 'null') as { layers: { name: string; visible: boolean }[] };
+  const start = async () => {
+    serve = await startServe(['--models', fixtureModels], {}, home);
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(serve.url);
+    await page.locator('[data-testid=connection][data-state=connected]').waitFor();
+  };
+
+  before(async () => {
+    requireBuild();
+    writeFileSync(picture, encodePng(96, 64, new Uint8Array(96 * 64 * 3).fill(200)));
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, 'settings.json'), JSON.stringify({ autosaveSeconds: 2 }));
+    browser = await launchChromium();
+    await start();
+  });
+  after(async () => {
+    await browser?.close();
+    await serve?.stop();
+  });
+
+  test('save a project, change it, reopen it: the document comes back exactly', async () => {
+    await page.getByLabel('Image to import').setInputFiles(picture);
+    await page.getByRole('listitem', { name: 'sunset' }).waitFor();
+    await page.getByRole('button', { name: 'Save as…' }).click();
+    await page.getByLabel('Project name').fill('my-scene');
+    await page.getByRole('button', { name: 'Save as', exact: true }).click();
+    await page.locator('[data-testid=project-name][data-dirty=false]', { hasText: 'my-scene' }).waitFor();
+    assert.ok(existsSync(join(projects, 'my-scene.wbproj')));
+    const saved = await documentShown();
+    assert.deepEqual([saved.layers.length, (saved as unknown as { canvas: { width: number } }).canvas.width], [1, 96]);
+
+    await page.getByLabel('Show sunset').uncheck();
+    await page.locator('[data-testid=project-name][data-dirty=true]').waitFor();
+    assert.equal((await documentShown()).layers[0]!.visible, false);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByLabel('Open project').selectOption('my-scene');
+    await page.locator('[data-testid=project-name][data-dirty=false]').waitFor();
+    assert.deepEqual(await documentShown(), saved);
+  });
+
+  test('after a crash mid-edit the studio offers the autosave back', async () => {
+    await page.getByLabel('Show sunset').uncheck();
+    await waitFor('the autosave', () => (existsSync(join(projects, '.autosave.wbproj')) ? true : undefined));
+    const edited = await documentShown();
+    serve.child.kill('SIGKILL');
+    await page.close();
+    await start();
+    await page.getByRole('button', { name: 'Restore' }).click();
+    await page.getByRole('listitem', { name: 'sunset' }).waitFor();
+    assert.deepEqual(await documentShown(), edited);
+  });
+
+  test('a damaged project and one from a newer Wordbrush are refused in words, and left as they were', async () => {
+    writeFileSync(join(projects, 'broken.wbproj'), 'not a zip at all');
+    writeFileSync(join(projects, 'newer.wbproj'), await zipOf({ 'project.json': JSON.stringify({ format: 'wordbrush-project', version: 2, savedAt: '', document: {}, panel: null }) }));
+    const before = { broken: readFileSync(join(projects, 'broken.wbproj')), newer: readFileSync(join(projects, 'newer.wbproj')), good: readFileSync(join(projects, 'my-scene.wbproj')) };
+    await page.reload();
+    await page.locator('[data-testid=connection][data-state=connected]').waitFor();
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.getByLabel('Open project').selectOption('broken');
+    assert.match(await page.getByTestId('project-error').innerText(), /broken\.wbproj is damaged/);
+    await page.getByLabel('Open project').selectOption('newer');
+    await page.waitForFunction(() => /newer Wordbrush/.test(document.querySelector('[data-testid=project-error]')?.textContent ?? ''));
+    assert.deepEqual({ broken: readFileSync(join(projects, 'broken.wbproj')), newer: readFileSync(join(projects, 'newer.wbproj')), good: readFileSync(join(projects, 'my-scene.wbproj')) }, before);
+  });
+});
