@@ -239,6 +239,11 @@ export const studioContract = defineContract({
       input: z.object({}).strict(),
       output: z.object({ deleted: z.number().int().nonnegative() }),
     }),
+    'gallery.openFolder': defineCall({
+      summary: 'Show the gallery folder in the file manager (desktop app only).',
+      input: z.object({}).strict(),
+      output: z.object({ opened: z.boolean() }),
+    }),
     'gallery.star': defineCall({
       summary: 'Star or unstar an image.',
       input: z.object({ id: GalleryId, starred: z.boolean() }).strict(),

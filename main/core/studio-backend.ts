@@ -246,6 +246,7 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
       emit('gallery.changed', { added: await gallery.entries([id]), removed: [] });
       return { restored: id };
     },
+    'gallery.openFolder': async () => ({ opened: options.openFolder ? await options.openFolder(options.galleryDir) : false }),
     'gallery.emptyTrash': async () => ({ deleted: await gallery.emptyTrash() }),
     'gallery.star': async ({ id, starred }) => {
       await gallery.star(id, starred);

@@ -131,6 +131,8 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
             star: gallery.star,
             trash: gallery.trash,
             undoTrash: gallery.undoTrash,
+            emptyTrash: gallery.emptyTrash,
+            openFolder: state.info?.mode === 'electron' ? gallery.openFolder : undefined,
             loadMore: gallery.loadMore,
           }}
         />

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -8,6 +8,7 @@ import { fixtureModels, temporary } from '../helpers/backend';
 import { launchChromium, noChromium } from '../helpers/browser';
 import { requireBuild } from '../helpers/paths';
 import { startServe, type ServeProcess } from '../helpers/serve-process';
+import { waitFor } from '../helpers/wait';
 
 const A1111_TEXT = 'a castle at dawn, oil painting\nNegative prompt: blurry, watermark\nSteps: 24, Sampler: DPM++ 2M Karras, CFG scale: 6.5, Seed: 12345, Size: 64x64, Model: sd1-optimum, Denoising strength: 0.45';
 
@@ -81,6 +82,15 @@ describe('the gallery in browser mode', { skip: noChromium }, () => {
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=gallery] button.thumb').length === n - 1, count);
     await page.getByRole('button', { name: 'Undo' }).click();
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=gallery] button.thumb').length === n, count);
+
+    // Deleted for good only when the trash is emptied.
+    const id = ((await thumbs().first().locator('img').getAttribute('src')) ?? '').replace(/^.*\//, '').replace(/\.png.*$/, '');
+    await thumbs().first().click();
+    await page.getByRole('button', { name: 'Move to trash' }).click();
+    await waitFor('the trash to hold it', () => (existsSync(join(gallery, '.trash', `${id}.png`)) ? true : undefined));
+    await page.getByRole('button', { name: 'Empty the trash' }).click();
+    await waitFor('the trash to be emptied', () => (existsSync(join(gallery, '.trash', `${id}.png`)) ? undefined : true));
+    assert.ok(!existsSync(join(gallery, `${id}.png`)));
   });
 
   test('a PNG dropped on the studio puts its settings in the panel', async () => {

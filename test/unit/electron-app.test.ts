@@ -130,6 +130,9 @@ describe('desktop app wiring (launchStudio)', () => {
     const opened = await handler({ senderFrame: studioWindow.webContents.mainFrame }, { kind: 'call', id: 6, method: 'models.openFolder', input: { id: 'starter' } });
     assert.deepEqual(opened.ok && opened.output, { opened: true });
     assert.ok(fake.calls.some((c) => c.startsWith('open:') && c.endsWith(join('models', 'starter'))));
+    const galleryOpened = await handler({ senderFrame: studioWindow.webContents.mainFrame }, { kind: 'call', id: 7, method: 'gallery.openFolder', input: {} });
+    assert.deepEqual(galleryOpened.ok && galleryOpened.output, { opened: true });
+    assert.ok(fake.calls.includes(`open:${join(fake.userData, 'gallery')}`));
 
     // Quitting stops the inference process, and the window hears of it as an event.
     fake.app.emit('before-quit');

@@ -16,6 +16,8 @@ export interface GalleryState {
   trash(id: string): void;
   undoTrash(): void;
   star(id: string, starred: boolean): void;
+  emptyTrash(): void;
+  openFolder(): void;
 }
 
 const PAGE = 60;
@@ -74,5 +76,7 @@ export function useGallery(studio: StudioConnection, connection: ConnectionState
       if (trashed) client.call('gallery.restore', { id: trashed }).then(() => setTrashed(null), fail);
     },
     star: (id, starred) => void client.call('gallery.star', { id, starred }).catch(fail),
+    emptyTrash: () => client.call('gallery.emptyTrash', {}).then(() => setTrashed(null), fail),
+    openFolder: () => void client.call('gallery.openFolder', {}).catch(fail),
   };
 }

@@ -10,6 +10,9 @@ export interface GalleryActions {
   star(id: string, starred: boolean): void;
   trash(id: string): void;
   undoTrash(): void;
+  emptyTrash(): void;
+  /** Absent where folders cannot be opened (browser mode). */
+  openFolder?: (() => void) | undefined;
   loadMore(): void;
 }
 
@@ -60,6 +63,11 @@ export function GalleryStrip({ items, selected, pinned, trashed, hasMore, notice
           <button type="button" onClick={() => actions.trash(current.id)} aria-label="Move to trash">
             Delete
           </button>
+          {actions.openFolder && (
+            <button type="button" onClick={actions.openFolder}>
+              Show folder
+            </button>
+          )}
         </div>
       )}
       {trashed && (
@@ -67,6 +75,9 @@ export function GalleryStrip({ items, selected, pinned, trashed, hasMore, notice
           Moved to the trash.{' '}
           <button type="button" className="link" onClick={actions.undoTrash}>
             Undo
+          </button>{' '}
+          <button type="button" className="link" onClick={actions.emptyTrash}>
+            Empty the trash
           </button>
         </p>
       )}

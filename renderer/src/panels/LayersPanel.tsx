@@ -1,3 +1,4 @@
+import { download } from '../document/images';
 import type { ProjectState } from '../document/use-project';
 
 /** Layers of the document, top first: show or hide, remove; the document itself is on the section for tests and tools to read. */
@@ -16,6 +17,11 @@ export function LayersPanel({ project }: { readonly project: ProjectState }) {
                 <strong>{layer.name}</strong>
               </label>
               <small>{layer.kind}</small>
+              {layer.kind === 'image' && project.assets[layer.asset] && (
+                <button type="button" className="link" onClick={() => download(project.assets[layer.asset]!, `${layer.name}.png`)} aria-label={`Export layer ${layer.name} as PNG`}>
+                  Export
+                </button>
+              )}
               <button type="button" className="link" onClick={() => project.removeLayer(layer.id)} aria-label={`Remove layer ${layer.name}`}>
                 Remove
               </button>
