@@ -105,6 +105,8 @@ export type GenerationResult = z.infer<typeof GenerationResult>;
 /** A step of a generation, with a small preview of the current estimate. */
 export const GenerationProgress = z.object({
   jobId: JobId,
+  /** Loading the model, then preparing (encoding the prompts; patching the UNet when regions, boxes or a graph need it), then sampling step by step. */
+  phase: z.enum(['loading', 'preparing', 'sampling']).default('sampling'),
   image: z.number().int().nonnegative(),
   images: z.number().int().positive(),
   step: z.number().int().nonnegative(),

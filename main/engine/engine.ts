@@ -62,9 +62,12 @@ export class Engine {
 
   private async generate(request: ParsedGenerationRequest, hooks: RunHooks): Promise<GenerationResult> {
     await ensureWritable(request.outputDir);
+    const announce = (phase: 'loading' | 'preparing') => hooks.onProgress?.({ phase, image: 0, images: request.batchCount, step: 0, steps: request.steps ?? 1 });
+    await announce('loading');
     const loadStart = performance.now();
     const model = await this.model(request.model, request.provider, request.family);
     const loadMs = performance.now() - loadStart;
+    await announce('preparing');
     const resolved = resolveSettings(model, request);
     checkFitsInMemory({
       family: model.family.id,
@@ -87,7 +90,7 @@ export class Engine {
         const due = p.step === 1 || now - lastPreview >= previewInterval;
         if (due) lastPreview = now;
         const preview = due && previewInterval !== Infinity ? latentPreview(p.denoised, model.family.latentRgb, p.latentWidth, p.latentHeight) : undefined;
-        await hooks.onProgress({ image: p.image, images: p.images, step: p.step, steps: p.steps, ...(preview ? { preview } : {}) });
+        await hooks.onProgress({ phase: 'sampling', image: p.image, images: p.images, step: p.step, steps: p.steps, ...(preview ? { preview } : {}) });
       },
       onImage: async (image, seed, soFar) => {
         const fields = { ...request, prompt: soFar.prompt, ...resolved, seed, model: model.folder.name, denoisingStrength: request.init?.strength };

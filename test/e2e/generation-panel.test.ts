@@ -51,6 +51,12 @@ describe('the generation panel in browser mode', { skip: noChromium }, () => {
     await page.getByTestId('width').fill('64');
     await page.getByTestId('height').fill('64');
     await page.getByTestId('steps').fill('2');
+    // The phases before the steps come and go quickly: record them as they appear.
+    await page.evaluate(() => {
+      const seen = new Set<string>();
+      (window as unknown as { phasesSeen: Set<string> }).phasesSeen = seen;
+      new MutationObserver(() => document.querySelectorAll('[data-testid=generation-phase]').forEach((e) => seen.add(e.getAttribute('data-phase') ?? ''))).observe(document.body, { childList: true, subtree: true, attributes: true });
+    });
     const seeds: string[] = [];
     for (let run = 0; run < 2; run++) {
       await page.getByTestId('generate').click();
@@ -59,6 +65,8 @@ describe('the generation panel in browser mode', { skip: noChromium }, () => {
       seeds.push(await value('seed'));
     }
     assert.notEqual(seeds[0], seeds[1]);
+    const phases = await page.evaluate(() => [...(window as unknown as { phasesSeen: Set<string> }).phasesSeen].sort());
+    assert.deepEqual(phases, ['loading', 'preparing']);
     const titles = await page.locator('[data-testid=gallery] button.thumb').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('title')));
     assert.ok(titles.some((t) => t?.startsWith(`Seed ${seeds[0]} `)) && titles.some((t) => t?.startsWith(`Seed ${seeds[1]} `)), JSON.stringify(titles));
 

@@ -212,13 +212,17 @@ describe('prompts', () => {
 describe('progress, cancel and outputs', () => {
   test('reports every step with a preview, and embeds A1111 parameters and a sidecar', async () => {
     const steps: number[] = [];
+    const phases: string[] = [];
     const result = await engine.run(request('sd1-conversion', { steps: 4, negativePrompt: 'blurry', cfgScale: 5 }), {
       previewIntervalMs: 0,
       onProgress: (p) => {
+        if (phases.at(-1) !== p.phase) phases.push(p.phase);
+        if (p.phase !== 'sampling') return;
         steps.push(p.step);
         assert.match(p.preview ?? '', /^data:image\/png;base64,/);
       },
     });
+    assert.deepEqual(phases, ['loading', 'preparing', 'sampling'], 'loading and preparing are told before the steps');
     assert.deepEqual(steps, [1, 2, 3, 4]);
     const png = readFileSync(result.images[0]!.path);
     // fast-png (an independent decoder) reads the tEXt chunk.
@@ -233,7 +237,7 @@ describe('progress, cancel and outputs', () => {
 
   test('previews are throttled: the first step has one, a fast run no more', async () => {
     const previews: boolean[] = [];
-    await engine.run(request('sd1-conversion', { steps: 6 }), { previewIntervalMs: 60_000, onProgress: (p) => void previews.push(p.preview !== undefined) });
+    await engine.run(request('sd1-conversion', { steps: 6 }), { previewIntervalMs: 60_000, onProgress: (p) => void (p.phase === 'sampling' && previews.push(p.preview !== undefined)) });
     assert.deepEqual(previews, [true, false, false, false, false, false]);
   });
 
@@ -248,7 +252,8 @@ describe('progress, cancel and outputs', () => {
     await assert.rejects(
       engine.run(request('sd1-conversion', { steps: 20 }), {
         signal: controller.signal,
-        onProgress: () => {
+        onProgress: (p) => {
+          if (p.phase !== 'sampling') return;
           seen++;
           if (seen === 2) controller.abort();
         },

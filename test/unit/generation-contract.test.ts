@@ -52,7 +52,7 @@ describe('generation over the contract', () => {
 
   test('generates into the gallery with progress and previews for every step', async () => {
     const progress: GenerationProgress[] = [];
-    const off = studio.client.on('generation.progress', (p) => p.jobId === 'job-1' && progress.push(p));
+    const off = studio.client.on('generation.progress', (p) => p.jobId === 'job-1' && p.phase === 'sampling' && progress.push(p));
     const result = await studio.client.call('generate', {
       jobId: 'job-1',
       settings: { model: 'sd2-v', prompt: 'a blue ring', seed: 3, steps: 3, width: 64, height: 64 },
@@ -149,7 +149,7 @@ describe('generation over the contract', () => {
     let steps = 0;
     let stepsAtCancelReply: number | null = null;
     const off = studio.client.on('generation.progress', (p) => {
-      if (p.jobId !== 'job-4') return;
+      if (p.jobId !== 'job-4' || p.phase !== 'sampling') return;
       steps++;
       if (steps === 2) {
         void studio.client.call('generate.cancel', { jobId: 'job-4' }).then(({ cancelled }) => {

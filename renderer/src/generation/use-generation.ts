@@ -4,7 +4,7 @@ import { StudioError } from '../../../app/rpc/errors';
 import type { StudioConnection } from '../connection/studio-client';
 
 /** Where the current (or last) run is: what the panel says about it. */
-export type RunPhase = 'idle' | 'loading' | 'sampling' | 'done' | 'cancelled' | 'failed';
+export type RunPhase = 'idle' | 'loading' | 'preparing' | 'sampling' | 'done' | 'cancelled' | 'failed';
 
 export interface GenerationState {
   readonly running: boolean;
@@ -51,7 +51,8 @@ export function useGeneration(studio: StudioConnection): GenerationState {
     () =>
       client.on('generation.progress', (p) => {
         if (p.jobId !== job.current) return;
-        setPhase('sampling');
+        setPhase(p.phase);
+        if (p.phase !== 'sampling') return;
         setProgress(p);
         setLastStepAt(Date.now());
         if (p.preview) setPreview(p.preview);
@@ -108,6 +109,6 @@ export function useGeneration(studio: StudioConnection): GenerationState {
     if (job.current) void client.call('generate.cancel', { jobId: job.current }).catch(() => undefined);
   }, [client]);
 
-  const running = phase === 'loading' || phase === 'sampling';
+  const running = phase === 'loading' || phase === 'preparing' || phase === 'sampling';
   return { running, phase, progress, startedAt, lastStepAt, preview, error, fieldErrors, warnings, providers, generate, cancel };
 }

@@ -30,6 +30,11 @@ export function GenerationStatus({ generation }: { readonly generation: Generati
           Loading the model… {seconds(elapsed)}
         </p>
       )}
+      {phase === 'preparing' && (
+        <p data-testid="generation-phase" data-phase="preparing">
+          Encoding the prompt (and patching the UNet for regions)… {seconds(elapsed)}
+        </p>
+      )}
       {progress && (
         <div data-testid="generation-progress" data-step={progress.step} data-steps={progress.steps}>
           <progress max={progress.steps} value={progress.step} aria-label="Steps done" />
