@@ -52,5 +52,7 @@ export const GalleryRecord = z.object({
   parameters: z.string().nullable(),
   /** Wordbrush's record (request with its model named by folder name, settings, run report), as written with the image. */
   wordbrush: z.unknown().nullable(),
+  /** Whether the canvas document that made it was kept (gallery.document gives it). */
+  hasDocument: z.boolean(),
 });
 export type GalleryRecord = z.infer<typeof GalleryRecord>;

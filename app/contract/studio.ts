@@ -239,6 +239,11 @@ export const studioContract = defineContract({
       input: z.object({}).strict(),
       output: z.object({ deleted: z.number().int().nonnegative() }),
     }),
+    'gallery.document': defineCall({
+      summary: 'The canvas document a result was made from, when it was kept with it.',
+      input: z.object({ id: GalleryId }).strict(),
+      output: ProjectData,
+    }),
     'gallery.openFolder': defineCall({
       summary: 'Show the gallery folder in the file manager (desktop app only).',
       input: z.object({}).strict(),
@@ -261,7 +266,14 @@ export const studioContract = defineContract({
     }),
     generate: defineCall({
       summary: 'Generate images; progress and previews arrive as generation.progress events with the given jobId.',
-      input: z.object({ jobId: JobId, settings: GenerationSettings }).strict(),
+      input: z
+        .object({
+          jobId: JobId,
+          settings: GenerationSettings,
+          /** The canvas document the run came from, kept beside its images so "Use everything" can bring it back. */
+          document: ProjectData.omit({ panel: true }).optional(),
+        })
+        .strict(),
       output: StudioGenerationResult,
     }),
     'generate.cancel': defineCall({

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { DEFAULT_SETTINGS, type SettingsChange } from '../../app/contract/settings';
 import type { EventMessage, ResultMessage } from '../../app/contract/wire';
@@ -194,7 +194,9 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
       openFolder: options.openFolder,
       changed,
     }),
-    generate: async ({ jobId, settings }, caller) => {
+    generate: async ({ jobId, settings, document }, caller) => {
+      // Checked before anything runs: a document main cannot read is refused, not kept.
+      const kept = document ? await projectCall(async () => checked({ ...document, panel: null })) : null;
       // Each waiting job holds its request and a pending call in main: past the bound the answer is "busy", not memory.
       if (running.size >= maxQueued) throw new StudioError('busy', `The studio is busy: ${running.size} generations are running or queued; wait for one to finish or cancel one`);
       if (running.has(jobId)) throw new StudioError('invalid-input', `Job ${jobId} is already running`);
@@ -213,6 +215,7 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
         });
         await library.touch(settings.model).catch(() => undefined);
         const ids = result.images.map((image) => Gallery.idOf(image.path));
+        if (kept) for (const id of ids) await projectCall(() => projects.writeDocument(gallery.documentPath(id), kept));
         emit('gallery.changed', { added: await gallery.entries(ids), removed: [] });
         return { ...result, images: result.images.map((image, i) => ({ id: ids[i]!, seed: image.seed, width: image.width, height: image.height })) };
       } finally {
@@ -245,6 +248,11 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
       await gallery.restore(id);
       emit('gallery.changed', { added: await gallery.entries([id]), removed: [] });
       return { restored: id };
+    },
+    'gallery.document': async ({ id }) => {
+      const path = gallery.documentPath(id);
+      if (!existsSync(path)) throw new StudioError('not-found', `No canvas document was kept with "${id}"`);
+      return projectCall(() => projects.readDocument(path));
     },
     'gallery.openFolder': async () => ({ opened: options.openFolder ? await options.openFolder(options.galleryDir) : false }),
     'gallery.emptyTrash': async () => ({ deleted: await gallery.emptyTrash() }),

@@ -13,6 +13,7 @@ const THUMBS = '.thumbs';
 const TRASH = '.trash';
 const STATE_FILE = '.wordbrush-gallery.json';
 const THUMB_SIDE = 160;
+const DOCUMENT_EXTENSION = '.wbdoc';
 
 interface Known {
   readonly key: string;
@@ -44,7 +45,12 @@ export class Gallery {
     const entry = (await this.scan()).find((e) => e.id === id);
     if (!entry) throw new StudioError('not-found', `There is no image "${id}" in the gallery`);
     const text = this.heads.get(id)?.head?.text ?? {};
-    return { entry: { ...entry, thumbnail: existsSync(this.thumbPath(id)) }, parameters: text.parameters ?? null, wordbrush: text.wordbrush ? recordOf(text.wordbrush) : null };
+    return { entry: { ...entry, thumbnail: existsSync(this.thumbPath(id)) }, parameters: text.parameters ?? null, wordbrush: text.wordbrush ? recordOf(text.wordbrush) : null, hasDocument: existsSync(this.documentPath(id)) };
+  }
+
+  /** Where the canvas document of a result is kept: a project file beside the image. */
+  documentPath(id: string): string {
+    return join(this.dir, `${id}${DOCUMENT_EXTENSION}`);
   }
 
   /** Entries for results just written (to tell every window). */
@@ -134,7 +140,7 @@ export class Gallery {
   private async move(id: string, from: string, to: string): Promise<void> {
     if (!existsSync(join(from, `${id}.png`))) throw new StudioError('not-found', `There is no image "${id}" ${from.endsWith(TRASH) ? 'in the trash' : 'in the gallery'}`);
     await mkdir(to, { recursive: true });
-    for (const extension of ['.png', '.json']) {
+    for (const extension of ['.png', '.json', DOCUMENT_EXTENSION]) {
       if (existsSync(join(from, id + extension))) await rename(join(from, id + extension), join(to, id + extension));
     }
     this.heads.delete(id);

@@ -78,6 +78,15 @@ export class ProjectStore {
     await rm(join(this.dir, `${AUTOSAVE}.json`), { force: true });
   }
 
+  /** A document kept beside a result (any path: the gallery's). */
+  async writeDocument(path: string, data: ProjectData): Promise<void> {
+    await writeProject(path, toProject(data));
+  }
+
+  async readDocument(path: string): Promise<ProjectData> {
+    return toData(await readProject(path));
+  }
+
   private pathOf(name: string): string {
     return join(this.dir, `${name}${EXTENSION}`);
   }

@@ -5,6 +5,8 @@ import { ProjectBar } from './panels/ProjectBar';
 import { CanvasArea } from './canvas/CanvasArea';
 import type { StudioConnection } from './connection/studio-client';
 import { useStudioState } from './connection/use-studio-state';
+import type { GenerationSettings } from '../../app/contract/generation';
+import { compileConditioning } from '../../app/document/document';
 import { generationInfoOf } from '../../app/domain/generation-info';
 import { readPngText } from '../../app/domain/png-text';
 import { presetFromText, presetOf, settingsOf, type PanelPreset } from './generation/recall';
@@ -55,6 +57,16 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
   const newest = gallery.items[0]?.id ?? null;
   const stillPicked = picked && (pinned || picked.newest === newest) ? picked.id : null;
   const shown = gallery.items.find((item) => item.id === stillPicked) ?? gallery.items[0] ?? null;
+  // Runs take the canvas: its regions, boxes and graph as conditioning, and the document itself kept with the results.
+  const fromCanvas = {
+    ...generation,
+    generate: (settings: GenerationSettings) => {
+      if (project.document.layers.length === 0) return generation.generate(settings);
+      const conditioning = compileConditioning(project.document, (asset) => project.assets[asset] ?? '');
+      const controls = (conditioning.regions?.length ?? 0) + (conditioning.boxes?.length ?? 0) + (conditioning.sceneGraph ? 1 : 0) > 0;
+      generation.generate({ ...settings, ...(controls ? { conditioning } : {}) }, { document: project.document, assets: { ...project.assets } });
+    },
+  };
   const canvasSize = project.document.layers.length > 0 ? project.document.canvas : null;
   const page = useMemo(() => canvasSize ?? (shown ? { width: shown.width, height: shown.height } : DEFAULT_PAGE), [canvasSize, shown]);
 
@@ -89,7 +101,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
         />
       </header>
       <aside className="left-dock">
-        <PromptPanel key={recall?.nonce ?? 0} initial={recall?.preset} listing={library.listing} providers={state.providers} generation={generation} />
+        <PromptPanel key={recall?.nonce ?? 0} initial={recall?.preset} listing={library.listing} providers={state.providers} generation={fromCanvas} />
       </aside>
       <main className="centre">
         <CanvasArea document={page} layers={canvasLayers} imageUrl={shown ? studio.galleryUrl(`${shown.id}.png`) : null} />
@@ -108,6 +120,11 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
               setPinned(pin);
             },
             useSettings: (id) => void withRecord(id, (preset) => setRecall({ nonce: Date.now(), preset })),
+            useEverything: (id) =>
+              void withRecord(id, (preset) => {
+                setRecall({ nonce: Date.now(), preset });
+                studio.client.call('gallery.document', { id }).then(project.adopt, () => setNotice('No canvas document was kept with that image; its settings are in the panel'));
+              }),
             rerun: (id) =>
               void withRecord(id, (preset) => {
                 const seed = randomSeed();

@@ -95,4 +95,28 @@ describe('projects in browser mode', { skip: noChromium }, () => {
     await page.waitForFunction(() => /newer Wordbrush/.test(document.querySelector('[data-testid=project-error]')?.textContent ?? ''));
     assert.deepEqual({ broken: readFileSync(join(projects, 'broken.wbproj')), newer: readFileSync(join(projects, 'newer.wbproj')), good: readFileSync(join(projects, 'my-scene.wbproj')) }, before);
   });
+
+  test('"Use everything" on a result brings back its settings and the canvas document it was made from', async () => {
+    page.on('dialog', (dialog) => void dialog.accept().catch(() => undefined));
+    await page.getByRole('button', { name: 'New', exact: true }).click();
+    await page.getByLabel('Image to import').setInputFiles(picture);
+    await page.getByRole('listitem', { name: 'sunset' }).waitFor();
+    await page.getByTestId('model').selectOption({ label: 'sd1-optimum (sd1)' });
+    await page.getByTestId('prompt').fill('a castle at sunset');
+    await page.getByTestId('steps').fill('2');
+    await page.getByTestId('width').fill('64');
+    await page.getByTestId('height').fill('64');
+    await page.getByTestId('generate').click();
+    await page.locator('[data-testid=gallery] button.thumb').first().waitFor();
+    await page.getByTestId('generate').waitFor();
+    const made = await documentShown();
+
+    await page.getByRole('button', { name: 'New', exact: true }).click();
+    await page.waitForFunction(() => !document.querySelector('[aria-label="Document layers"] li'));
+    await page.locator('[data-testid=gallery] button.thumb').first().click();
+    await page.getByRole('button', { name: 'Use everything' }).click();
+    await page.getByRole('listitem', { name: 'sunset' }).waitFor();
+    assert.deepEqual(await documentShown(), made);
+    assert.equal(await page.getByTestId('prompt').inputValue(), 'a castle at sunset');
+  });
 });

@@ -21,6 +21,8 @@ export interface ProjectState {
   save(name: string): void;
   restore(): void;
   discardRecovery(): void;
+  /** Takes a document from elsewhere (a result's "Use everything") as a new, unsaved project. */
+  adopt(data: { document: unknown; assets: Record<string, string> }): void;
 }
 
 const newId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -122,5 +124,14 @@ export function useProject(studio: StudioConnection, connection: ConnectionState
         setRecovery(null);
       }, fail),
     discardRecovery: () => void client.call('projects.discardAutosave', {}).then(() => setRecovery(null), fail),
+    adopt: (data) => {
+      if (dirty && !window.confirm('Discard the unsaved changes?')) return;
+      try {
+        load(null, data);
+        setDirty(true);
+      } catch (e) {
+        setError((e as Error).message);
+      }
+    },
   };
 }

@@ -21,7 +21,8 @@ export interface GenerationState {
   readonly warnings: readonly string[];
   /** Which execution provider ran each model part in the last run. */
   readonly providers: Readonly<Record<string, string>>;
-  generate(settings: GenerationSettings): void;
+  /** Runs the settings; `document` (the canvas and its images) is kept with the results. */
+  generate(settings: GenerationSettings, document?: { document: unknown; assets: Record<string, string> }): void;
   cancel(): void;
 }
 
@@ -61,7 +62,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
   );
 
   const generate = useCallback(
-    (settings: GenerationSettings) => {
+    (settings: GenerationSettings, document?: { document: unknown; assets: Record<string, string> }) => {
       if (job.current) return;
       const jobId = newJobId();
       job.current = jobId;
@@ -76,7 +77,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
       setWarnings([]);
       setProviders({});
       client
-        .call('generate', { jobId, settings })
+        .call('generate', { jobId, settings, ...(document ? { document } : {}) })
         .then(
           (result) => {
             // The images reach the gallery through gallery.changed, in every window.

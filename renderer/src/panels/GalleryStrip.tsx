@@ -4,6 +4,7 @@ export interface GalleryActions {
   select(id: string): void;
   pin(pinned: boolean): void;
   useSettings(id: string): void;
+  useEverything(id: string): void;
   rerun(id: string): void;
   copyParameters(id: string): void;
   sendToCanvas(id: string): void;
@@ -47,6 +48,9 @@ export function GalleryStrip({ items, selected, pinned, trashed, hasMore, notice
           </button>
           <button type="button" onClick={() => actions.useSettings(current.id)} disabled={!current.info}>
             Use these settings
+          </button>
+          <button type="button" onClick={() => actions.useEverything(current.id)} disabled={!current.info} title="The settings, and the canvas document the result was made from">
+            Use everything
           </button>
           <button type="button" onClick={() => actions.rerun(current.id)} disabled={!current.info}>
             New seed
