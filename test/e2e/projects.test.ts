@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -118,5 +118,19 @@ describe('projects in browser mode', { skip: noChromium }, () => {
     await page.getByRole('listitem', { name: 'sunset' }).waitFor();
     assert.deepEqual(await documentShown(), made);
     assert.equal(await page.getByTestId('prompt').inputValue(), 'a castle at sunset');
+  });
+
+  test('closing the page with unsaved changes autosaves them on the way out', async () => {
+    await page.getByLabel('Show sunset').uncheck();
+    const edited = await documentShown();
+    rmSync(join(projects, '.autosave.wbproj'), { force: true });
+    // Long before the idle autosave (2 s here) could run.
+    await page.close({ runBeforeUnload: true });
+    await waitFor('the autosave written as the page closed', () => (existsSync(join(projects, '.autosave.wbproj')) ? true : undefined), 1500);
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(serve.url);
+    await page.getByRole('button', { name: 'Restore' }).click();
+    await page.getByRole('listitem', { name: 'sunset' }).waitFor();
+    assert.deepEqual(await documentShown(), edited);
   });
 });

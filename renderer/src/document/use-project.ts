@@ -57,13 +57,18 @@ export function useProject(studio: StudioConnection, connection: ConnectionState
     return () => clearTimeout(timer);
   }, [client, dirty, name, document, assets, autosaveSeconds]);
 
-  // Closing with unsaved changes asks first.
+  // Closing with unsaved changes asks first; and whatever the answer, the work is autosaved as the page goes.
   useEffect(() => {
     if (!dirty) return;
     const onBeforeUnload = (event: BeforeUnloadEvent) => event.preventDefault();
+    const onPageHide = () => void client.call('projects.autosave', { name, document, assets, panel: null }).catch(() => undefined);
     window.addEventListener('beforeunload', onBeforeUnload);
-    return () => window.removeEventListener('beforeunload', onBeforeUnload);
-  }, [dirty]);
+    window.addEventListener('pagehide', onPageHide);
+    return () => {
+      window.removeEventListener('beforeunload', onBeforeUnload);
+      window.removeEventListener('pagehide', onPageHide);
+    };
+  }, [client, dirty, name, document, assets]);
 
   const edit = (change: (d: CanvasDocument) => CanvasDocument) => {
     setDocument((d) => change(d));
