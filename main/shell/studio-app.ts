@@ -11,7 +11,7 @@ import { utilityLauncher } from './utility-launcher';
 import { APP_PAGE, hardenSession, hardenWebContents, isStudioFrame, mainWindowOptions } from './window';
 
 /** The parts of Electron the desktop app uses; passed in so a test can check the wiring without Electron's binary. */
-export type ElectronApi = Pick<typeof Electron, 'app' | 'BrowserWindow' | 'ipcMain' | 'protocol' | 'safeStorage' | 'session' | 'shell' | 'utilityProcess'>;
+export type ElectronApi = Pick<typeof Electron, 'app' | 'BrowserWindow' | 'dialog' | 'ipcMain' | 'protocol' | 'safeStorage' | 'session' | 'shell' | 'utilityProcess'>;
 
 /**
  * Wires the desktop app: sandbox everywhere, every web contents hardened,
@@ -19,7 +19,7 @@ export type ElectronApi = Pick<typeof Electron, 'app' | 'BrowserWindow' | 'ipcMa
  * through the checked studio channel, inference in a utility process.
  */
 export function launchStudio(electron: ElectronApi): Promise<void> {
-  const { app, BrowserWindow, ipcMain, protocol, safeStorage, session, shell, utilityProcess } = electron;
+  const { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, shell, utilityProcess } = electron;
   registerAppScheme(protocol);
   app.enableSandbox();
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
@@ -51,6 +51,11 @@ export function launchStudio(electron: ElectronApi): Promise<void> {
     registerStudioIpc(ipcMain, connection, (frame) => isStudioFrame(frame) && frame === studioWindow.webContents.mainFrame);
     // A closed window's generations have no one to show them to.
     studioWindow.on('closed', () => connection.close());
+    // The page asks before closing with unsaved changes (beforeunload); Electron leaves the asking to main.
+    studioWindow.webContents.on('will-prevent-unload', (event) => {
+      const choice = dialog.showMessageBoxSync(studioWindow, { type: 'question', buttons: ['Close without saving', 'Keep working'], defaultId: 1, cancelId: 1, message: 'The project has unsaved changes.', detail: 'They are autosaved and offered back next time, but not saved to the project.' });
+      if (choice === 0) event.preventDefault();
+    });
     backend.subscribe((message) => {
       if (!studioWindow.isDestroyed()) studioWindow.webContents.send(STUDIO_EVENT_CHANNEL, message);
     });

@@ -31,14 +31,18 @@ function fakeElectron() {
   const protocolHandlers = new Map<string, unknown>();
   const permissionHandlers: Record<string, unknown> = {};
   const windows: FakeWindow[] = [];
+  /** What the fake "unsaved changes" dialog answers: 0 close, 1 keep working. */
+  const dialogAnswer = { value: 1 };
   const children: EventEmitter[] = [];
 
   class FakeWindow extends EventEmitter {
     readonly sent: [string, unknown][] = [];
     loadedUrl = '';
+    readonly contentsEvents = new EventEmitter();
     readonly webContents = {
       mainFrame: { url: APP_PAGE, parent: null },
       send: (channel: string, message: unknown) => void this.sent.push([channel, message]),
+      on: (name: string, listener: (...args: unknown[]) => void) => this.contentsEvents.on(name, listener),
     };
     constructor(readonly options: unknown) {
       super();
@@ -64,6 +68,7 @@ function fakeElectron() {
         setDevicePermissionHandler: (h: unknown) => void (permissionHandlers.device = h),
       },
     },
+    dialog: { showMessageBoxSync: () => dialogAnswer.value },
     safeStorage: {
       isEncryptionAvailable: () => true,
       encryptString: (text: string) => Buffer.from(text.split('').reverse().join('')),
@@ -79,7 +84,7 @@ function fakeElectron() {
       },
     },
   };
-  return { electron: electron as unknown as ElectronApi, app, calls, ipcHandlers, protocolHandlers, permissionHandlers, windows, userData };
+  return { electron: electron as unknown as ElectronApi, app, calls, ipcHandlers, protocolHandlers, permissionHandlers, windows, userData, dialogAnswer };
 }
 
 describe('desktop app wiring (launchStudio)', () => {
@@ -133,6 +138,16 @@ describe('desktop app wiring (launchStudio)', () => {
     const galleryOpened = await handler({ senderFrame: studioWindow.webContents.mainFrame }, { kind: 'call', id: 7, method: 'gallery.openFolder', input: {} });
     assert.deepEqual(galleryOpened.ok && galleryOpened.output, { opened: true });
     assert.ok(fake.calls.includes(`open:${join(fake.userData, 'gallery')}`));
+
+    // Closing with unsaved changes: the page's beforeunload asks, main shows the question; "keep working" keeps the window.
+    const prevented = (answer: number) => {
+      fake.dialogAnswer.value = answer;
+      let closes = false;
+      studioWindow.contentsEvents.emit('will-prevent-unload', { preventDefault: () => (closes = true) });
+      return closes;
+    };
+    assert.equal(prevented(1), false);
+    assert.equal(prevented(0), true);
 
     // Quitting stops the inference process, and the window hears of it as an event.
     fake.app.emit('before-quit');
