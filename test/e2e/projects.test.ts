@@ -133,4 +133,18 @@ describe('projects in browser mode', { skip: noChromium }, () => {
     await page.getByRole('listitem', { name: 'sunset' }).waitFor();
     assert.deepEqual(await documentShown(), edited);
   });
+
+  test('a picture pasted or dropped (one that says nothing of how it was made) becomes a layer', async () => {
+    const bytes = [...readFileSync(picture)];
+    await page.evaluate((data) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(data)], 'pasted.png', { type: 'image/png' }));
+      window.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer }));
+      const dropped = new DataTransfer();
+      dropped.items.add(new File([new Uint8Array(data)], 'dropped.png', { type: 'image/png' }));
+      document.querySelector('.studio')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dropped, bubbles: true, cancelable: true }));
+    }, bytes);
+    await page.getByRole('listitem', { name: 'pasted' }).waitFor();
+    await page.getByRole('listitem', { name: 'dropped' }).waitFor();
+  });
 });

@@ -132,12 +132,13 @@ describe('emitter', () => {
 
 describe('studio contract', () => {
   test('declares the foundation calls and events, each with a summary', () => {
-    const modelCalls = ['models.list', 'models.import', 'models.download', 'models.downloads', 'models.download.pause', 'models.download.resume', 'models.download.cancel', 'models.verify', 'models.remove', 'models.rename', 'models.setFamily', 'models.setDefault', 'models.openFolder', 'models.catalog', 'hub.token', 'hub.token.set'];
+    const galleryAndProjects = ['gallery.list', 'gallery.get', 'gallery.document', 'gallery.delete', 'gallery.restore', 'gallery.emptyTrash', 'gallery.star', 'gallery.openFolder', 'projects.list', 'projects.open', 'projects.save', 'projects.autosave', 'projects.recovery', 'projects.restore', 'projects.discardAutosave', 'settings.get', 'settings.set'];
+    const modelCalls = [...galleryAndProjects, 'models.list', 'models.import', 'models.download', 'models.downloads', 'models.download.pause', 'models.download.resume', 'models.download.cancel', 'models.verify', 'models.remove', 'models.rename', 'models.setFamily', 'models.setDefault', 'models.openFolder', 'models.catalog', 'hub.token', 'hub.token.set'];
     for (const name of ['app.info', 'app.ping', 'inference.status', 'inference.restart', 'inference.providers', 'generate', 'generate.cancel', ...modelCalls]) {
       assert.ok(Object.hasOwn(studioContract.calls, name), name);
     }
     for (const [name, spec] of Object.entries(studioContract.calls)) assert.ok(spec.summary.length > 10, name);
-    assert.deepEqual(Object.keys(studioContract.events).sort(), ['generation.progress', 'inference.status', 'job.progress', 'models.changed', 'models.download']);
+    assert.deepEqual(Object.keys(studioContract.events).sort(), ['gallery.changed', 'generation.progress', 'inference.status', 'job.progress', 'models.changed', 'models.download']);
   });
 
   test('bounds what the untrusted renderer may send', () => {
