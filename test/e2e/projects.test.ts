@@ -3,23 +3,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import yazl from 'yazl';
 import { encodePng } from '../../main/engine/output/png';
 import { fixtureModels, temporary } from '../helpers/backend';
 import { launchChromium, noChromium } from '../helpers/browser';
 import { requireBuild } from '../helpers/paths';
 import { startServe, type ServeProcess } from '../helpers/serve-process';
 import { waitFor } from '../helpers/wait';
+import { zipOf } from '../helpers/zip';
 
-function zipOf(entries: Record<string, string>): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const [name, text] of Object.entries(entries)) zip.addBuffer(Buffer.from(text), name);
-  zip.end();
-  return new Promise((done) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => done(Buffer.concat(chunks)));
-  });
-}
 
 // Projects: saved and reopened exactly, autosaved and offered back after a crash, damaged files refused without harm.
 describe('projects in browser mode', { skip: noChromium }, () => {

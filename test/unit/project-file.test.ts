@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import yazl from 'yazl';
 import { AssetId, assetsOf, emptyDocument, type CanvasDocument } from '../../app/document/document';
 import { encodePng } from '../../main/engine/output/png';
 import { ProjectError, readProject, writeProject } from '../../main/projects/project-file';
 import { temporary } from '../helpers/backend';
+import { zipOf } from '../helpers/zip';
 import { flipByte } from '../helpers/bytes';
 import { everyKind } from '../helpers/documents';
 
@@ -17,15 +17,6 @@ const fullProject = () => {
   return { document, assets, panel: { prompt: 'a cat left of a dog', seed: 7 } };
 };
 
-function zipOf(entries: Record<string, string>): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const [name, text] of Object.entries(entries)) zip.addBuffer(Buffer.from(text), name);
-  zip.end();
-  return new Promise((done) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => done(Buffer.concat(chunks)));
-  });
-}
 
 describe('project files', () => {
   test('round trip: the document, every asset and the panel come back exactly', async () => {
