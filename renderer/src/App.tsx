@@ -40,6 +40,27 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
       toPngAsset(file).then(({ url, width, height }) => project.addImage(url, width, height, file.name.replace(/\.\w+$/, '')), () => setNotice(`${file.name} is not an image the studio can read`));
     }
   };
+  // Shortcuts that work wherever the focus is, but in text fields (which keep their own undo): undo, redo, and Esc to cancel a run.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape' && generation.running) {
+        generation.cancel();
+        return;
+      }
+      if (event.target instanceof HTMLElement && event.target.closest('input, textarea, select, [contenteditable]')) return;
+      const mod = event.ctrlKey || event.metaKey;
+      if (mod && event.key.toLowerCase() === 'z') {
+        event.preventDefault();
+        if (event.shiftKey) project.redo();
+        else project.undo();
+      } else if (mod && event.key.toLowerCase() === 'y') {
+        event.preventDefault();
+        project.redo();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
   // Pasting an image adds it as a layer.
   useEffect(() => {
     const onPaste = (event: ClipboardEvent) => {

@@ -138,4 +138,33 @@ describe('projects in browser mode', { skip: noChromium }, () => {
     await page.getByRole('listitem', { name: 'pasted' }).waitFor();
     await page.getByRole('listitem', { name: 'dropped' }).waitFor();
   });
+
+  test('undo and redo every edit, by button and by keyboard; Esc from the canvas cancels a run', async () => {
+    page.on('dialog', (dialog) => void dialog.accept().catch(() => undefined));
+    await page.getByRole('button', { name: 'New', exact: true }).click();
+    await page.getByLabel('Image to import').setInputFiles(picture);
+    await page.getByRole('listitem', { name: 'sunset' }).waitFor();
+    const added = await documentShown();
+    await page.getByLabel('Show sunset').uncheck();
+    const hidden = await documentShown();
+    await page.getByTestId('canvas').click();
+    await page.keyboard.press('Control+z');
+    assert.deepEqual(await documentShown(), added);
+    await page.keyboard.press('Control+Shift+Z');
+    assert.deepEqual(await documentShown(), hidden);
+    await page.getByRole('button', { name: 'Undo (Ctrl+Z)' }).click();
+    await page.getByRole('button', { name: 'Undo (Ctrl+Z)' }).click();
+    assert.deepEqual((await documentShown()).layers, []);
+    await page.getByRole('button', { name: 'Redo (Shift+Ctrl+Z)' }).click();
+    assert.deepEqual(await documentShown(), added);
+
+    await page.getByTestId('steps').fill('200');
+    await page.getByTestId('width').fill('256');
+    await page.getByTestId('height').fill('256');
+    await page.getByTestId('generate').click();
+    await page.locator('[data-testid=generation-progress]').waitFor();
+    await page.getByTestId('canvas').click();
+    await page.keyboard.press('Escape');
+    await page.locator('[data-testid=generation-phase][data-phase=cancelled]').waitFor();
+  });
 });

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { AssetId, emptyDocument, LayerId, migrateDocument, type CanvasDocument, type Layer } from '../../../app/document/document';
+import { commit, redo, startHistory, undo, type History } from '../../../app/document/history';
 import type { StudioConnection } from '../connection/studio-client';
 import type { ConnectionState } from '../connection/socket-port';
 
@@ -23,6 +24,10 @@ export interface ProjectState {
   discardRecovery(): void;
   /** Takes a document from elsewhere (a result's "Use everything") as a new, unsaved project. */
   adopt(data: { document: unknown; assets: Record<string, string> }): void;
+  readonly canUndo: boolean;
+  readonly canRedo: boolean;
+  undo(): void;
+  redo(): void;
 }
 
 const newId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -35,7 +40,9 @@ const newId = () => `${Date.now().toString(36)}-${Math.random().toString(36).sli
 export function useProject(studio: StudioConnection, connection: ConnectionState, autosaveSeconds: number): ProjectState {
   const { client } = studio;
   const [name, setName] = useState<string | null>(null);
-  const [document, setDocument] = useState<CanvasDocument>(() => emptyDocument());
+  const [history, setHistory] = useState<History<CanvasDocument>>(() => startHistory(emptyDocument()));
+  const document = history.present;
+  const setDocument = (next: CanvasDocument) => setHistory(startHistory(next));
   const [assets, setAssets] = useState<Readonly<Record<string, string>>>({});
   const [dirty, setDirty] = useState(false);
   const [recovery, setRecovery] = useState<ProjectState['recovery']>(null);
@@ -70,8 +77,9 @@ export function useProject(studio: StudioConnection, connection: ConnectionState
     };
   }, [client, dirty, name, document, assets]);
 
+  /** Every edit is one undo step. */
   const edit = (change: (d: CanvasDocument) => CanvasDocument) => {
-    setDocument((d) => change(d));
+    setHistory((h) => commit(h, change(h.present)));
     setDirty(true);
     setError(null);
   };
@@ -129,6 +137,16 @@ export function useProject(studio: StudioConnection, connection: ConnectionState
         setRecovery(null);
       }, fail),
     discardRecovery: () => void client.call('projects.discardAutosave', {}).then(() => setRecovery(null), fail),
+    canUndo: history.past.length > 0,
+    canRedo: history.future.length > 0,
+    undo: () => {
+      setHistory(undo);
+      setDirty(true);
+    },
+    redo: () => {
+      setHistory(redo);
+      setDirty(true);
+    },
     adopt: (data) => {
       if (dirty && !window.confirm('Discard the unsaved changes?')) return;
       try {

@@ -51,6 +51,12 @@ export function ProjectBar({ project, onImport, onExport }: Props) {
           Save as…
         </button>
       )}
+      <button type="button" onClick={project.undo} disabled={!project.canUndo} title="Undo (Ctrl+Z)" aria-label="Undo (Ctrl+Z)">
+        Undo
+      </button>
+      <button type="button" onClick={project.redo} disabled={!project.canRedo} title="Redo (Shift+Ctrl+Z)" aria-label="Redo (Shift+Ctrl+Z)">
+        Redo
+      </button>
       <button type="button" onClick={() => picker.current?.click()}>
         Import image
       </button>
