@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState, type DragEvent } from 'react';
 import { compositePng, download, toPngAsset } from './document/images';
 import { useProject } from './document/use-project';
 import { ProjectBar } from './panels/ProjectBar';
-import { CanvasArea } from './canvas/CanvasArea';
+import { CanvasArea, type CanvasTool } from './canvas/CanvasArea';
 import type { StudioConnection } from './connection/studio-client';
 import { useStudioState } from './connection/use-studio-state';
 import type { GenerationSettings } from '../../app/contract/generation';
@@ -32,6 +32,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
   const settings = useSettings(studio, state.connection);
   const theme = settings.settings?.theme ?? 'dark';
   const [notice, setNotice] = useState<string | null>(null);
+  const [tool, setTool] = useState<CanvasTool>('pan');
   const project = useProject(studio, state.connection, settings.settings?.autosaveSeconds ?? 5);
   const canvasLayers = project.document.layers.flatMap((l) => (l.kind === 'image' && l.visible && project.assets[l.asset] ? [{ id: l.id, url: project.assets[l.asset]!, rect: l.rect, opacity: l.opacity }] : []));
   const importFiles = (files: Iterable<File>) => {
@@ -125,7 +126,14 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
         <PromptPanel key={recall?.nonce ?? 0} initial={recall?.preset} listing={library.listing} providers={state.providers} generation={fromCanvas} />
       </aside>
       <main className="centre">
-        <CanvasArea document={page} layers={canvasLayers} imageUrl={shown ? studio.galleryUrl(`${shown.id}.png`) : null} />
+        <CanvasArea
+          document={page}
+          layers={canvasLayers}
+          boxes={project.document.layers.flatMap((l) => (l.kind === 'layout-boxes' && l.visible ? l.boxes.map((b) => ({ id: `${l.id}/${b.id}`, rect: b.rect, label: b.label })) : []))}
+          tool={tool}
+          onTool={setTool}
+          onBox={project.addBox}
+          imageUrl={shown ? studio.galleryUrl(`${shown.id}.png`) : null} />
         <GalleryStrip
           items={gallery.items}
           selected={shown?.id ?? null}

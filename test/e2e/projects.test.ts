@@ -167,4 +167,38 @@ describe('projects in browser mode', { skip: noChromium }, () => {
     await page.keyboard.press('Escape');
     await page.locator('[data-testid=generation-phase][data-phase=cancelled]').waitFor();
   });
+
+  test('a box drawn with the box tool and labelled goes into the run, as drawn', async () => {
+    page.on('dialog', (dialog) => void dialog.accept().catch(() => undefined));
+    await page.getByRole('button', { name: 'New', exact: true }).click();
+    await page.getByRole('button', { name: 'Box (R)' }).click();
+    const canvas = page.getByTestId('canvas');
+    const bounds = (await canvas.boundingBox())!;
+    const [x, y, scale] = await Promise.all(['data-x', 'data-y', 'data-scale'].map(async (a) => Number(await canvas.getAttribute(a))));
+    const [width, height] = ((await canvas.getAttribute('data-page')) ?? '').split('x').map(Number) as [number, number];
+    const at = (fx: number, fy: number) => [bounds.x + x! + fx * width * scale!, bounds.y + y! + fy * height * scale!] as const;
+    await page.mouse.move(...at(0.3, 0.2));
+    await page.mouse.down();
+    await page.mouse.move(...at(0.5, 0.5), { steps: 5 });
+    await page.mouse.move(...at(0.7, 0.6), { steps: 5 });
+    await page.mouse.up();
+    const label = page.getByLabel('Label of box 1');
+    await label.fill('red star');
+    await label.press('Enter');
+    await page.getByRole('button', { name: 'Pan (V)' }).click();
+
+    await page.getByTestId('model').selectOption({ label: 'sd1-optimum (sd1)' });
+    await page.getByTestId('prompt').fill('a red star on sand');
+    await page.getByTestId('steps').fill('2');
+    await page.getByTestId('width').fill('64');
+    await page.getByTestId('height').fill('64');
+    const before = await page.locator('[data-testid=gallery] button.thumb').count();
+    await page.getByTestId('generate').click();
+    await page.locator('[data-testid=gallery] button.thumb').nth(before).waitFor();
+    const id = ((await page.locator('[data-testid=gallery] button.thumb').first().locator('img').getAttribute('src')) ?? '').replace(/^.*\//, '').replace(/\.png.*$/, '');
+    const sidecar = JSON.parse(readFileSync(join(home, 'gallery', `${id}.json`), 'utf8')) as { request: { conditioning: { boxes: { label: string; rect: { x: number; y: number; width: number; height: number } }[] } } };
+    const [box] = sidecar.request.conditioning.boxes;
+    assert.equal(box?.label, 'red star');
+    for (const [key, expected] of [['x', 0.3], ['y', 0.2], ['width', 0.4], ['height', 0.4]] as const) assert.ok(Math.abs(box!.rect[key] - expected) < 0.03, `${key}: ${box!.rect[key]} vs ${expected}`);
+  });
 });

@@ -1,6 +1,6 @@
 import type Konva from 'konva';
 import { useCallback, useEffect, useMemo, useRef, useState, type PointerEvent } from 'react';
-import { Image as KonvaImage, Layer, Rect, Stage } from 'react-konva';
+import { Group, Image as KonvaImage, Layer, Rect, Stage, Text } from 'react-konva';
 import { useHtmlImage } from './use-html-image';
 import { useElementSize } from './use-element-size';
 import { fitDocument, panBy, wheelZoomFactor, zoomAt, type Size, type Viewport } from './viewport';
@@ -23,6 +23,29 @@ interface Props {
   readonly layers: readonly CanvasImage[];
   /** The image shown on the page (the selected result). */
   readonly imageUrl: string | null;
+  /** Layout boxes to draw over the page, in fractions of it. */
+  readonly boxes: readonly CanvasBox[];
+  /** What a left drag does: pan the view, or draw a layout box. */
+  readonly tool: CanvasTool;
+  readonly onTool: (tool: CanvasTool) => void;
+  /** A box drawn with the box tool, in fractions of the page: one edit when the drag ends. */
+  readonly onBox: (rect: Rect01) => void;
+}
+
+export type CanvasTool = 'pan' | 'box';
+type Rect01 = { x: number; y: number; width: number; height: number };
+export interface CanvasBox {
+  readonly id: string;
+  readonly rect: Rect01;
+  readonly label: string;
+}
+
+const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
+/** The rectangle between two points, in fractions of the page. */
+function rectBetween(a: { x: number; y: number }, b: { x: number; y: number }): Rect01 {
+  const [x0, x1] = [clamp01(Math.min(a.x, b.x)), clamp01(Math.max(a.x, b.x))];
+  const [y0, y1] = [clamp01(Math.min(a.y, b.y)), clamp01(Math.max(a.y, b.y))];
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
 function LayerImage({ layer, page }: { readonly layer: CanvasImage; readonly page: Size }) {
@@ -35,7 +58,7 @@ function LayerImage({ layer, page }: { readonly layer: CanvasImage; readonly pag
  * and zoomed by the wheel around the pointer. The viewport lives in React
  * state (null: fitted to the window); Konva only draws it.
  */
-export function CanvasArea({ document, layers, imageUrl }: Props) {
+export function CanvasArea({ document, layers, imageUrl, boxes, tool, onTool, onBox }: Props) {
   const container = useRef<HTMLDivElement>(null);
   const size = useElementSize(container);
   const [view, setView] = useState<Viewport | null>(null);
@@ -52,13 +75,16 @@ export function CanvasArea({ document, layers, imageUrl }: Props) {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.target instanceof HTMLElement && event.target.closest('input, textarea, select, [contenteditable]')) return;
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
       if (event.key === '0') resetView();
+      else if (event.key === 'v' || event.key === 'V') onTool('pan');
+      else if (event.key === 'r' || event.key === 'R') onTool('box');
       else if (event.key === '+' || event.key === '=') zoomCentre(KEY_ZOOM);
       else if (event.key === '-') zoomCentre(1 / KEY_ZOOM);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [resetView, zoomCentre]);
+  }, [resetView, zoomCentre, onTool]);
 
   const onWheel = (event: Konva.KonvaEventObject<WheelEvent>) => {
     event.evt.preventDefault();
@@ -70,12 +96,27 @@ export function CanvasArea({ document, layers, imageUrl }: Props) {
 
   // Dragging with the left or middle button pans; the painting tools will claim the left button for themselves.
   const lastPointer = useRef<{ x: number; y: number } | null>(null);
+  const [drawing, setDrawing] = useState<{ from: { x: number; y: number }; to: { x: number; y: number } } | null>(null);
+  /** A pointer position as fractions of the page. */
+  const onPage = (event: PointerEvent<HTMLDivElement>) => {
+    const bounds = event.currentTarget.getBoundingClientRect();
+    return { x: (event.clientX - bounds.left - shown.x) / shown.scale / document.width, y: (event.clientY - bounds.top - shown.y) / shown.scale / document.height };
+  };
   const onPointerDown = (event: PointerEvent<HTMLDivElement>) => {
     if (event.button !== 0 && event.button !== 1) return;
     event.currentTarget.setPointerCapture(event.pointerId);
+    if (tool === 'box' && event.button === 0) {
+      const at = onPage(event);
+      setDrawing({ from: at, to: at });
+      return;
+    }
     lastPointer.current = { x: event.clientX, y: event.clientY };
   };
   const onPointerMove = (event: PointerEvent<HTMLDivElement>) => {
+    if (drawing) {
+      setDrawing({ ...drawing, to: onPage(event) });
+      return;
+    }
     const last = lastPointer.current;
     if (!last) return;
     const dx = event.clientX - last.x;
@@ -85,7 +126,13 @@ export function CanvasArea({ document, layers, imageUrl }: Props) {
   };
   const onPointerUp = () => {
     lastPointer.current = null;
+    if (!drawing) return;
+    const rect = rectBetween(drawing.from, drawing.to);
+    setDrawing(null);
+    // A click is not a box.
+    if (rect.width > 0.01 && rect.height > 0.01) onBox(rect);
   };
+  const preview = drawing ? rectBetween(drawing.from, drawing.to) : null;
 
   return (
     <section className="canvas-area" aria-label="Canvas">
@@ -97,6 +144,8 @@ export function CanvasArea({ document, layers, imageUrl }: Props) {
         data-x={shown.x.toFixed(1)}
         data-y={shown.y.toFixed(1)}
         data-image={image ? imageUrl : ''}
+        data-page={`${document.width}x${document.height}`}
+        data-tool={tool}
         onPointerDown={onPointerDown}
         onPointerMove={onPointerMove}
         onPointerUp={onPointerUp}
@@ -110,11 +159,24 @@ export function CanvasArea({ document, layers, imageUrl }: Props) {
                 <LayerImage key={layer.id} layer={layer} page={document} />
               ))}
               {image && <KonvaImage image={image} width={document.width} height={document.height} />}
+              {boxes.map((box) => (
+                <Group key={box.id} x={box.rect.x * document.width} y={box.rect.y * document.height}>
+                  <Rect width={box.rect.width * document.width} height={box.rect.height * document.height} stroke="#7aa2f7" strokeWidth={2 / shown.scale} />
+                  <Text text={box.label} fontSize={12 / shown.scale} fill="#7aa2f7" y={-14 / shown.scale} />
+                </Group>
+              ))}
+              {preview && <Rect x={preview.x * document.width} y={preview.y * document.height} width={preview.width * document.width} height={preview.height * document.height} stroke="#e5c07b" dash={[6 / shown.scale, 4 / shown.scale]} strokeWidth={2 / shown.scale} />}
             </Layer>
           </Stage>
         )}
       </div>
       <div className="canvas-toolbar">
+        <button type="button" aria-pressed={tool === 'pan'} onClick={() => onTool('pan')} title="Move the view (V)" aria-label="Pan (V)">
+          ✋
+        </button>
+        <button type="button" aria-pressed={tool === 'box'} onClick={() => onTool('box')} title="Draw a layout box (R)" aria-label="Box (R)">
+          ▭
+        </button>
         <button type="button" onClick={() => zoomCentre(1 / KEY_ZOOM)} title="Zoom out (-)">
           −
         </button>

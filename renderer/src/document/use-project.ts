@@ -15,6 +15,10 @@ export interface ProjectState {
   readonly recent: readonly { readonly name: string; readonly savedAt: string }[];
   readonly error: string | null;
   addImage(url: string, width: number, height: number, name: string): void;
+  /** Adds a layout box to the top boxes layer (made when there is none). */
+  addBox(rect: { x: number; y: number; width: number; height: number }): void;
+  setBoxLabel(layerId: string, boxId: string, label: string): void;
+  removeBox(layerId: string, boxId: string): void;
   toggleLayer(id: string): void;
   removeLayer(id: string): void;
   newProject(): void;
@@ -107,6 +111,17 @@ export function useProject(studio: StudioConnection, connection: ConnectionState
         return { ...d, canvas, layers: [...d.layers, layer] };
       });
     },
+    addBox: (rect) =>
+      edit((d) => {
+        const box = { id: `box-${newId()}`, rect, label: 'object', strength: 1 };
+        const top = d.layers.findLastIndex((l) => l.kind === 'layout-boxes');
+        if (top >= 0) return { ...d, layers: d.layers.map((l, i) => (i === top && l.kind === 'layout-boxes' ? { ...l, boxes: [...l.boxes, box] } : l)) };
+        const layer: Layer = { id: LayerId.parse(`layer_${newId()}`), name: 'Boxes', visible: true, locked: false, opacity: 1, kind: 'layout-boxes', boxes: [box] };
+        return { ...d, layers: [...d.layers, layer] };
+      }),
+    setBoxLabel: (layerId, boxId, label) =>
+      edit((d) => ({ ...d, layers: d.layers.map((l) => (l.id === layerId && l.kind === 'layout-boxes' ? { ...l, boxes: l.boxes.map((b) => (b.id === boxId ? { ...b, label: label.slice(0, 500) || 'object' } : b)) } : l)) })),
+    removeBox: (layerId, boxId) => edit((d) => ({ ...d, layers: d.layers.map((l) => (l.id === layerId && l.kind === 'layout-boxes' ? { ...l, boxes: l.boxes.filter((b) => b.id !== boxId) } : l)) })),
     toggleLayer: (id) => edit((d) => ({ ...d, layers: d.layers.map((l) => (l.id === id ? { ...l, visible: !l.visible } : l)) })),
     removeLayer: (id) => edit((d) => ({ ...d, layers: d.layers.filter((l) => l.id !== id) })),
     newProject: () => {

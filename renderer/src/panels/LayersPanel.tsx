@@ -26,6 +26,18 @@ export function LayersPanel({ project }: { readonly project: ProjectState }) {
                 Remove
               </button>
             </div>
+            {layer.kind === 'layout-boxes' && (
+              <ul className="boxes" aria-label={`Boxes of ${layer.name}`}>
+                {layer.boxes.map((box, i) => (
+                  <li key={`${box.id}:${box.label}`} className="inline-form">
+                    <input aria-label={`Label of box ${i + 1}`} defaultValue={box.label} onBlur={(e) => e.target.value !== box.label && project.setBoxLabel(layer.id, box.id, e.target.value.trim())} onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()} />
+                    <button type="button" className="link" onClick={() => project.removeBox(layer.id, box.id)} aria-label={`Remove box ${i + 1}`}>
+                      Remove
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
           </li>
         ))}
       </ul>
