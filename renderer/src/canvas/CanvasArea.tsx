@@ -172,10 +172,10 @@ export function CanvasArea({ document, layers, imageUrl, boxes, tool, onTool, on
       </div>
       <div className="canvas-toolbar">
         <button type="button" aria-pressed={tool === 'pan'} onClick={() => onTool('pan')} title="Move the view (V)" aria-label="Pan (V)">
-          ✋
+          Pan
         </button>
         <button type="button" aria-pressed={tool === 'box'} onClick={() => onTool('box')} title="Draw a layout box (R)" aria-label="Box (R)">
-          ▭
+          Box
         </button>
         <button type="button" onClick={() => zoomCentre(1 / KEY_ZOOM)} title="Zoom out (-)">
           −
