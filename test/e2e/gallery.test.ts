@@ -80,7 +80,7 @@ describe('the gallery in browser mode', { skip: noChromium }, () => {
     await thumbs().first().click();
     await page.getByRole('button', { name: 'Move to trash' }).click();
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=gallery] button.thumb').length === n - 1, count);
-    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.getByRole('button', { name: 'Undo the delete' }).click();
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=gallery] button.thumb').length === n, count);
 
     // Deleted for good only when the trash is emptied.

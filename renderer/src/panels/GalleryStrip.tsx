@@ -77,7 +77,7 @@ export function GalleryStrip({ items, selected, pinned, trashed, hasMore, notice
       {trashed && (
         <p className="notice" role="status">
           Moved to the trash.{' '}
-          <button type="button" className="link" onClick={actions.undoTrash}>
+          <button type="button" className="link" onClick={actions.undoTrash} aria-label="Undo the delete">
             Undo
           </button>{' '}
           <button type="button" className="link" onClick={actions.emptyTrash}>
