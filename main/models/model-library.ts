@@ -74,12 +74,13 @@ export class ModelLibrary {
     };
   }
 
-  /** The entry and folder of a model, by id; throws when there is none or it cannot run. */
+  /**
+   * The entry and folder of a model, by id; throws when there is none or it
+   * cannot run. Only that model is looked at: this runs before every generation.
+   */
   async resolve(id: string): Promise<{ entry: ModelEntry; folder: string }> {
-    const { models } = await this.list();
-    const entry = models.find((m) => m.id === id);
-    const located = (await this.locateAll([])).find((m) => m.id === id);
-    if (!entry || !located) throw new LibraryError('unknown-model', `There is no model "${id}" in the library`);
+    const located = await this.locate(id);
+    const entry = await this.describe(located);
     if (entry.problem) throw new LibraryError('model-unusable', `Model "${id}" cannot run: ${entry.problem}`);
     return { entry, folder: located.folder };
   }
