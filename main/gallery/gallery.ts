@@ -42,10 +42,10 @@ export class Gallery {
   }
 
   async get(id: string): Promise<GalleryRecord> {
-    const entry = (await this.scan()).find((e) => e.id === id);
+    const entry = await this.entryOf(id, new Set((await this.state()).starred));
     if (!entry) throw new StudioError('not-found', `There is no image "${id}" in the gallery`);
     const text = this.heads.get(id)?.head?.text ?? {};
-    return { entry: { ...entry, thumbnail: existsSync(this.thumbPath(id)) }, parameters: text.parameters ?? null, wordbrush: text.wordbrush ? recordOf(text.wordbrush) : null, hasDocument: existsSync(this.documentPath(id)) };
+    return { entry: { ...entry.entry, thumbnail: existsSync(this.thumbPath(id)) }, parameters: text.parameters ?? null, wordbrush: text.wordbrush ? recordOf(text.wordbrush) : null, hasDocument: existsSync(this.documentPath(id)) };
   }
 
   /** Where the canvas document of a result is kept: a project file beside the image. */
@@ -55,8 +55,9 @@ export class Gallery {
 
   /** Entries for results just written (to tell every window). */
   async entries(ids: readonly string[]): Promise<GalleryEntry[]> {
-    const all = await this.scan();
-    return Promise.all(all.filter((e) => ids.includes(e.id)).map(async (e) => ({ ...e, thumbnail: await this.ensureThumbnail(e.id) })));
+    const starred = new Set((await this.state()).starred);
+    const found = (await Promise.all(ids.map((id) => this.entryOf(id, starred)))).filter((e) => e !== null);
+    return Promise.all(found.map(async ({ entry }) => ({ ...entry, thumbnail: await this.ensureThumbnail(entry.id) })));
   }
 
   async trash(id: string): Promise<void> {
@@ -90,25 +91,27 @@ export class Gallery {
   private async scan(): Promise<Omit<GalleryEntry, 'thumbnail'>[]> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     const starred = new Set((await this.state()).starred);
-    const entries: (Omit<GalleryEntry, 'thumbnail'> & { mtime: number })[] = [];
-    for (const name of names) {
-      if (!name.toLowerCase().endsWith('.png') || name.startsWith('.')) continue;
-      const id = name.slice(0, -4);
-      if (!GalleryId.safeParse(id).success) continue;
-      const info = await stat(join(this.dir, name)).catch(() => null);
-      if (!info?.isFile()) continue;
-      const key = `${info.size}:${info.mtimeMs}`;
-      let known = this.heads.get(id);
-      if (known?.key !== key) {
-        known = { key, head: await readPngHead(join(this.dir, name)) };
-        this.heads.set(id, known);
-      }
-      if (!known.head) continue;
-      const generation = generationInfoOf(known.head.text);
-      entries.push({ id, width: known.head.width, height: known.head.height, createdAt: info.mtime.toISOString(), sizeBytes: info.size, starred: starred.has(id), info: generation, mtime: info.mtimeMs });
-    }
-    return entries.sort((a, b) => b.mtime - a.mtime || b.id.localeCompare(a.id)).map(({ mtime: _mtime, ...entry }) => entry);
+    const ids = names.filter((name) => name.toLowerCase().endsWith('.png') && !name.startsWith('.')).map((name) => name.slice(0, -4));
+    const entries = (await Promise.all(ids.map((id) => this.entryOf(id, starred)))).filter((e) => e !== null);
+    return entries.sort((a, b) => b.mtime - a.mtime || b.entry.id.localeCompare(a.entry.id)).map(({ entry }) => entry);
   }
+
+  /** One image's entry, its head read again only when the file changed; null when it is not an image of the gallery. */
+  private async entryOf(id: string, starred: ReadonlySet<string>): Promise<{ entry: Omit<GalleryEntry, 'thumbnail'>; mtime: number } | null> {
+    if (!GalleryId.safeParse(id).success) return null;
+    const path = join(this.dir, `${id}.png`);
+    const info = await stat(path).catch(() => null);
+    if (!info?.isFile()) return null;
+    const key = `${info.size}:${info.mtimeMs}`;
+    let known = this.heads.get(id);
+    if (known?.key !== key) {
+      known = { key, head: await readPngHead(path) };
+      this.heads.set(id, known);
+    }
+    if (!known.head) return null;
+    return { entry: { id, width: known.head.width, height: known.head.height, createdAt: info.mtime.toISOString(), sizeBytes: info.size, starred: starred.has(id), info: generationInfoOf(known.head.text) }, mtime: info.mtimeMs };
+  }
+
 
   private thumbPath(id: string): string {
     return join(this.dir, THUMBS, `${id}.png`);
