@@ -6,14 +6,13 @@
  * runs warm up onnxruntime's arena and the JIT, so growth is read over the
  * second half. The aim: under 5%. A figure, never asserted in tests.
  */
-import { readFileSync } from 'node:fs';
 import { connectStudioSocket } from '../test/helpers/socket-client';
 import { startServe } from '../test/helpers/serve-process';
+import { rssOf } from '../test/helpers/process';
 
 const RUNS = Number(process.env.SOAK_RUNS ?? 200);
 const CHECKPOINTS = [20, RUNS / 2, RUNS];
 
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
 async function main(): Promise<void> {

@@ -124,3 +124,23 @@ export function generationInfoOf(chunks: Readonly<Record<string, string>>): Gene
   }
   return null;
 }
+
+/**
+ * The record Wordbrush writes with an image (its `wordbrush` chunk) without
+ * the folders in it: the model named by its folder's name (its library id),
+ * no output folder, init and mask images only said to exist. What the
+ * gallery hands the renderer, and what the renderer reads from a dropped PNG.
+ */
+export function wordbrushRecordOf(json: string): Record<string, unknown> | null {
+  let record: unknown;
+  try {
+    record = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  if (typeof record !== 'object' || record === null) return null;
+  const rest = { ...(((record as Record<string, unknown>).request ?? {}) as Record<string, unknown>) };
+  delete rest.outputDir;
+  const model = typeof rest.model === 'string' ? (rest.model.split(/[\\/]/).pop() ?? rest.model) : rest.model;
+  return { ...record, request: { ...rest, model, ...(rest.init ? { init: '(an image file)' } : {}), ...(rest.mask ? { mask: '(an image file)' } : {}) } };
+}

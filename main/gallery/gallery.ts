@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GalleryId, type GalleryEntry, type GalleryPage, type GalleryRecord } from '../../app/contract/gallery';
-import { generationInfoOf } from '../../app/domain/generation-info';
+import { generationInfoOf, wordbrushRecordOf } from '../../app/domain/generation-info';
 import { writeFileAtomic } from '../core/atomic-file';
 import { decodeRgbPng } from '../engine/output/images';
 import { encodePng } from '../engine/output/png';
@@ -45,7 +45,7 @@ export class Gallery {
     const entry = await this.entryOf(id, new Set((await this.state()).starred));
     if (!entry) throw new StudioError('not-found', `There is no image "${id}" in the gallery`);
     const text = this.heads.get(id)?.head?.text ?? {};
-    return { entry: { ...entry.entry, thumbnail: existsSync(this.thumbPath(id)) }, parameters: text.parameters ?? null, wordbrush: text.wordbrush ? recordOf(text.wordbrush) : null, hasDocument: existsSync(this.documentPath(id)) };
+    return { entry: { ...entry.entry, thumbnail: existsSync(this.thumbPath(id)) }, parameters: text.parameters ?? null, wordbrush: text.wordbrush ? wordbrushRecordOf(text.wordbrush) : null, hasDocument: existsSync(this.documentPath(id)) };
   }
 
   /** Where the canvas document of a result is kept: a project file beside the image. */
@@ -157,18 +157,4 @@ export class Gallery {
       return { starred: [] };
     }
   }
-}
-
-/** Wordbrush's record without the folders in it: the model by its folder's name (its library id), no output folder. */
-function recordOf(json: string): Record<string, unknown> | null {
-  let record: Record<string, unknown>;
-  try {
-    record = JSON.parse(json) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-  const rest = { ...((record.request ?? {}) as Record<string, unknown>) };
-  delete rest.outputDir;
-  const model = typeof rest.model === 'string' ? (rest.model.split(/[\\/]/).pop() ?? rest.model) : rest.model;
-  return { ...record, request: { ...rest, model, ...(rest.init ? { init: '(an image file)' } : {}), ...(rest.mask ? { mask: '(an image file)' } : {}) } };
 }

@@ -9,7 +9,7 @@ import type { GenerationSettings } from '../../app/contract/generation';
 import { compileConditioning } from '../../app/document/document';
 import { generationInfoOf } from '../../app/domain/generation-info';
 import { readPngText } from '../../app/domain/png-text';
-import { presetFromText, presetOf, settingsOf, type PanelPreset } from './generation/recall';
+import { presetFromText, presetOf, randomSeed, settingsOf, type PanelPreset } from './generation/recall';
 import { useGallery } from './generation/use-gallery';
 import { useGeneration } from './generation/use-generation';
 import { useModelLibrary } from './generation/use-models';
@@ -21,7 +21,6 @@ import { SettingsPanel, useSettings } from './panels/SettingsPanel';
 import { StatusBar } from './panels/StatusBar';
 
 const DEFAULT_PAGE = { width: 512, height: 512 };
-const randomSeed = () => Math.floor(Math.random() * 2 ** 32);
 
 /** The studio frame: prompt on the left, canvas and gallery in the middle, layers and models on the right. */
 export function App({ studio }: { readonly studio: StudioConnection }) {

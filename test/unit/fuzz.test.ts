@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import WebSocket from 'ws';
@@ -9,13 +8,12 @@ import { fixtureModels } from '../helpers/backend';
 import { requireBuild } from '../helpers/paths';
 import { startServe, type ServeProcess } from '../helpers/serve-process';
 import { connectStudioSocket } from '../helpers/socket-client';
+import { rssOf } from '../helpers/process';
 
 const MESSAGES = 10_000;
 /** Valid calls with side effects a fuzzer should not set off by chance (restarting the inference process, fetching from the hub). */
 const LEFT_OUT = new Set(['inference.restart', 'models.download']);
 
-/** Resident memory of a process, from /proc (Linux, where CI runs). */
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 
 /** Deeply nested arrays and objects, past what any schema allows. */
 const deep = fc.integer({ min: 50, max: 400 }).map((depth) => {

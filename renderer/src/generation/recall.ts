@@ -1,6 +1,10 @@
 import type { GalleryRecord, GenerationInfo } from '../../../app/contract/gallery';
+import { wordbrushRecordOf } from '../../../app/domain/generation-info';
 import type { GenerationSettings, SamplerName } from '../../../app/contract/generation';
 import type { ModelListing } from '../../../app/contract/models';
+
+/** A seed for a run that takes a new one: any of the 2^32 the contract allows. */
+export const randomSeed = () => Math.floor(Math.random() * 2 ** 32);
 
 /** What the prompt panel starts from when a result's settings are recalled. */
 export interface PanelPreset {
@@ -33,21 +37,10 @@ export function presetOf(record: GalleryRecord, listing: ModelListing): PanelPre
 
 /** A preset from what a PNG's text says (a file dropped on the studio): Wordbrush's record or another tool's parameters. */
 export function presetFromText(text: Readonly<Record<string, string>>, info: GenerationInfo | null, listing: ModelListing): PanelPreset | null {
-  const own = recordIn(text.wordbrush);
+  const own = text.wordbrush ? (wordbrushRecordOf(text.wordbrush) as WordbrushRecord | null) : null;
   return own || info ? presetFrom(own, info, listing) : null;
 }
 
-/** Wordbrush's record from a PNG, its model named by folder name as in the library. */
-function recordIn(json: string | undefined): WordbrushRecord | null {
-  if (!json) return null;
-  try {
-    const record = JSON.parse(json) as WordbrushRecord;
-    const model = record.request?.model?.split(/[\\/]/).pop();
-    return model ? { ...record, request: { ...record.request, model } } : record;
-  } catch {
-    return null;
-  }
-}
 
 function presetFrom(own: WordbrushRecord | null, info: GenerationInfo | null, listing: ModelListing): PanelPreset {
   const modelName = own?.request?.model ?? info?.model;

@@ -3,7 +3,7 @@ import type { GenerationSettings, SamplerName } from '../../../app/contract/gene
 import type { ModelListing, RunDefaults } from '../../../app/contract/models';
 import type { ExecutionProviderName, ProviderReport } from '../../../app/contract/providers';
 import { sizePresets } from '../../../app/domain/size-presets';
-import type { PanelPreset } from '../generation/recall';
+import { randomSeed, type PanelPreset } from '../generation/recall';
 import type { GenerationState } from '../generation/use-generation';
 import { GenerationStatus } from './GenerationStatus';
 
@@ -14,7 +14,6 @@ const SAMPLERS: readonly [SamplerName, string][] = [
   ['ddim', 'DDIM'],
   ['lcm', 'LCM'],
 ];
-const randomSeed = () => Math.floor(Math.random() * 2 ** 32);
 
 function recalledOverrides(initial: PanelPreset | undefined): Partial<RunDefaults> {
   if (!initial) return {};
