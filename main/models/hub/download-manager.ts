@@ -113,9 +113,10 @@ export class DownloadManager {
       if (same.status.phase === 'paused') return this.resume(same.status.id);
       return same.status;
     }
-    const installed = (await this.options.library.list()).models.find((m) => m.source.kind === 'hub' && m.source.repo === parsed.repo && m.source.revision === parsed.revision && m.source.subfolder === parsed.subfolder && m.source.variant === parsed.variant);
+    const { models } = await this.options.library.list();
+    const installed = models.find((m) => m.source.kind === 'hub' && m.source.repo === parsed.repo && m.source.revision === parsed.revision && m.source.subfolder === parsed.subfolder && m.source.variant === parsed.variant);
     if (installed) throw new LibraryError('model-exists', `${parsed.repo} is already in the library as "${installed.id}"`);
-    if (parsed.id && ((await this.options.library.list()).models.some((m) => m.id === parsed.id) || this.jobs.get(parsed.id)?.status.phase === 'downloading')) {
+    if (parsed.id && (models.some((m) => m.id === parsed.id) || this.jobs.get(parsed.id)?.status.phase === 'downloading')) {
       throw new LibraryError('model-exists', `The library already has a model "${parsed.id}"`);
     }
     const id = parsed.id ?? (await this.freeId(parsed.repo.split('/')[1]!));
