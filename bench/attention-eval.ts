@@ -17,10 +17,11 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConditioningDocument } from '../app/contract/conditioning';
 import { downsample } from '../main/engine/conditioning/masks';
-import { phraseOccurrences, planConditioning } from '../main/engine/conditioning/plan';
+import { phraseOccurrences } from '../app/domain/phrases';
+import { planConditioning } from '../main/engine/conditioning/plan';
 import { Engine } from '../main/engine/engine';
 import { loadTokenizer } from '../main/engine/text/load-tokenizer';
-import { chunkPrompt, tokensInRange } from '../main/engine/text/prompt-chunks';
+import { chunkPrompt, tokensInRange } from '../app/text/prompt-chunks';
 import { repoRoot } from '../test/helpers/paths';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, seeds: { type: 'string' }, steps: { type: 'string' }, size: { type: 'string' }, strength: { type: 'string' } } });

@@ -2,7 +2,9 @@ import { useEffect, useMemo, useState, type DragEvent } from 'react';
 import { compositePng, download, toPngAsset } from './document/images';
 import { useProject } from './document/use-project';
 import { ProjectBar } from './panels/ProjectBar';
-import { CanvasArea, type CanvasTool } from './canvas/CanvasArea';
+import { CanvasArea } from './canvas/CanvasArea';
+import { addImage, addResult } from './document/actions';
+import { fitEmptyCanvas } from './document/editor-store';
 import type { StudioConnection } from './connection/studio-client';
 import { useStudioState } from './connection/use-studio-state';
 import type { GenerationSettings } from '../../app/contract/generation';
@@ -31,13 +33,12 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
   const settings = useSettings(studio, state.connection);
   const theme = settings.settings?.theme ?? 'dark';
   const [notice, setNotice] = useState<string | null>(null);
-  const [tool, setTool] = useState<CanvasTool>('pan');
   const project = useProject(studio, state.connection, settings.settings?.autosaveSeconds ?? 5);
   const canvasLayers = project.document.layers.flatMap((l) => (l.kind === 'image' && l.visible && project.assets[l.asset] ? [{ id: l.id, url: project.assets[l.asset]!, rect: l.rect, opacity: l.opacity }] : []));
   const importFiles = (files: Iterable<File>) => {
     for (const file of files) {
       if (!file.type.startsWith('image/')) continue;
-      toPngAsset(file).then(({ url, width, height }) => project.addImage(url, width, height, file.name.replace(/\.\w+$/, '')), () => setNotice(`${file.name} is not an image the studio can read`));
+      toPngAsset(file).then(({ url, width, height }) => addImage(url, width, height, file.name.replace(/\.\w+$/, '')), () => setNotice(`${file.name} is not an image the studio can read`));
     }
   };
   // Shortcuts that work wherever the focus is, but in text fields (which keep their own undo): undo, redo, and Esc to cancel a run.
@@ -85,11 +86,20 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
       if (project.document.layers.length === 0) return generation.generate(settings);
       const conditioning = compileConditioning(project.document, (asset) => project.assets[asset] ?? '');
       const controls = (conditioning.regions?.length ?? 0) + (conditioning.boxes?.length ?? 0) + (conditioning.sceneGraph ? 1 : 0) > 0;
-      generation.generate({ ...settings, ...(controls ? { conditioning } : {}) }, { document: project.document, assets: { ...project.assets } });
+      const run = generation.generate({ ...settings, ...(controls ? { conditioning } : {}) }, { document: project.document, assets: { ...project.assets } });
+      // Each result comes back onto the canvas as a picture layer.
+      void run.then(async (result) => {
+        for (const image of result?.images ?? []) {
+          const { url } = await toPngAsset(await (await fetch(studio.galleryUrl(`${image.id}.png`))).blob());
+          addResult(url, `Result ${image.seed}`);
+        }
+      });
+      return run;
     },
   };
   const canvasSize = project.document.layers.length > 0 ? project.document.canvas : null;
   const page = useMemo(() => canvasSize ?? (shown ? { width: shown.width, height: shown.height } : DEFAULT_PAGE), [canvasSize, shown]);
+  useEffect(() => fitEmptyCanvas(page), [page]);
 
   // A PNG dropped on the studio offers what a gallery result does: its settings go to the panel.
   const onDrop = async (event: DragEvent<HTMLDivElement>) => {
@@ -126,13 +136,11 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
       </aside>
       <main className="centre">
         <CanvasArea
-          document={page}
-          layers={canvasLayers}
-          boxes={project.document.layers.flatMap((l) => (l.kind === 'layout-boxes' && l.visible ? l.boxes.map((b) => ({ id: `${l.id}/${b.id}`, rect: b.rect, label: b.label })) : []))}
-          tool={tool}
-          onTool={setTool}
-          onBox={project.addBox}
-          imageUrl={shown ? studio.galleryUrl(`${shown.id}.png`) : null} />
+          page={page}
+          viewerUrl={shown ? studio.galleryUrl(`${shown.id}.png`) : null}
+          previewUrl={generation.preview}
+          onHint={setNotice}
+        />
         <GalleryStrip
           items={gallery.items}
           selected={shown?.id ?? null}
@@ -172,7 +180,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
               void fetch(studio.galleryUrl(`${id}.png`))
                 .then((response) => response.blob())
                 .then(toPngAsset)
-                .then(({ url, width, height }) => project.addImage(url, width, height, id), () => setNotice('The image could not be read')),
+                .then(({ url, width, height }) => addImage(url, width, height, id), () => setNotice('The image could not be read')),
             star: gallery.star,
             trash: gallery.trash,
             undoTrash: gallery.undoTrash,
@@ -183,7 +191,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
         />
       </main>
       <aside className="right-dock">
-        <LayersPanel project={project} />
+        <LayersPanel />
         <ModelsPanel library={library} providers={state.providers} canOpenFolders={state.info?.mode === 'electron'} onReprobe={state.reprobe} />
         {settings.settings && (
           <section className="panel" aria-label="Settings panel">

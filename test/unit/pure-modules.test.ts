@@ -36,8 +36,8 @@ describe('canvas viewport', () => {
   });
 
   const fits: [string, { width: number; height: number }, number, number, number][] = [
-    // 1000x800 stage, 512 doc, margin 32: fits at 100% (never enlarged), centred at ((1000-512)/2, (800-512)/2).
-    ['a large stage at 100%', { width: 1000, height: 800 }, 1, 244, 144],
+    // 1000x800 stage, 512 doc, margin 32: enlarged to (800-64)/512 = 1.4375, centred at ((1000-736)/2, 32).
+    ['a large stage, enlarged', { width: 1000, height: 800 }, 1.4375, 132, 32],
     // 400x600 stage: width-limited, (400-64)/512 = 0.65625; x = (400-336)/2 = 32, y = (600-336)/2 = 132.
     ['a narrow stage', { width: 400, height: 600 }, 0.65625, 32, 132],
   ];

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import type { ClipTokenizer } from '../../main/engine/text/clip-tokenizer';
+import type { ClipTokenizer } from '../../app/text/clip-tokenizer';
 import { loadTokenizer } from '../../main/engine/text/load-tokenizer';
-import { parsePromptAttention } from '../../main/engine/text/prompt-attention';
-import { chunkPrompt, tokensInRange, wordSpans } from '../../main/engine/text/prompt-chunks';
+import { parsePromptAttention } from '../../app/text/prompt-attention';
+import { chunkPrompt, tokensInRange, wordSpans } from '../../app/text/prompt-chunks';
 import { repoRoot } from '../helpers/paths';
 
 // The real CLIP ViT-L/14 vocabulary and merges, and ids made by openai/CLIP's own tokenizer.

@@ -1,6 +1,7 @@
 import type { ParsedConditioning } from '../../../app/contract/conditioning';
 import { solveSceneGraph, type Conflict, type SolvedBox } from '../../../app/domain/scene-layout';
 import { latentMask, rectMask, type LatentMask } from './masks';
+import { phraseOccurrences } from '../../../app/domain/phrases';
 
 /** A phrase of the prompt painted onto a region (eDiff-I paint-with-words). */
 export interface PhraseBinding {
@@ -76,20 +77,6 @@ export async function planConditioning(doc: ParsedConditioning, prompt: string, 
     if (region.mask.data.every((v) => v === 0)) warnings.push(`Region ${region.id} covers no part of the image`);
   }
   return { prompt: fullPrompt, bindings, regional, layout, warnings };
-}
-
-/** Where a phrase stands in the prompt as whole words, case-insensitively ("a" is not found inside "and"). */
-export function phraseOccurrences(prompt: string, phrase: string): { start: number; end: number }[] {
-  const haystack = prompt.toLowerCase();
-  const needle = phrase.toLowerCase().trim();
-  const found: { start: number; end: number }[] = [];
-  if (needle === '') return found;
-  const wordChar = (c: string | undefined) => c !== undefined && /[\p{L}\p{N}]/u.test(c);
-  for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + 1)) {
-    const end = at + needle.length;
-    if (!wordChar(haystack[at - 1]) && !wordChar(haystack[end])) found.push({ start: at, end });
-  }
-  return found;
 }
 
 const containsPhrase = (prompt: string, phrase: string) => phraseOccurrences(prompt, phrase).length > 0;

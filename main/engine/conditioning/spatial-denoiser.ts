@@ -5,11 +5,12 @@ import type { LoadedModel } from '../model/loaded-model';
 import { makeTensor, readFloats } from '../onnx/tensors';
 import { denoisedFrom, modelDenoiser, scaleInput } from '../sampling/denoiser';
 import type { Denoiser } from '../sampling/samplers';
-import { tokensInRange } from '../text/prompt-chunks';
+import { tokensInRange } from '../../../app/text/prompt-chunks';
 import { chunksNeeded, encodePromptTo, maxContextChunks, type EncodedPrompts, type PromptEmbedding } from '../pipeline/text-conditioning';
 import { unetCaller, type UnetConditions } from '../pipeline/unet-runner';
 import { downsample, type LatentMask } from './masks';
-import { phraseOccurrences, type ConditioningPlan, type RegionalPrompt } from './plan';
+import { phraseOccurrences } from '../../../app/domain/phrases';
+import type { ConditioningPlan, RegionalPrompt } from './plan';
 
 /** InvokeAI's regional guidance masks attention outside a region with this logit. */
 const MASKED = -10000;

@@ -1,7 +1,7 @@
 import type * as ort from 'onnxruntime-node';
 import { inputShape, inputType, type LoadedModel, type Part } from '../model/loaded-model';
 import { makeTensor, readFloats } from '../onnx/tensors';
-import { chunkPrompt, type ChunkedPrompt, type PromptChunk } from '../text/prompt-chunks';
+import { chunkPrompt, type ChunkedPrompt, type PromptChunk } from '../../../app/text/prompt-chunks';
 
 /** A prompt as the UNet's cross-attention sees it: one row of `width` per token position. */
 export interface PromptEmbedding {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelError } from '../model/model-error';
-import { ClipTokenizer, END_OF_TEXT } from './clip-tokenizer';
+import { ClipTokenizer, END_OF_TEXT } from '../../../app/text/clip-tokenizer';
 
 export interface LoadedTokenizer {
   readonly tokenizer: ClipTokenizer;

@@ -34,9 +34,9 @@ export function panBy(view: Viewport, dx: number, dy: number): Viewport {
   return { ...view, x: view.x + dx, y: view.y + dy };
 }
 
-/** The whole document centred in the stage with a margin, never enlarged past 100%. */
+/** The whole document centred in the stage with a margin: a small picture is enlarged to fill it, as a large one is shrunk. */
 export function fitDocument(stage: Size, document: Size, margin = 32): Viewport {
   const available = { width: Math.max(1, stage.width - 2 * margin), height: Math.max(1, stage.height - 2 * margin) };
-  const scale = clampScale(Math.min(1, available.width / document.width, available.height / document.height));
+  const scale = clampScale(Math.min(available.width / document.width, available.height / document.height));
   return { scale, x: (stage.width - document.width * scale) / 2, y: (stage.height - document.height * scale) / 2 };
 }

@@ -1,3 +1,5 @@
+import { decodeImage } from '../canvas/mask-pixels';
+
 /** An image file or blob as a PNG data URL with its size (assets are PNG whatever came in). */
 export async function toPngAsset(blob: Blob): Promise<{ url: string; width: number; height: number }> {
   const bitmap = await createImageBitmap(blob);
@@ -16,10 +18,9 @@ export async function compositePng(size: { width: number; height: number }, laye
   canvas.height = size.height;
   const context = canvas.getContext('2d')!;
   for (const layer of layers) {
-    const bitmap = await createImageBitmap(await (await fetch(layer.url)).blob());
+    const image = await decodeImage(layer.url);
     context.globalAlpha = layer.opacity;
-    context.drawImage(bitmap, layer.rect.x * size.width, layer.rect.y * size.height, layer.rect.width * size.width, layer.rect.height * size.height);
-    bitmap.close();
+    context.drawImage(image, layer.rect.x * size.width, layer.rect.y * size.height, layer.rect.width * size.width, layer.rect.height * size.height);
   }
   return canvas.toDataURL('image/png');
 }

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { AssetId, emptyDocument, LayerId, migrateDocument, type CanvasDocument, type Layer } from '../../../app/document/document';
-import { commit, redo, startHistory, undo, type History } from '../../../app/document/history';
+import { emptyDocument, migrateDocument, type CanvasDocument } from '../../../app/document/document';
+import { loadDocument, markSaved, redoEdit, undoEdit, useEditor } from './editor-store';
 import type { StudioConnection } from '../connection/studio-client';
 import type { ConnectionState } from '../connection/socket-port';
 
@@ -14,13 +14,6 @@ export interface ProjectState {
   readonly recovery: { readonly name: string | null; readonly savedAt: string } | null;
   readonly recent: readonly { readonly name: string; readonly savedAt: string }[];
   readonly error: string | null;
-  addImage(url: string, width: number, height: number, name: string): void;
-  /** Adds a layout box to the top boxes layer (made when there is none). */
-  addBox(rect: { x: number; y: number; width: number; height: number }): void;
-  setBoxLabel(layerId: string, boxId: string, label: string): void;
-  removeBox(layerId: string, boxId: string): void;
-  toggleLayer(id: string): void;
-  removeLayer(id: string): void;
   newProject(): void;
   open(name: string): void;
   save(name: string): void;
@@ -34,8 +27,6 @@ export interface ProjectState {
   redo(): void;
 }
 
-const newId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-
 /**
  * The open project: the canvas document with its images, saved by name
  * through main, autosaved after `autosaveSeconds` without edits, and an
@@ -44,11 +35,10 @@ const newId = () => `${Date.now().toString(36)}-${Math.random().toString(36).sli
 export function useProject(studio: StudioConnection, connection: ConnectionState, autosaveSeconds: number): ProjectState {
   const { client } = studio;
   const [name, setName] = useState<string | null>(null);
-  const [history, setHistory] = useState<History<CanvasDocument>>(() => startHistory(emptyDocument()));
+  const history = useEditor((s) => s.history);
   const document = history.present;
-  const setDocument = (next: CanvasDocument) => setHistory(startHistory(next));
-  const [assets, setAssets] = useState<Readonly<Record<string, string>>>({});
-  const [dirty, setDirty] = useState(false);
+  const assets = useEditor((s) => s.assets);
+  const dirty = useEditor((s) => s.dirty);
   const [recovery, setRecovery] = useState<ProjectState['recovery']>(null);
   const [recent, setRecent] = useState<ProjectState['recent']>([]);
   const [error, setError] = useState<string | null>(null);
@@ -81,15 +71,8 @@ export function useProject(studio: StudioConnection, connection: ConnectionState
     };
   }, [client, dirty, name, document, assets]);
 
-  /** Every edit is one undo step. */
-  const edit = (change: (d: CanvasDocument) => CanvasDocument) => {
-    setHistory((h) => commit(h, change(h.present)));
-    setDirty(true);
-    setError(null);
-  };
-  const load = (loadedName: string | null, data: { document: unknown; assets: Record<string, string> }) => {
-    setDocument(migrateDocument(data.document));
-    setAssets(data.assets);
+  const load = (loadedName: string | null, data: { document: unknown; assets: Record<string, string> }, dirty: boolean) => {
+    loadDocument(migrateDocument(data.document), data.assets, dirty);
     setName(loadedName);
     setError(null);
   };
@@ -102,71 +85,38 @@ export function useProject(studio: StudioConnection, connection: ConnectionState
     recovery,
     recent,
     error,
-    addImage: (url, width, height, layerName) => {
-      const asset = AssetId.parse(`asset_${newId()}`);
-      setAssets((a) => ({ ...a, [asset]: url }));
-      edit((d) => {
-        const canvas = d.layers.length === 0 ? { width: Math.min(4096, Math.max(64, width)), height: Math.min(4096, Math.max(64, height)) } : d.canvas;
-        const layer: Layer = { id: LayerId.parse(`layer_${newId()}`), name: layerName.slice(0, 100) || 'Image', visible: true, locked: false, opacity: 1, kind: 'image', asset, rect: { x: 0, y: 0, width: 1, height: 1 } };
-        return { ...d, canvas, layers: [...d.layers, layer] };
-      });
-    },
-    addBox: (rect) =>
-      edit((d) => {
-        const box = { id: `box-${newId()}`, rect, label: 'object', strength: 1 };
-        const top = d.layers.findLastIndex((l) => l.kind === 'layout-boxes');
-        if (top >= 0) return { ...d, layers: d.layers.map((l, i) => (i === top && l.kind === 'layout-boxes' ? { ...l, boxes: [...l.boxes, box] } : l)) };
-        const layer: Layer = { id: LayerId.parse(`layer_${newId()}`), name: 'Boxes', visible: true, locked: false, opacity: 1, kind: 'layout-boxes', boxes: [box] };
-        return { ...d, layers: [...d.layers, layer] };
-      }),
-    setBoxLabel: (layerId, boxId, label) =>
-      edit((d) => ({ ...d, layers: d.layers.map((l) => (l.id === layerId && l.kind === 'layout-boxes' ? { ...l, boxes: l.boxes.map((b) => (b.id === boxId ? { ...b, label: label.slice(0, 500) || 'object' } : b)) } : l)) })),
-    removeBox: (layerId, boxId) => edit((d) => ({ ...d, layers: d.layers.map((l) => (l.id === layerId && l.kind === 'layout-boxes' ? { ...l, boxes: l.boxes.filter((b) => b.id !== boxId) } : l)) })),
-    toggleLayer: (id) => edit((d) => ({ ...d, layers: d.layers.map((l) => (l.id === id ? { ...l, visible: !l.visible } : l)) })),
-    removeLayer: (id) => edit((d) => ({ ...d, layers: d.layers.filter((l) => l.id !== id) })),
     newProject: () => {
       if (dirty && !window.confirm('Discard the unsaved changes?')) return;
-      setDocument(emptyDocument());
-      setAssets({});
+      loadDocument(emptyDocument(), {}, false);
       setName(null);
-      setDirty(false);
     },
     open: (target) => {
       if (dirty && !window.confirm('Discard the unsaved changes?')) return;
       client.call('projects.open', { name: target }).then((data) => {
-        load(target, data);
-        setDirty(false);
+        load(target, data, false);
       }, fail);
     },
     save: (target) =>
       void client.call('projects.save', { name: target, document, assets, panel: null }).then(() => {
         setName(target);
-        setDirty(false);
+        markSaved();
         setError(null);
         refreshRecent();
       }, fail),
     restore: () =>
       void client.call('projects.restore', {}).then((data) => {
-        load(recovery?.name ?? null, data);
-        setDirty(true);
+        load(recovery?.name ?? null, data, true);
         setRecovery(null);
       }, fail),
     discardRecovery: () => void client.call('projects.discardAutosave', {}).then(() => setRecovery(null), fail),
     canUndo: history.past.length > 0,
     canRedo: history.future.length > 0,
-    undo: () => {
-      setHistory(undo);
-      setDirty(true);
-    },
-    redo: () => {
-      setHistory(redo);
-      setDirty(true);
-    },
+    undo: undoEdit,
+    redo: redoEdit,
     adopt: (data) => {
       if (dirty && !window.confirm('Discard the unsaved changes?')) return;
       try {
-        load(null, data);
-        setDirty(true);
+        load(null, data, true);
       } catch (e) {
         setError((e as Error).message);
       }

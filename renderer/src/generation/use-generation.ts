@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { GenerationProgress, GenerationSettings } from '../../../app/contract/generation';
+import type { StudioGenerationResult } from '../../../app/contract/studio';
 import { StudioError } from '../../../app/rpc/errors';
 import type { StudioConnection } from '../connection/studio-client';
 
@@ -21,8 +22,8 @@ export interface GenerationState {
   readonly warnings: readonly string[];
   /** Which execution provider ran each model part in the last run. */
   readonly providers: Readonly<Record<string, string>>;
-  /** Runs the settings; `document` (the canvas and its images) is kept with the results. */
-  generate(settings: GenerationSettings, document?: { document: unknown; assets: Record<string, string> }): void;
+  /** Runs the settings; `document` (the canvas and its images) is kept with the results. The result, or null when the run did not finish. */
+  generate(settings: GenerationSettings, document?: { document: unknown; assets: Record<string, string> }): Promise<StudioGenerationResult | null>;
   cancel(): void;
 }
 
@@ -63,7 +64,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
 
   const generate = useCallback(
     (settings: GenerationSettings, document?: { document: unknown; assets: Record<string, string> }) => {
-      if (job.current) return;
+      if (job.current) return Promise.resolve(null);
       const jobId = newJobId();
       job.current = jobId;
       // A new run starts clean: nothing of the last one's outcome stays on screen.
@@ -76,7 +77,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
       setFieldErrors({});
       setWarnings([]);
       setProviders({});
-      client
+      return client
         .call('generate', { jobId, settings, ...(document ? { document } : {}) })
         .then(
           (result) => {
@@ -84,17 +85,19 @@ export function useGeneration(studio: StudioConnection): GenerationState {
             setPhase('done');
             setWarnings(result.warnings);
             setProviders(result.providers);
+            return result;
           },
           (e: unknown) => {
             if (e instanceof StudioError && e.code === 'cancelled') {
               setPhase('cancelled');
-              return;
+              return null;
             }
             setPhase('failed');
             const fields = fieldErrorsOf(e);
             setFieldErrors(fields);
             const names = Object.keys(fields);
             setError(names.length > 0 ? `Not run: check ${names.join(', ')}` : e instanceof Error ? e.message : String(e));
+            return null;
           },
         )
         .finally(() => {

@@ -1,11 +1,13 @@
-import { useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { GenerationSettings, SamplerName } from '../../../app/contract/generation';
 import type { ModelListing, RunDefaults } from '../../../app/contract/models';
 import type { ExecutionProviderName, ProviderReport } from '../../../app/contract/providers';
 import { sizePresets } from '../../../app/domain/size-presets';
 import { randomSeed, type PanelPreset } from '../generation/recall';
 import type { GenerationState } from '../generation/use-generation';
+import { setLayoutSeed, setPrompt, useEditor } from '../document/editor-store';
 import { GenerationStatus } from './GenerationStatus';
+import { PromptEditor } from './PromptEditor';
 
 const SAMPLERS: readonly [SamplerName, string][] = [
   ['dpmpp_2m', 'DPM++ 2M'],
@@ -40,9 +42,15 @@ interface Props {
 export function PromptPanel({ listing, providers, generation, initial }: Props) {
   const usable = listing.models.filter((m) => m.problem === null);
   const [model, setModel] = useState(initial?.model ?? '');
-  const [prompt, setPrompt] = useState(initial?.prompt ?? '');
+  const prompt = useEditor((s) => s.prompt);
+  // A recalled result brings its prompt; the prompt lives in the editor's store, where the canvas binds its words.
+  useEffect(() => {
+    if (initial?.prompt !== undefined) setPrompt(initial.prompt);
+  }, [initial]);
   const [negative, setNegative] = useState(initial?.negativePrompt ?? '');
   const [seed, setSeed] = useState(() => initial?.seed ?? randomSeed());
+  // Scene graphs are laid out per seed: the canvas shows the layout of the seed the next (or last) run uses.
+  useEffect(() => setLayoutSeed(seed), [seed]);
   const [randomEachRun, setRandomEachRun] = useState(initial?.seed === undefined);
   // What the user set themselves (or recalled); every other field shows the chosen model's default.
   const [overrides, setOverrides] = useState<Partial<RunDefaults>>(() => recalledOverrides(initial));
@@ -127,10 +135,7 @@ export function PromptPanel({ listing, providers, generation, initial }: Props) 
           ))}
         </select>
       </label>
-      <label>
-        <span>Prompt</span>
-        <textarea data-testid="prompt" rows={5} value={prompt} onChange={(e) => setPrompt(e.target.value)} placeholder="a red fox in a snowy forest, golden hour" spellCheck={false} />
-      </label>
+      <PromptEditor />
       <label>
         <span>Negative prompt</span>
         <textarea data-testid="negative-prompt" rows={2} value={negative} onChange={(e) => setNegative(e.target.value)} placeholder="blurry, low quality" spellCheck={false} />

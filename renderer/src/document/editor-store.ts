@@ -1,0 +1,109 @@
+import { useStore } from 'zustand';
+import { createStore } from 'zustand/vanilla';
+import { emptyDocument, type CanvasDocument, type LayerId } from '../../../app/document/document';
+import { commit, redo, startHistory, undo, type History } from '../../../app/document/history';
+
+/**
+ * The editor's one store: the document with its history, its pixels
+ * (assets), the selection, the active tool and the prompt being written.
+ *
+ * Zustand, because the canvas is drawn by imperative Konva adapters that
+ * subscribe to the store outside React: a pan or a brush move touches no
+ * React tree. History is of whole documents: they are immutable values that
+ * share every unchanged layer, so a step costs a few pointers and an undo
+ * restores the document exactly, which patches (immer) or a CRDT (Yjs) would
+ * only approximate with more machinery for a single-window editor.
+ */
+
+export type Tool = 'move' | 'pan' | 'brush' | 'eraser' | 'box';
+
+export interface BrushSettings {
+  /** Diameter in document pixels. */
+  readonly size: number;
+  /** 1: a hard edge; 0: a soft one. */
+  readonly hardness: number;
+}
+
+export interface PromptSelection {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface EditorState {
+  readonly history: History<CanvasDocument>;
+  /** PNG data URLs by asset id; never changed once added, so undo can point back at older ones. */
+  readonly assets: Readonly<Record<string, string>>;
+  readonly dirty: boolean;
+  readonly selected: LayerId | null;
+  /** A box of the selected boxes layer, picked on the canvas. */
+  readonly pickedBox: string | null;
+  readonly tool: Tool;
+  readonly brush: BrushSettings;
+  readonly prompt: string;
+  /** The words selected in the prompt, which the next stroke binds to a new region. */
+  readonly promptSelection: PromptSelection | null;
+  /** The seed the next run uses, which scene graphs are laid out with. */
+  readonly layoutSeed: number;
+}
+
+export const BRUSH_SIZES = { min: 1, max: 512 } as const;
+
+const initialState = (): EditorState => ({
+  history: startHistory(emptyDocument()),
+  assets: {},
+  dirty: false,
+  selected: null,
+  pickedBox: null,
+  tool: 'move',
+  brush: { size: 32, hardness: 0.8 },
+  prompt: '',
+  promptSelection: null,
+  layoutSeed: 0,
+});
+
+export const editorStore = createStore<EditorState>()(initialState);
+
+export const documentOf = (state: EditorState): CanvasDocument => state.history.present;
+
+/** Changes the document as one undo step. */
+export function edit(change: (document: CanvasDocument) => CanvasDocument, assets?: Readonly<Record<string, string>>): void {
+  editorStore.setState((s) => {
+    const history = commit(s.history, change(s.history.present));
+    if (history === s.history && !assets) return s;
+    return { history, assets: assets ? { ...s.assets, ...assets } : s.assets, dirty: true };
+  });
+}
+
+export const undoEdit = () => editorStore.setState((s) => (s.history.past.length > 0 ? { history: undo(s.history), dirty: true } : s));
+export const redoEdit = () => editorStore.setState((s) => (s.history.future.length > 0 ? { history: redo(s.history), dirty: true } : s));
+
+/** A document from a file, a recovery or a result: a fresh history. */
+export function loadDocument(document: CanvasDocument, assets: Readonly<Record<string, string>>, dirty: boolean): void {
+  editorStore.setState({ history: startHistory(document), assets, dirty, selected: null, pickedBox: null });
+}
+
+/** An empty document takes the size of the page it is drawn on (a shown result's), without an undo step: nothing is on it yet. */
+export function fitEmptyCanvas(size: { width: number; height: number }): void {
+  editorStore.setState((s) => {
+    const present = s.history.present;
+    if (present.layers.length > 0 || (present.canvas.width === size.width && present.canvas.height === size.height)) return s;
+    return { history: { ...s.history, present: { ...present, canvas: { width: size.width, height: size.height } } } };
+  });
+}
+
+export const markSaved = () => editorStore.setState({ dirty: false });
+export const setTool = (tool: Tool) => editorStore.setState({ tool });
+export const select = (selected: LayerId | null) => editorStore.setState((s) => (s.selected === selected ? s : { selected, pickedBox: null }));
+export const pickBox = (layer: LayerId, box: string | null) => editorStore.setState({ selected: layer, pickedBox: box });
+export const setBrush = (change: Partial<BrushSettings>) =>
+  editorStore.setState((s) => {
+    const brush = { ...s.brush, ...change };
+    return { brush: { size: Math.round(Math.min(BRUSH_SIZES.max, Math.max(BRUSH_SIZES.min, brush.size))), hardness: Math.min(1, Math.max(0, brush.hardness)) } };
+  });
+export const setPrompt = (prompt: string) => editorStore.setState({ prompt });
+export const setLayoutSeed = (layoutSeed: number) => editorStore.setState({ layoutSeed });
+export const setPromptSelection = (promptSelection: PromptSelection | null) => editorStore.setState({ promptSelection });
+
+export function useEditor<T>(selector: (state: EditorState) => T): T {
+  return useStore(editorStore, selector);
+}
