@@ -52,12 +52,12 @@ function strokeTarget(erase: boolean, onHint: (message: string) => void) {
     const bound = document.layers.find((l) => l.kind === 'word-region' && l.phrase.toLowerCase() === phrase.toLowerCase());
     if (bound && !bound.locked) {
       select(bound.id);
-      return bound.id;
+      return { layer: bound.id, made: false };
     }
-    if (!erase && !bound) return addWordRegion(phrase, blankMaskPng(document.canvas.width, document.canvas.height));
+    if (!erase && !bound) return { layer: addWordRegion(phrase, blankMaskPng(document.canvas.width, document.canvas.height)), made: true };
   }
   const selected = document.layers.find((l) => l.id === state.selected);
-  if (selected && StageView.paintable(selected)) return selected.id;
+  if (selected && StageView.paintable(selected)) return { layer: selected.id, made: false };
   onHint(erase ? 'Select a painted region in Layers to erase from it' : 'Select words in the prompt to paint them, or select a region in Layers');
   return null;
 }

@@ -16,9 +16,9 @@ export interface StageCallbacks {
   onBoxDrawn(rect: Rect01): void;
   onBoxChange(layer: LayerId, boxId: string, rect: Rect01): void;
   onBoxSelect(layer: LayerId, boxId: string): void;
-  /** The mask layer a brush or eraser stroke starting now paints, made if need be; null (with the reason said) when there is none. */
-  strokeTarget(erase: boolean): LayerId | null;
-  onStroke(layer: LayerId, png: string): void;
+  /** The mask layer a brush or eraser stroke starting now paints, made for it (`made`) if need be; null (with the reason said) when there is none. */
+  strokeTarget(erase: boolean): { layer: LayerId; made: boolean } | null;
+  onStroke(layer: LayerId, png: string, made: boolean): void;
 }
 
 const isMaskKind = (layer: Layer) => layer.kind === 'word-region' || layer.kind === 'regional-prompt' || layer.kind === 'inpaint-mask';
@@ -39,7 +39,7 @@ function adapterFor(layer: Layer): LayerAdapter {
 type Gesture =
   | { kind: 'pan'; last: { x: number; y: number } }
   | { kind: 'box'; from: { x: number; y: number } }
-  | { kind: 'stroke'; layer: LayerId; points: StrokePoint[] }
+  | { kind: 'stroke'; layer: LayerId; made: boolean; points: StrokePoint[] }
   | { kind: 'konva' };
 
 /**
@@ -257,13 +257,13 @@ export class StageView {
       this.gesture = { kind: 'box', from: this.toPage(event) };
     } else {
       const erase = tool === 'eraser';
-      const layer = this.callbacks.strokeTarget(erase);
-      const entry = layer ? this.adapters.get(layer) : undefined;
-      if (!layer || !entry) return;
+      const target = this.callbacks.strokeTarget(erase);
+      const entry = target ? this.adapters.get(target.layer) : undefined;
+      if (!target || !entry) return;
       const at = this.toPage(event);
       const pressure = event.pointerType === 'pen' && event.pressure > 0;
       (entry.adapter as MaskAdapter).beginStroke(erase, brush, pressure);
-      this.gesture = { kind: 'stroke', layer, points: [[at.x, at.y, pressure ? event.pressure : 0.5]] };
+      this.gesture = { kind: 'stroke', layer: target.layer, made: target.made, points: [[at.x, at.y, pressure ? event.pressure : 0.5]] };
       (entry.adapter as MaskAdapter).drawStroke(this.gesture.points);
     }
   };
@@ -302,7 +302,7 @@ export class StageView {
       if (rect.width > 0.01 && rect.height > 0.01) this.callbacks.onBoxDrawn(rect);
     } else if (gesture.kind === 'stroke') {
       const png = (this.adapters.get(gesture.layer)?.adapter as MaskAdapter | undefined)?.endStroke();
-      if (png) this.callbacks.onStroke(gesture.layer, png);
+      if (png) this.callbacks.onStroke(gesture.layer, png, gesture.made);
     }
   };
 

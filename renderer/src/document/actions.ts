@@ -79,10 +79,10 @@ export function addSceneGraph(): LayerId {
   return id;
 }
 
-/** A finished stroke: the layer's mask becomes the new pixels, one undo step. */
-export function commitMask(layer: LayerId, png: string): void {
+/** A finished stroke: the layer's mask becomes the new pixels, one undo step (with the region's making, when the stroke made it). */
+export function commitMask(layer: LayerId, png: string, madeByStroke: boolean): void {
   const mask = newAssetId();
-  edit((d) => edits.setMask(d, layer, mask), { [mask]: png });
+  edit((d) => edits.setMask(d, layer, mask), { [mask]: png }, madeByStroke);
 }
 
 export function removeLayer(layer: LayerId): void {

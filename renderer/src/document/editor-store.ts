@@ -65,10 +65,14 @@ export const editorStore = createStore<EditorState>()(initialState);
 
 export const documentOf = (state: EditorState): CanvasDocument => state.history.present;
 
-/** Changes the document as one undo step. */
-export function edit(change: (document: CanvasDocument) => CanvasDocument, assets?: Readonly<Record<string, string>>): void {
+/**
+ * Changes the document as one undo step; `amend` folds the change into the
+ * last step instead (the first stroke of a region made by that stroke).
+ */
+export function edit(change: (document: CanvasDocument) => CanvasDocument, assets?: Readonly<Record<string, string>>, amend = false): void {
   editorStore.setState((s) => {
-    const history = commit(s.history, change(s.history.present));
+    const next = change(s.history.present);
+    const history = amend && s.history.past.length > 0 ? { ...s.history, present: next } : commit(s.history, next);
     if (history === s.history && !assets) return s;
     return { history, assets: assets ? { ...s.assets, ...assets } : s.assets, dirty: true };
   });

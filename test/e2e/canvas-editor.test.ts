@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { CanvasDocument } from '../../app/document/document';
+import { decodeRgbPng } from '../../main/engine/output/images';
+import { fixtureModels, temporary } from '../helpers/backend';
+import { launchChromium, noChromium } from '../helpers/browser';
+import { dragThrough } from '../helpers/canvas-page';
+import { requireBuild } from '../helpers/paths';
+import { startServe, type ServeProcess } from '../helpers/serve-process';
+
+const PROMPT = 'a red star and a blue circle on a green background';
+
+// The editor as a new user meets it: words of the prompt painted into regions, a box, a scene graph, undo, and a run that follows the drawing.
+describe('the canvas editor in browser mode', { skip: noChromium }, () => {
+  const home = temporary('home');
+  let serve: ServeProcess;
+  let browser: Browser;
+  let page: Page;
+  const shown = async () => JSON.parse((await page.getByRole('region', { name: 'Layers' }).getAttribute('data-document')) ?? 'null') as CanvasDocument;
+  /** Every document the edits went through, to undo back along. */
+  const states: CanvasDocument[] = [];
+  const record = async () => states.push(await shown());
+
+  /** Selects the words of the prompt from `start`, `length` characters, with the keyboard. */
+  const selectWords = async (start: number, length: number) => {
+    const prompt = page.getByTestId('prompt');
+    await prompt.focus();
+    await page.keyboard.press('Control+Home');
+    for (let i = 0; i < start; i++) await page.keyboard.press('ArrowRight');
+    for (let i = 0; i < length; i++) await page.keyboard.press('Shift+ArrowRight');
+  };
+  /** How many pixels of a colour (within a tolerance) the canvas shows. */
+  const pixelsOf = async (rgb: [number, number, number]) => {
+    const shot = decodeRgbPng(await page.getByTestId('canvas').screenshot(), 'screenshot');
+    let count = 0;
+    for (let i = 0; i < shot.data.length; i += 3) if (Math.abs(shot.data[i]! - rgb[0]) + Math.abs(shot.data[i + 1]! - rgb[1]) + Math.abs(shot.data[i + 2]! - rgb[2]) < 30) count++;
+    return count;
+  };
+
+  before(async () => {
+    requireBuild();
+    serve = await startServe(['--models', fixtureModels], {}, home);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(serve.url);
+    await page.locator('[data-testid=connection][data-state=connected]').waitFor();
+    await page.getByTestId('prompt').fill(PROMPT);
+    await record();
+  });
+  after(async () => {
+    await browser?.close();
+    await serve?.stop();
+  });
+
+  test('selecting two phrases of the prompt and painting binds each to a region of its own colour', async () => {
+    await selectWords(2, 8);
+    await page.getByRole('button', { name: 'Brush (B)' }).click();
+    await dragThrough(page, [[0.2, 0.3], [0.35, 0.3], [0.35, 0.4]]);
+    await record();
+    await selectWords(17, 11);
+    await dragThrough(page, [[0.6, 0.7], [0.8, 0.7]]);
+    await record();
+    const regions = (await shown()).layers.filter((l) => l.kind === 'word-region');
+    assert.deepEqual(regions.map((r) => r.kind === 'word-region' && r.phrase), ['red star', 'blue circle']);
+    assert.notEqual(regions[0]!.kind === 'word-region' && regions[0]!.colour, regions[1]!.kind === 'word-region' && regions[1]!.colour);
+    // Bound phrases are marked in the prompt; each stroke shows on the canvas in its region's colour.
+    assert.deepEqual(await page.locator('.highlight-backdrop mark').allInnerTexts(), ['red star', 'blue circle']);
+    assert.ok((await page.getByRole('listitem', { name: 'red star' }).count()) === 1);
+
+    // A phrase edited out of the prompt is flagged in words before any run, and the flag goes when it is back.
+    await page.getByTestId('prompt').fill('a red star and a square on a green background');
+    await page.getByRole('list', { name: 'Region problems' }).getByText('"blue circle" is no longer in the prompt').waitFor();
+    await page.getByTestId('prompt').fill(PROMPT);
+    await page.getByRole('list', { name: 'Region problems' }).waitFor({ state: 'detached' });
+  });
+
+  test('a box drawn with the box tool is labelled from the prompt and can be given its own prompt', async () => {
+    await page.getByRole('button', { name: 'Box (R)' }).click();
+    await dragThrough(page, [[0.1, 0.55], [0.3, 0.7], [0.4, 0.9]]);
+    await record();
+    // "red star" and "blue circle" are painted, not boxed: the first thing the prompt names that no box has yet.
+    assert.equal(await page.getByLabel('Label of box 1').inputValue(), 'red star');
+    await page.getByLabel('Label of box 1').fill('green background');
+    await page.getByLabel('Label of box 1').press('Enter');
+    await record();
+    const boxes = (await shown()).layers.find((l) => l.kind === 'layout-boxes');
+    assert.ok(boxes?.kind === 'layout-boxes');
+    assert.equal(boxes.boxes[0]!.label, 'green background');
+    for (const [key, expected] of [['x', 0.1], ['y', 0.55], ['width', 0.3], ['height', 0.35]] as const) assert.ok(Math.abs(boxes.boxes[0]!.rect[key] - expected) < 0.02, `${key}: ${boxes.boxes[0]!.rect[key]}`);
+  });
+
+  test('a three-object scene graph is laid out live on the canvas; a contradiction is named on its relations', async () => {
+    const graphColour: [number, number, number] = [0xc6, 0x78, 0xdd];
+    const before = await pixelsOf(graphColour);
+    await page.getByRole('button', { name: 'Scene graph', exact: true }).click();
+    await record();
+    for (const [name, colour] of [['cat', 'orange'], ['dog', 'brown'], ['ball', 'red']] as const) {
+      await page.getByLabel('Object name').fill(name);
+      await page.getByLabel('Object colour').selectOption(colour);
+      await page.getByRole('button', { name: 'Add object' }).click();
+      await record();
+    }
+    const relate = async (subject: string, relation: string, object: string) => {
+      await page.getByLabel('Subject').selectOption({ label: subject });
+      await page.getByLabel('Relation', { exact: true }).selectOption(relation);
+      await page.getByLabel('Object', { exact: true }).selectOption({ label: object });
+      await page.getByRole('button', { name: 'Relate' }).click();
+    };
+    await relate('orange cat', 'left of', 'brown dog');
+    await record();
+    await relate('red ball', 'below', 'orange cat');
+    await record();
+    // The solved boxes are drawn on the canvas in the graph's colour.
+    await page.waitForFunction(() => true);
+    assert.ok((await pixelsOf(graphColour)) > before + 200, 'the live layout is drawn');
+
+    await relate('brown dog', 'left of', 'orange cat');
+    const alert = page.getByRole('alert').filter({ hasText: 'dog left of cat' });
+    await alert.waitFor();
+    await record();
+    assert.match(await alert.innerText(), /go round in a circle: cat left of dog, dog left of cat/);
+    assert.equal(await page.getByRole('listitem').filter({ hasText: /^dog left of cat/ }).getAttribute('data-conflict'), 'true');
+    await page.getByRole('button', { name: 'Remove relation dog left of cat' }).click();
+    await alert.waitFor({ state: 'detached' });
+    assert.deepEqual(await shown(), states.at(-2));
+    await record();
+
+    await page.getByRole('button', { name: 'Turn into boxes' }).click();
+    const turned = await shown();
+    const fromGraph = turned.layers.find((l) => l.name === 'Boxes from graph');
+    assert.ok(fromGraph?.kind === 'layout-boxes' && fromGraph.boxes.length === 3);
+    assert.equal(turned.layers.find((l) => l.kind === 'scene-graph')?.visible, false);
+    await page.keyboard.press('Control+z');
+    assert.deepEqual(await shown(), states.at(-1));
+  });
+
+  test('undo walks back through every edit, one at a time, and redo replays them', async () => {
+    await page.getByTestId('canvas').click({ position: { x: 5, y: 5 } });
+    const last = states.length - 1;
+    for (let i = last; i > 0; i--) {
+      assert.deepEqual(await shown(), states[i], `state ${i}`);
+      await page.keyboard.press('Control+z');
+    }
+    assert.deepEqual((await shown()).layers, []);
+    for (let i = 1; i <= last; i++) {
+      await page.keyboard.press('Control+Shift+Z');
+      assert.deepEqual(await shown(), states[i], `redo to state ${i}`);
+    }
+  });
+
+  test('a run follows the drawing: its sidecar holds the regions as painted, the box as dragged and the graph; the result comes back as a layer', async () => {
+    await page.getByTestId('model').selectOption({ label: 'sd1-optimum (sd1)' });
+    await page.getByTestId('steps').fill('2');
+    await page.getByTestId('width').fill('64');
+    await page.getByTestId('height').fill('64');
+    const count = await page.locator('[data-testid=gallery] button.thumb').count();
+    await page.getByTestId('generate').click();
+    await page.locator('[data-testid=gallery] button.thumb').nth(count).waitFor();
+    await page.getByRole('listitem', { name: /^Result \d+$/ }).waitFor();
+    const id = ((await page.locator('[data-testid=gallery] button.thumb').first().locator('img').getAttribute('src')) ?? '').replace(/^.*\//, '').replace(/\.png.*$/, '');
+    const sidecar = JSON.parse(readFileSync(join(home, 'gallery', `${id}.json`), 'utf8')) as {
+      request: { conditioning: { regions: { phrase: string; mask: { png: string } }[]; boxes: { label: string; rect: Record<string, number> }[]; sceneGraph: { objects: unknown[]; relations: unknown[] } } };
+    };
+    const { regions, boxes, sceneGraph } = sidecar.request.conditioning;
+    assert.deepEqual(regions.map((r) => r.phrase), ['red star', 'blue circle']);
+    const maskAt = (png: string, fx: number, fy: number) => {
+      const mask = decodeRgbPng(new Uint8Array(Buffer.from(png.replace(/^data:image\/png;base64,/, ''), 'base64')), 'mask');
+      return mask.data[(Math.floor(fy * mask.height) * mask.width + Math.floor(fx * mask.width)) * 3]!;
+    };
+    // Painted where the strokes went, and nowhere else.
+    assert.ok(maskAt(regions[0]!.mask.png, 0.28, 0.3) > 200 && maskAt(regions[0]!.mask.png, 0.35, 0.38) > 200);
+    assert.ok(maskAt(regions[0]!.mask.png, 0.7, 0.7) < 20 && maskAt(regions[0]!.mask.png, 0.05, 0.05) < 20);
+    assert.ok(maskAt(regions[1]!.mask.png, 0.7, 0.7) > 200 && maskAt(regions[1]!.mask.png, 0.28, 0.3) < 20);
+    assert.equal(boxes[0]?.label, 'green background');
+    assert.ok(Math.abs(boxes[0]!.rect.x! - 0.1) < 0.02 && Math.abs(boxes[0]!.rect.y! - 0.55) < 0.02);
+    assert.deepEqual([sceneGraph.objects.length, sceneGraph.relations.length], [3, 2]);
+  });
+
+  test('the live preview is drawn on the canvas, and Esc from the canvas cancels the run', async () => {
+    await page.getByTestId('steps').fill('200');
+    await page.getByTestId('width').fill('256');
+    await page.getByTestId('height').fill('256');
+    await page.getByTestId('generate').click();
+    await page.locator('[data-testid=canvas][data-preview=shown]').waitFor();
+    await page.getByTestId('canvas').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Escape');
+    await page.locator('[data-testid=generation-phase][data-phase=cancelled]').waitFor();
+    await page.locator('[data-testid=canvas][data-preview=""]').waitFor();
+  });
+});
