@@ -13,26 +13,37 @@ export const NormalizedRect = z
   .refine((r) => r.x + r.width <= 1 + 1e-9 && r.y + r.height <= 1 + 1e-9, { message: 'The rectangle must lie inside the image' });
 export type NormalizedRect = z.infer<typeof NormalizedRect>;
 
+const RectMask = z.object({ kind: z.literal('rect'), rect: NormalizedRect }).strict();
+
+/** An image the studio stored (assets.upload), by id: the renderer names pixels this way, never by path. */
+export const AssetRef = z.string().regex(/^asset_[A-Za-z0-9-]{1,64}$/, 'An asset id, as assets.upload gives it');
+export type AssetRef = z.infer<typeof AssetRef>;
+
 export const RegionMask = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('rect'), rect: NormalizedRect }).strict(),
-  /** A painted mask: white (and greys, for soft edges) is inside. A file path in the CLI, a data: URL from the studio. */
+  RectMask,
+  /** A painted mask: white (and greys, for soft edges) is inside. A file path in the CLI, a PNG data: URL once main has read an asset. */
   z.object({ kind: z.literal('image'), png: z.string().min(1).max(8_000_000) }).strict(),
 ]);
 export type RegionMask = z.infer<typeof RegionMask>;
 
+/** The masks the studio's renderer may send: rectangles, and painted masks as uploaded assets. */
+export const StudioRegionMask = z.discriminatedUnion('kind', [RectMask, z.object({ kind: z.literal('asset'), asset: AssetRef }).strict()]);
+
 const Id = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/);
 
 /** A painted region bound to a phrase of the prompt (paint-with-words), or carrying a prompt of its own (regional prompt). */
-export const Region = z
-  .object({
-    id: Id,
-    mask: RegionMask,
-    phrase: z.string().min(1).max(500).optional(),
-    prompt: z.string().min(1).max(5000).optional(),
-    strength: z.number().min(0).max(10).default(1),
-  })
-  .strict()
-  .refine((r) => r.phrase !== undefined || r.prompt !== undefined, { message: 'A region needs a phrase of the prompt or a prompt of its own' });
+const regionWith = <M extends z.ZodType>(mask: M) =>
+  z
+    .object({
+      id: Id,
+      mask,
+      phrase: z.string().min(1).max(500).optional(),
+      prompt: z.string().min(1).max(5000).optional(),
+      strength: z.number().min(0).max(10).default(1),
+    })
+    .strict()
+    .refine((r) => r.phrase !== undefined || r.prompt !== undefined, { message: 'A region needs a phrase of the prompt or a prompt of its own' });
+export const Region = regionWith(RegionMask);
 export type Region = z.input<typeof Region>;
 
 /** A layout box: its label is a phrase of the prompt (or, if the prompt lacks it, its own prompt). */
@@ -57,17 +68,23 @@ export type SceneGraph = z.input<typeof SceneGraph>;
 export const RegionalMode = z.enum(['auto', 'attention-masks', 'latent-composition']);
 export type RegionalMode = z.infer<typeof RegionalMode>;
 
-export const ConditioningDocument = z
-  .object({
-    version: z.literal(1),
-    regions: z.array(Region).max(32).default([]),
-    boxes: z.array(LayoutBox).max(32).default([]),
-    sceneGraph: SceneGraph.optional(),
-    /** How regions with prompts of their own are applied; auto: attention masks when the UNet can be patched, else latent composition. */
-    regionalMode: RegionalMode.default('auto'),
-    /** eDiff-I's w': the global paint-with-words strength. */
-    paintWithWordsStrength: z.number().min(0).max(5).default(0.4),
-  })
-  .strict();
+const conditioningWith = <R extends z.ZodType>(region: R) =>
+  z
+    .object({
+      version: z.literal(1),
+      regions: z.array(region).max(32).default([]),
+      boxes: z.array(LayoutBox).max(32).default([]),
+      sceneGraph: SceneGraph.optional(),
+      /** How regions with prompts of their own are applied; auto: attention masks when the UNet can be patched, else latent composition. */
+      regionalMode: RegionalMode.default('auto'),
+      /** eDiff-I's w': the global paint-with-words strength. */
+      paintWithWordsStrength: z.number().min(0).max(5).default(0.4),
+    })
+    .strict();
+
+export const ConditioningDocument = conditioningWith(Region);
+/** The same document as the renderer sends it: painted masks as assets, which main reads into the document the engine gets. */
+export const StudioConditioning = conditioningWith(regionWith(StudioRegionMask));
+export type StudioConditioning = z.input<typeof StudioConditioning>;
 export type ConditioningDocument = z.input<typeof ConditioningDocument>;
 export type ParsedConditioning = z.output<typeof ConditioningDocument>;

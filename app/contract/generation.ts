@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConditioningDocument, NormalizedRect } from './conditioning';
+import { AssetRef, ConditioningDocument, NormalizedRect, StudioConditioning } from './conditioning';
 import { ModelId } from './model-id';
 import { ExecutionProviderName } from './providers';
 
@@ -17,14 +17,12 @@ export const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 const dimension = z.number().int().min(64).max(4096).multipleOf(8);
 
-const maskNeedsInit = (r: { mask?: string; init?: unknown }) => !r.mask || r.init !== undefined;
+const maskNeedsInit = (r: { mask?: unknown; init?: unknown }) => r.mask === undefined || r.init !== undefined;
 const maskNeedsInitError = { message: 'A mask needs an init image', path: ['mask'] };
 
-/** One generation as the user asks for it; everything a run needs to be repeated exactly, but where to put it. */
-const GenerationSettingsShape = z
+/** What every run names, however its pictures are given. */
+const RunShape = z
   .object({
-    /** The model, by its library id. */
-    model: ModelId,
     prompt: z.string().max(20_000),
     negativePrompt: z.string().max(20_000).default(''),
     steps: z.number().int().min(1).max(200).optional(),
@@ -35,23 +33,42 @@ const GenerationSettingsShape = z
     width: dimension.optional(),
     height: dimension.optional(),
     batchCount: z.number().int().min(1).max(64).default(1),
-    /** img2img: a start image and how much of it to repaint (1 = all). */
-    init: z.object({ image: z.string().min(1).max(4096), strength: z.number().gt(0).max(1) }).optional(),
-    /** Inpainting: white is repainted, black kept. Needs init. */
-    mask: z.string().min(1).max(4096).optional(),
     family: FamilyId.optional(),
     provider: ExecutionProviderName.optional(),
-    /** Where things go: painted regions, layout boxes, a scene graph. */
-    conditioning: ConditioningDocument.optional(),
   })
   .strict();
 
-/** What the renderer may ask for: main decides where results are written. */
-export const GenerationSettings = GenerationSettingsShape.refine(maskNeedsInit, maskNeedsInitError);
+/**
+ * One generation as the renderer asks for it: everything a run needs to be
+ * repeated exactly, but where to put it. Pictures (a start image, an inpaint
+ * mask, painted regions) are assets it uploaded, by id: main never reads a
+ * path the renderer names.
+ */
+export const GenerationSettings = RunShape.extend({
+  /** The model, by its library id. */
+  model: ModelId,
+  /** img2img: a start image and how much of it to repaint (1 = all). */
+  init: z.object({ asset: AssetRef, strength: z.number().gt(0).max(1) }).strict().optional(),
+  /** Inpainting: white is repainted, black kept. Needs init. */
+  mask: AssetRef.optional(),
+  /** Where things go: painted regions, layout boxes, a scene graph. */
+  conditioning: StudioConditioning.optional(),
+})
+  .strict()
+  .refine(maskNeedsInit, maskNeedsInitError);
 export type GenerationSettings = z.input<typeof GenerationSettings>;
 
+/** A picture for the engine: a file path (the CLI) or a PNG data: URL (main, from an asset), so a result's sidecar holds its pictures. */
+const ImageSource = z.string().min(1).max(8_000_000);
+
 /** A request as the engine runs it, with the folder its results go to. */
-export const GenerationRequest = GenerationSettingsShape.extend({ model: z.string().min(1).max(4096).describe("the model's folder"), outputDir: z.string().min(1).max(4096) })
+export const GenerationRequest = RunShape.extend({
+  model: z.string().min(1).max(4096).describe("the model's folder"),
+  outputDir: z.string().min(1).max(4096),
+  init: z.object({ image: ImageSource, strength: z.number().gt(0).max(1) }).strict().optional(),
+  mask: ImageSource.optional(),
+  conditioning: ConditioningDocument.optional(),
+})
   .strict()
   .refine(maskNeedsInit, maskNeedsInitError);
 export type GenerationRequest = z.input<typeof GenerationRequest>;

@@ -5,6 +5,7 @@ import { JobProgress } from './inference';
 import { GalleryEntry, GalleryId, GalleryPage, GalleryRecord } from './gallery';
 import { SettingsChange, StudioSettings } from './settings';
 import { ModelId as ProjectName } from './model-id';
+import { AssetRef } from './conditioning';
 
 /** A project as it crosses the wire: the canvas document (checked by main), its assets as PNG data URLs, the prompt panel. */
 const ProjectData = z
@@ -178,6 +179,20 @@ export const studioContract = defineContract({
       summary: 'Change settings; each is validated (folders must be full paths the studio can write) before any is stored.',
       input: SettingsChange,
       output: z.object({ settings: StudioSettings, problem: z.string().nullable() }),
+    }),
+    'assets.upload': defineCall({
+      summary:
+        'Upload a PNG (a painted mask, a start image) in order, in base64 chunks of at most 1 MiB; the last chunk answers the asset id that generations name it by. Bounded in size and pixels; anything but a PNG is refused.',
+      input: z
+        .object({
+          /** Chosen by the uploader; one upload at a time per id. */
+          upload: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+          offset: z.number().int().min(0),
+          total: z.number().int().min(1),
+          data: z.string().min(1).max(1024 * 1024).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'Base64'),
+        })
+        .strict(),
+      output: z.object({ asset: AssetRef.nullable(), received: z.number().int() }),
     }),
     'projects.list': defineCall({
       summary: 'Saved projects by name, most recently saved first.',

@@ -54,6 +54,8 @@ export const ErrorCode = z.enum([
   'download-failed',
   /** Not enough free space where the library is. */
   'disk-full',
+  /** An uploaded image is not a PNG the studio reads, is too large, or an asset it names is gone. */
+  'invalid-asset',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LayoutBox, NormalizedRect, RegionalMode, SceneObject, SceneRelation, type ConditioningDocument } from '../contract/conditioning';
+import { LayoutBox, NormalizedRect, RegionalMode, SceneObject, SceneRelation, type AssetRef, type StudioConditioning } from '../contract/conditioning';
 
 /**
  * The canvas document: what a person builds on the canvas, in layers, and
@@ -94,6 +94,9 @@ export function migrateDocument(raw: unknown): CanvasDocument {
   return parsed.data;
 }
 
+/** The masks a run of the document needs: those of its visible painted regions. */
+export const regionMasksOf = (document: CanvasDocument): AssetId[] => document.layers.flatMap((l) => (l.visible && (l.kind === 'word-region' || l.kind === 'regional-prompt') ? [l.mask] : []));
+
 /** Every asset a document refers to, so a project file can hold exactly those. */
 export function assetsOf(document: CanvasDocument): AssetId[] {
   return [...new Set(document.layers.flatMap((l) => (l.kind === 'image' ? [l.asset] : 'mask' in l ? [l.mask] : [])))];
@@ -102,14 +105,14 @@ export function assetsOf(document: CanvasDocument): AssetId[] {
 /**
  * The one place where what the canvas shows becomes what the engine gets:
  * visible word regions and regional prompts as painted regions (their masks
- * as PNG data URLs from `assetUrl`), visible layout boxes, and the top visible
- * scene graph. Hidden layers, image layers and inpaint masks add nothing.
+ * as the assets `uploaded` names them by), visible layout boxes, and the top
+ * visible scene graph. Hidden layers, image layers and inpaint masks add nothing.
  */
-export function compileConditioning(document: CanvasDocument, assetUrl: (asset: AssetId) => string): ConditioningDocument {
+export function compileConditioning(document: CanvasDocument, uploaded: (asset: AssetId) => AssetRef): StudioConditioning {
   const visible = document.layers.filter((l) => l.visible);
-  const regions = visible.flatMap((l): NonNullable<ConditioningDocument['regions']> => {
-    if (l.kind === 'word-region') return [{ id: l.id, phrase: l.phrase, strength: l.strength, mask: { kind: 'image', png: assetUrl(l.mask) } }];
-    if (l.kind === 'regional-prompt') return [{ id: l.id, prompt: l.prompt, strength: l.strength, mask: { kind: 'image', png: assetUrl(l.mask) } }];
+  const regions = visible.flatMap((l): NonNullable<StudioConditioning['regions']> => {
+    if (l.kind === 'word-region') return [{ id: l.id, phrase: l.phrase, strength: l.strength, mask: { kind: 'asset', asset: uploaded(l.mask) } }];
+    if (l.kind === 'regional-prompt') return [{ id: l.id, prompt: l.prompt, strength: l.strength, mask: { kind: 'asset', asset: uploaded(l.mask) } }];
     return [];
   });
   const boxes = visible.flatMap((l) => (l.kind === 'layout-boxes' ? l.boxes : []));

@@ -92,7 +92,8 @@ export function updateBox(document: CanvasDocument, layer: LayerId, boxId: strin
       const next = { ...b, ...rest, ...(rest.label !== undefined ? { label: rest.label.slice(0, 500) || b.label } : {}) };
       if (prompt === undefined) return next;
       // An empty prompt takes the box's own prompt away.
-      return prompt.trim() ? { ...next, prompt: prompt.slice(0, 5000) } : Object.fromEntries(Object.entries(next).filter(([key]) => key !== 'prompt')) as Box;
+      const { prompt: _dropped, ...withoutPrompt } = next;
+      return prompt.trim() ? { ...next, prompt: prompt.slice(0, 5000) } : withoutPrompt;
     }),
   }));
 }

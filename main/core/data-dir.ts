@@ -24,6 +24,8 @@ export interface Library {
   readonly hubTokenFile: string;
   /** Saved projects and the autosave. */
   readonly projectsDir: string;
+  /** Pictures the renderer uploaded (painted masks, start images), by content hash. */
+  readonly assetsDir: string;
 }
 
 /** Where the studio's settings are kept. */
@@ -40,5 +42,6 @@ export function defaultLibrary(dataDir: string, bundledModels: string, moved: { 
     cacheDir: join(dataDir, 'cache'),
     hubTokenFile: join(dataDir, 'hub-token'),
     projectsDir: join(dataDir, 'projects'),
+    assetsDir: join(dataDir, 'assets'),
   };
 }

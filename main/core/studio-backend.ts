@@ -18,6 +18,11 @@ import type { SettingsStore } from './settings-store';
 import { DocumentError, migrateDocument } from '../../app/document/document';
 import { ProjectError } from '../projects/project-file';
 import { ProjectStore, type ProjectData } from '../projects/project-store';
+import { AssetStore } from '../assets/asset-store';
+import type { GenerationRequest, GenerationSettings } from '../../app/contract/generation';
+import type { z } from 'zod';
+
+type ParsedGenerationSettings = z.output<typeof GenerationSettings>;
 
 export interface BackendOptions {
   readonly mode: AppInfo['mode'];
@@ -39,6 +44,8 @@ export interface BackendOptions {
   readonly hubRetry?: RetryPolicy;
   /** Where projects are saved (the data folder's projects/). */
   readonly projectsDir: string;
+  /** Where uploaded pictures are kept (the data folder's assets/). */
+  readonly assetsDir: string;
   /** The studio's settings (a store on a settings.json); tests may leave it out for the defaults. */
   readonly settings?: SettingsStore;
   /** Generations running or waiting at most, all connections together (default 16); more are refused as busy. */
@@ -148,6 +155,7 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
   const changed = () => emit('models.changed', {});
   const gallery = new Gallery(options.galleryDir);
   const projects = new ProjectStore(options.projectsDir);
+  const assets = new AssetStore(options.assetsDir);
   const store = options.settings ?? null;
   const downloads = new DownloadManager({
     library,
@@ -209,7 +217,10 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
         if (dispatched.size === 0) lastProgress = Date.now();
         dispatched.add(jobId);
         const provider = settings.provider ?? store?.get().settings.defaultProvider ?? undefined;
-        const result = await supervisor.call('engine.generate', { jobId, request: { ...settings, ...(provider ? { provider } : {}), model: folder, outputDir: options.galleryDir } }).finally(() => {
+        // The renderer's pictures are asset ids; the engine gets their pixels instead.
+        const { init, mask, conditioning, ...run } = settings;
+        const pictures = await engineImages({ init, mask, conditioning }, assets);
+        const result = await supervisor.call('engine.generate', { jobId, request: { ...run, ...pictures, ...(provider ? { provider } : {}), model: folder, outputDir: options.galleryDir } }).finally(() => {
           dispatched.delete(jobId);
           lastProgress = Date.now();
         });
@@ -223,6 +234,7 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
         caller.jobs.delete(jobId);
       }
     },
+    'assets.upload': ({ upload, offset, total, data }) => assets.upload(upload, offset, total, data),
     'projects.list': () => projects.list(),
     'projects.open': ({ name }) => projectCall(() => projects.open(name)),
     'projects.save': ({ name, ...data }) => projectCall(() => projects.save(name, checked(data))),
@@ -300,5 +312,26 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
       await downloads.stopAll();
       await supervisor.stop();
     },
+  };
+}
+
+/**
+ * The settings' pictures as the engine takes them: each asset read into a
+ * data: URL (so the result's sidecar holds the pixels whatever becomes of
+ * the asset), never a path the renderer named.
+ */
+async function engineImages(settings: Pick<ParsedGenerationSettings, 'init' | 'mask' | 'conditioning'>, assets: AssetStore): Promise<Pick<GenerationRequest, 'init' | 'mask' | 'conditioning'>> {
+  const { init, mask, conditioning } = settings;
+  return {
+    ...(init ? { init: { image: await assets.dataUrl(init.asset), strength: init.strength } } : {}),
+    ...(mask ? { mask: await assets.dataUrl(mask) } : {}),
+    ...(conditioning
+      ? {
+          conditioning: {
+            ...conditioning,
+            regions: await Promise.all(conditioning.regions.map(async (r) => ({ ...r, mask: r.mask.kind === 'asset' ? { kind: 'image' as const, png: await assets.dataUrl(r.mask.asset) } : r.mask }))),
+          },
+        }
+      : {}),
   };
 }

@@ -6,7 +6,7 @@ import { GenerationRequest, type GenerationProgress, type GenerationResult, type
 import type { ExecutionProviderName, ProviderReport } from '../../app/contract/providers';
 import { LoadedModel } from './model/loaded-model';
 import { providerOrder } from './onnx/execution';
-import { maskToLatent, readRgbImage, resizeRgb } from './output/images';
+import { maskToLatent, readImageSource, resizeRgb } from './output/images';
 import { a1111Parameters } from './output/parameters';
 import { encodePng } from './output/png';
 import { latentPreview } from './output/preview';
@@ -132,9 +132,9 @@ export class Engine {
   private async startImages(model: LoadedModel, request: ParsedGenerationRequest, signal: AbortSignal | undefined): Promise<StartImages> {
     if (!request.init) return {};
     const { width, height } = resolveSettings(model, request);
-    const init = resizeRgb(await readRgbImage(request.init.image), width, height);
+    const init = resizeRgb(await readImageSource(request.init.image, 'The start image'), width, height);
     await stopIfCancelled(signal);
-    const mask = request.mask ? maskToLatent(await readRgbImage(request.mask), width / 8, height / 8) : undefined;
+    const mask = request.mask ? maskToLatent(await readImageSource(request.mask, 'The inpaint mask'), width / 8, height / 8) : undefined;
     await stopIfCancelled(signal);
     return mask ? { init, mask } : { init };
   }

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     catalogFile: paths.catalogFile,
     hubTokenFile: library.hubTokenFile,
     projectsDir: library.projectsDir,
+    assetsDir: library.assetsDir,
     settings,
   });
   const server = await startBrowserServer({ backend, rendererDir: paths.rendererDir, galleryDir, host: options.host, port: options.port }).catch(async (error: NodeJS.ErrnoException) => {

@@ -40,6 +40,7 @@ export function launchStudio(electron: ElectronApi): Promise<void> {
       galleryDir: library.galleryDir,
       catalogFile: paths.catalogFile,
       projectsDir: library.projectsDir,
+      assetsDir: library.assetsDir,
       hubTokenFile: `${library.hubTokenFile}.enc`,
       ...(safeStorage.isEncryptionAvailable() ? { tokenCipher: { encrypt: (text: string) => safeStorage.encryptString(text), decrypt: (data: Buffer) => safeStorage.decryptString(data) } } : {}),
       openFolder: async (path: string) => (await shell.openPath(path)) === '',

@@ -4,11 +4,11 @@ import { useProject } from './document/use-project';
 import { ProjectBar } from './panels/ProjectBar';
 import { CanvasArea } from './canvas/CanvasArea';
 import { addImage, addResult } from './document/actions';
-import { fitEmptyCanvas } from './document/editor-store';
+import { editorStore, fitEmptyCanvas } from './document/editor-store';
+import { canvasRequest } from './generation/canvas-request';
 import type { StudioConnection } from './connection/studio-client';
 import { useStudioState } from './connection/use-studio-state';
 import type { GenerationSettings } from '../../app/contract/generation';
-import { compileConditioning } from '../../app/document/document';
 import { generationInfoOf } from '../../app/domain/generation-info';
 import { readPngText } from '../../app/domain/png-text';
 import { presetFromText, presetOf, randomSeed, settingsOf, type PanelPreset } from './generation/recall';
@@ -84,9 +84,11 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
     ...generation,
     generate: (settings: GenerationSettings) => {
       if (project.document.layers.length === 0) return generation.generate(settings);
-      const conditioning = compileConditioning(project.document, (asset) => project.assets[asset] ?? '');
-      const controls = (conditioning.regions?.length ?? 0) + (conditioning.boxes?.length ?? 0) + (conditioning.sceneGraph ? 1 : 0) > 0;
-      const run = generation.generate({ ...settings, ...(controls ? { conditioning } : {}) }, { document: project.document, assets: { ...project.assets } });
+      const { document, assets } = project;
+      const run = canvasRequest(studio.client, document, assets, editorStore.getState().initSource).then(
+        (pictures) => generation.generate({ ...settings, ...pictures }, { document, assets: { ...assets } }),
+        (e: Error) => (setNotice(`Not run: ${e.message}`), null),
+      );
       // Each result comes back onto the canvas as a picture layer.
       void run.then(async (result) => {
         for (const image of result?.images ?? []) {

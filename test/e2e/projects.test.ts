@@ -98,10 +98,11 @@ describe('projects in browser mode', { skip: noChromium }, () => {
     await page.getByTestId('steps').fill('2');
     await page.getByTestId('width').fill('64');
     await page.getByTestId('height').fill('64');
+    // The document as it was when the run started is kept with its result (the result then joins it as a layer).
+    const made = await documentShown();
     await page.getByTestId('generate').click();
     await page.locator('[data-testid=gallery] button.thumb').first().waitFor();
     await page.getByTestId('generate').waitFor();
-    const made = await documentShown();
 
     await page.getByRole('button', { name: 'New', exact: true }).click();
     await page.waitForFunction(() => !document.querySelector('[aria-label="Document layers"] li'));

@@ -33,6 +33,7 @@ export function browserBackend({ galleryDir = temporary('gallery'), libraryDir =
     catalogFile: join(repoRoot, 'models', 'catalog.json'),
     hubTokenFile,
     projectsDir: temporary('projects'),
+    assetsDir: temporary('assets'),
     env,
     hubRetry: { attempts: 4, baseDelayMs: 20 },
     ...(maxQueuedJobs ? { maxQueuedJobs } : {}),

@@ -76,22 +76,59 @@ describe('generation over the contract', () => {
     });
   }
 
-  test('carries a conditioning document: regions from the renderer as painted data: URLs', async () => {
-    const white = new Uint8Array(64 * 64 * 3).fill(255);
-    const png = `data:image/png;base64,${encodePng(64, 64, white).toString('base64')}`;
+  /** Uploads PNG bytes through the contract in chunks of `chunk` base64 characters, as the renderer does. */
+  const upload = async (bytes: Uint8Array, id: string, chunk = 4096) => {
+    const base64 = Buffer.from(bytes).toString('base64');
+    let answer: { asset: string | null; received: number } = { asset: null, received: 0 };
+    for (let at = 0; at < base64.length; at += chunk) {
+      const data = base64.slice(at, at + chunk);
+      answer = await studio.client.call('assets.upload', { upload: id, offset: answer.received, total: bytes.length, data });
+    }
+    return answer.asset!;
+  };
+
+  test('regions, start images and inpaint masks come as uploaded assets; the result keeps their pixels', async () => {
+    const white = encodePng(64, 64, new Uint8Array(64 * 64 * 3).fill(255));
+    const mask = await upload(white, 'mask-1');
+    assert.match(mask, /^asset_[0-9a-f]{40}$/);
+    assert.equal(await upload(white, 'mask-again', 1_000_000), mask, 'the same pixels are the same asset');
     const result = await studio.client.call('generate', {
       jobId: 'spatial-1',
-      settings: {
-        model: 'sdxl',
-        prompt: 'a red star',
-        seed: 2,
-        steps: 2,
-        width: 64,
-        height: 64,
-        conditioning: { version: 1, regions: [{ id: 'painted', phrase: 'red star', mask: { kind: 'image', png } }] },
-      },
+      settings: { model: 'sdxl', prompt: 'a red star', seed: 2, steps: 2, width: 64, height: 64, conditioning: { version: 1, regions: [{ id: 'painted', phrase: 'red star', mask: { kind: 'asset', asset: mask } }] } },
     });
     assert.equal(result.spatialControl, 'attention');
+    const sidecar = JSON.parse(readFileSync(join(galleryDir, `${result.images[0]!.id}.json`), 'utf8')) as { request: { conditioning: { regions: { mask: { png: string } }[] } } };
+    assert.equal(sidecar.request.conditioning.regions[0]!.mask.png, `data:image/png;base64,${white.toString('base64')}`);
+
+    const start = await upload(encodePng(64, 64, new Uint8Array(64 * 64 * 3).fill(90)), 'start-1');
+    const inpainted = await studio.client.call('generate', { jobId: 'inpaint-1', settings: { model: 'sd1-optimum', prompt: 'a red star', seed: 2, steps: 2, width: 64, height: 64, init: { asset: start, strength: 0.6 }, mask } });
+    assert.equal(inpainted.images.length, 1);
+  });
+
+  test('the renderer cannot name a file for main to read, nor an asset it never uploaded', async () => {
+    const secret = join(mkdtempSync(join(tmpdir(), 'wordbrush-secret-')), 'secret.png');
+    writeFileSync(secret, encodePng(8, 8, new Uint8Array(8 * 8 * 3)));
+    const base = { model: 'sd1-optimum', prompt: 'x', seed: 1, steps: 1, width: 64, height: 64 };
+    const refusals = [
+      { ...base, conditioning: { version: 1, regions: [{ id: 'r', phrase: 'x', mask: { kind: 'image', png: secret } }] } },
+      { ...base, init: { image: secret, strength: 0.5 } },
+      { ...base, init: { asset: 'asset_1234', strength: 0.5 }, mask: secret },
+    ];
+    for (const settings of refusals) {
+      await assert.rejects(studio.client.call('generate', { jobId: 'path-1', settings: settings as never }), (e: unknown) => e instanceof StudioError && e.code === 'invalid-input');
+    }
+    await assert.rejects(studio.client.call('generate', { jobId: 'ghost-1', settings: { ...base, init: { asset: `asset_${'0'.repeat(40)}`, strength: 0.5 } } }), (e: unknown) => e instanceof StudioError && e.code === 'invalid-asset' && /not in the studio's assets/.test(e.message));
+  });
+
+  test('uploads are bounded and checked: too large, out of order, or not a PNG is refused in words', async () => {
+    const call = (input: { upload: string; offset: number; total: number; data: string }) => studio.client.call('assets.upload', input);
+    const refused = (code: string, pattern: RegExp) => (e: unknown) => e instanceof StudioError && e.code === code && pattern.test(e.message);
+    await assert.rejects(call({ upload: 'big', offset: 0, total: 64 * 2 ** 20, data: 'AAAA' }), refused('invalid-asset', /up to 32 MB/));
+    await assert.rejects(call({ upload: 'late', offset: 3, total: 6, data: 'AAAA' }), refused('invalid-asset', /not open/));
+    await call({ upload: 'gap', offset: 0, total: 9, data: 'AAAA' });
+    await assert.rejects(call({ upload: 'gap', offset: 6, total: 9, data: 'AAAA' }), refused('invalid-asset', /expected 3 of 9 bytes next/));
+    await assert.rejects(call({ upload: 'text', offset: 0, total: 3, data: Buffer.from('abc').toString('base64') }), refused('invalid-asset', /not a PNG/));
+    await assert.rejects(call({ upload: 'bad', offset: 0, total: 3, data: 'not base64!' }), (e: unknown) => e instanceof StudioError && e.code === 'invalid-input' && e.issues?.[0]?.path === 'data' && e.issues[0].message === 'Base64');
   });
 
   for (const model of ['sd1-conversion', 'sd1-optimum', 'sd1-fp16', 'sd1-sdpa', 'sd1-static', 'sd2-v', 'sdxl']) {

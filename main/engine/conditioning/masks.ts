@@ -1,7 +1,5 @@
 import type { NormalizedRect, RegionMask } from '../../../app/contract/conditioning';
-import { ModelError } from '../model/model-error';
-import { decodeRgbPng, maskToLatent, readRgbImage } from '../output/images';
-import type { RgbImage } from '../pipeline/vae';
+import { maskToLatent, readImageSource } from '../output/images';
 
 /** A mask over the latent grid: one weight in [0, 1] per latent pixel, rows top to bottom. */
 export interface LatentMask {
@@ -26,7 +24,7 @@ export function rectMask(rect: NormalizedRect, width: number, height: number): L
 /** Any region mask at latent resolution: rectangles exactly, painted masks by area average of their pixels. */
 export async function latentMask(mask: RegionMask, width: number, height: number): Promise<LatentMask> {
   if (mask.kind === 'rect') return rectMask(mask.rect, width, height);
-  const image = mask.png.startsWith('data:') ? decodeDataUrl(mask.png) : await readRgbImage(mask.png);
+  const image = await readImageSource(mask.png, 'The painted mask');
   return { width, height, data: maskToLatent(image, width, height) };
 }
 
@@ -53,10 +51,4 @@ export function downsample(mask: LatentMask, factor: number): LatentMask {
     }
   }
   return { width, height, data };
-}
-
-function decodeDataUrl(url: string): RgbImage {
-  const match = /^data:image\/png;base64,(.+)$/s.exec(url);
-  if (!match) throw new ModelError('invalid-image', 'A painted mask must be a PNG data: URL');
-  return decodeRgbPng(Buffer.from(match[1]!, 'base64'), 'The painted mask');
 }

@@ -24,6 +24,14 @@ export async function readRgbImage(path: string): Promise<RgbImage> {
   return decodeRgbPng(bytes, path);
 }
 
+/** A picture the engine was given: a PNG data: URL (the studio's, from an asset) or a file path (the CLI's). `what` names it in errors. */
+export async function readImageSource(source: string, what: string): Promise<RgbImage> {
+  if (!source.startsWith('data:')) return readRgbImage(source);
+  const match = /^data:image\/png;base64,(.+)$/s.exec(source);
+  if (!match) throw new ModelError('invalid-image', `${what} must be a PNG data: URL`);
+  return decodeRgbPng(Buffer.from(match[1]!, 'base64'), what);
+}
+
 /** PNG bytes as 8-bit RGB; `origin` names them in the error. */
 export function decodeRgbPng(bytes: Uint8Array, origin: string): RgbImage {
   checkPngHeader(bytes, origin);

@@ -135,7 +135,7 @@ export function CanvasArea({ page, viewerUrl, previewUrl, onHint }: Props) {
 
   return (
     <section className="canvas-area" aria-label="Canvas">
-      <div ref={container} className="canvas-stage" data-testid="canvas" data-image={viewer ? viewerUrl : ''} data-page={`${page.width}x${page.height}`} data-tool={tool} data-preview={previewUrl && preview ? 'shown' : ''} />
+      <div ref={container} className="canvas-stage" tabIndex={0} role="application" aria-label="Canvas page: paint, draw boxes, pan and zoom" data-testid="canvas" data-image={viewer ? viewerUrl : ''} data-page={`${page.width}x${page.height}`} data-tool={tool} data-preview={previewUrl && preview ? 'shown' : ''} />
       <div className="canvas-toolbar" role="toolbar" aria-label="Canvas tools">
         {TOOLS.map((t) => (
           <button key={t.tool} type="button" aria-pressed={tool === t.tool} onClick={() => setTool(t.tool)} title={`${t.title} (${t.key})`} aria-label={`${t.name} (${t.key})`}>

@@ -250,7 +250,9 @@ export class StageView {
       }
     }
     this.container.setPointerCapture(event.pointerId);
+    // No text selection or native drag; the canvas takes the focus instead, so its shortcuts (and undo) apply.
     event.preventDefault();
+    this.container.focus({ preventScroll: true });
     if (panning || tool === 'move') {
       this.gesture = { kind: 'pan', last: { x: event.clientX, y: event.clientY } };
     } else if (tool === 'box') {

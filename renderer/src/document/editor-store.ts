@@ -44,6 +44,13 @@ export interface EditorState {
   readonly promptSelection: PromptSelection | null;
   /** The seed the next run uses, which scene graphs are laid out with. */
   readonly layoutSeed: number;
+  /** img2img: the picture layer a run starts from, and how much of it to repaint; null: text to image. */
+  readonly initSource: InitSource | null;
+}
+
+export interface InitSource {
+  readonly layer: LayerId;
+  readonly strength: number;
 }
 
 export const BRUSH_SIZES = { min: 1, max: 512 } as const;
@@ -59,6 +66,7 @@ const initialState = (): EditorState => ({
   prompt: '',
   promptSelection: null,
   layoutSeed: 0,
+  initSource: null,
 });
 
 export const editorStore = createStore<EditorState>()(initialState);
@@ -105,6 +113,7 @@ export const setBrush = (change: Partial<BrushSettings>) =>
     return { brush: { size: Math.round(Math.min(BRUSH_SIZES.max, Math.max(BRUSH_SIZES.min, brush.size))), hardness: Math.min(1, Math.max(0, brush.hardness)) } };
   });
 export const setPrompt = (prompt: string) => editorStore.setState({ prompt });
+export const setInitSource = (initSource: InitSource | null) => editorStore.setState({ initSource });
 export const setLayoutSeed = (layoutSeed: number) => editorStore.setState({ layoutSeed });
 export const setPromptSelection = (promptSelection: PromptSelection | null) => editorStore.setState({ promptSelection });
 

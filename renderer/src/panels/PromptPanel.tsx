@@ -8,6 +8,7 @@ import type { GenerationState } from '../generation/use-generation';
 import { setLayoutSeed, setPrompt, useEditor } from '../document/editor-store';
 import { GenerationStatus } from './GenerationStatus';
 import { PromptEditor } from './PromptEditor';
+import { StartFromField } from './StartFromField';
 
 const SAMPLERS: readonly [SamplerName, string][] = [
   ['dpmpp_2m', 'DPM++ 2M'],
@@ -197,6 +198,7 @@ export function PromptPanel({ listing, providers, generation, initial }: Props) 
             <option value="custom">Custom</option>
           </select>,
         )}
+      <StartFromField />
       <div className="field-grid">
         {numberInput('Width', 'width', width, (v) => override({ width: v }), { min: 64, max: 4096, step: 8 })}
         {numberInput('Height', 'height', height, (v) => override({ height: v }), { min: 64, max: 4096, step: 8 })}

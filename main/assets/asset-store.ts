@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AssetRef } from '../../app/contract/conditioning';
+import { StudioError } from '../../app/rpc/errors';
+import { writeFileAtomic } from '../core/atomic-file';
+import { decodeRgbPng, IMAGE_LIMITS } from '../engine/output/images';
+import { ModelError } from '../engine/model/model-error';
+
+/** What an upload may be: a 4096x4096 RGBA PNG that does not compress at all is about this. */
+export const ASSET_MAX_BYTES = 32 * 1024 * 1024;
+/** How much of an upload one message carries, as base64 (1 MiB of it: well under any transport's frame limit). */
+export const ASSET_CHUNK_CHARS = 1024 * 1024;
+const MAX_OPEN_UPLOADS = 8;
+const UPLOAD_IDLE_MS = 2 * 60_000;
+
+/**
+ * Pictures the renderer hands main (painted masks, start images), stored
+ * under the library by the hash of their bytes: an upload of the same
+ * pixels is the same asset, and an id can only name what was uploaded.
+ * Every asset is a PNG within the image limits, decoded once to be sure.
+ */
+export class AssetStore {
+  private readonly uploads = new Map<string, { bytes: Uint8Array; received: number; touched: number }>();
+
+  constructor(private readonly dir: string) {}
+
+  /**
+   * Takes the next chunk of an upload (base64, in order, from `offset`);
+   * the last one stores the asset and answers its id. Uploads are bounded
+   * in size and number, and forgotten when left idle.
+   */
+  async upload(upload: string, offset: number, total: number, base64: string): Promise<{ asset: AssetRef | null; received: number }> {
+    if (total > ASSET_MAX_BYTES) throw new StudioError('invalid-asset', `Images up to ${ASSET_MAX_BYTES / 2 ** 20} MB are taken; this one is ${(total / 2 ** 20).toFixed(1)} MB`);
+    this.forgetIdle();
+    let open = this.uploads.get(upload);
+    if (!open) {
+      if (offset !== 0) throw new StudioError('invalid-asset', `Upload ${upload} is not open (it may have been left idle); start it again from the beginning`);
+      if (this.uploads.size >= MAX_OPEN_UPLOADS) throw new StudioError('busy', `${MAX_OPEN_UPLOADS} uploads are open already; finish one first`);
+      open = { bytes: new Uint8Array(total), received: 0, touched: Date.now() };
+      this.uploads.set(upload, open);
+    }
+    if (open.bytes.length !== total || offset !== open.received) throw new StudioError('invalid-asset', `Upload ${upload} expected ${open.received} of ${open.bytes.length} bytes next, not ${offset} of ${total}`);
+    const chunk = Buffer.from(base64, 'base64');
+    if (offset + chunk.length > total) {
+      this.uploads.delete(upload);
+      throw new StudioError('invalid-asset', `Upload ${upload} sent more than the ${total} bytes it announced`);
+    }
+    open.bytes.set(chunk, offset);
+    open.received += chunk.length;
+    open.touched = Date.now();
+    if (open.received < total) return { asset: null, received: open.received };
+    this.uploads.delete(upload);
+    return { asset: await this.put(open.bytes), received: total };
+  }
+
+  /** Stores PNG bytes (refusing anything else) and answers their id. */
+  async put(bytes: Uint8Array): Promise<AssetRef> {
+    try {
+      decodeRgbPng(bytes, 'The uploaded image');
+    } catch (error) {
+      if (error instanceof ModelError) throw new StudioError('invalid-asset', error.message);
+      throw error;
+    }
+    const id = AssetRef.parse(`asset_${createHash('sha256').update(bytes).digest('hex').slice(0, 40)}`);
+    const path = this.pathOf(id);
+    const known = await stat(path).then((s) => s.size === bytes.length, () => false);
+    if (!known) {
+      await mkdir(this.dir, { recursive: true });
+      await writeFileAtomic(path, bytes);
+    }
+    return id;
+  }
+
+  /** An asset as a PNG data: URL, which the engine reads and a result's sidecar keeps whatever becomes of the asset. */
+  async dataUrl(id: AssetRef): Promise<string> {
+    const bytes = await readFile(this.pathOf(AssetRef.parse(id))).catch(() => {
+      throw new StudioError('invalid-asset', `The image ${id} is not in the studio's assets (upload it again)`);
+    });
+    if (bytes.length > IMAGE_LIMITS.bytes) throw new StudioError('invalid-asset', `The image ${id} is too large`);
+    return `data:image/png;base64,${bytes.toString('base64')}`;
+  }
+
+  private pathOf(id: AssetRef): string {
+    return join(this.dir, `${id}.png`);
+  }
+
+  private forgetIdle(): void {
+    const now = Date.now();
+    for (const [id, open] of this.uploads) if (now - open.touched > UPLOAD_IDLE_MS) this.uploads.delete(id);
+  }
+}
