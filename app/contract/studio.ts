@@ -135,6 +135,11 @@ export const studioContract = defineContract({
       input: z.object({ id: ModelId }).strict(),
       output: DownloadStatus,
     }),
+    'models.tokenizer': defineCall({
+      summary: "A model's CLIP tokenizer files (vocab and merges) and padding token, so the prompt editor shows the tokens the engine will encode.",
+      input: z.object({ id: ModelId }).strict(),
+      output: z.object({ vocab: z.record(z.string(), z.number().int()), merges: z.string(), padToken: z.string() }),
+    }),
     'models.verify': defineCall({
       summary: "Re-hash a model's files against its manifest and check its structure.",
       input: z.object({ id: ModelId }).strict(),

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { readTokenizerSource } from '../engine/text/load-tokenizer';
 import type { ModelEntry } from '../../app/contract/models';
 import type { StudioContract } from '../../app/contract/studio';
 import type { Handlers } from '../../app/rpc/router';
@@ -47,6 +49,11 @@ export function modelCalls(options: ModelCallsOptions): Pick<Handlers<Calls, unk
     'models.download.resume': ({ id }) => downloads.resume(id),
     'models.download.cancel': ({ id }) => downloads.cancel(id),
     'models.verify': ({ id }) => library.verify(id),
+    'models.tokenizer': async ({ id }) => {
+      const { folder } = await library.resolve(id);
+      const { files, padToken } = await readTokenizerSource(join(folder, 'tokenizer'));
+      return { vocab: files.vocab, merges: files.merges, padToken };
+    },
     'models.remove': ({ id }) =>
       changing(async () => {
         if (options.inUse().has(id)) throw new LibraryError('model-in-use', `Model "${id}" is generating; cancel or wait for the run before removing it`);

@@ -134,7 +134,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
         />
       </header>
       <aside className="left-dock">
-        <PromptPanel key={recall?.nonce ?? 0} initial={recall?.preset} listing={library.listing} providers={state.providers} generation={fromCanvas} />
+        <PromptPanel key={recall?.nonce ?? 0} client={studio.client} initial={recall?.preset} listing={library.listing} providers={state.providers} generation={fromCanvas} />
       </aside>
       <main className="centre">
         <CanvasArea

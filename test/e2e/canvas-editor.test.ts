@@ -69,6 +69,13 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
     // Bound phrases are marked in the prompt; each stroke shows on the canvas in its region's colour.
     assert.deepEqual(await page.locator('.highlight-backdrop mark').allInnerTexts(), ['red star', 'blue circle']);
     assert.ok((await page.getByRole('listitem', { name: 'red star' }).count()) === 1);
+    // The token view shows the prompt as the model's CLIP tokenizer splits it, the painted phrases' tokens in their colours.
+    assert.equal(await page.getByTestId('token-count').innerText(), '11/75');
+    await page.getByTestId('token-count').click();
+    const tokens = page.getByRole('list', { name: 'Prompt tokens' }).getByRole('listitem');
+    assert.deepEqual(await tokens.allInnerTexts(), PROMPT.split(' '));
+    const painted = await tokens.evaluateAll((items) => items.map((item) => (item as HTMLElement).style.backgroundColor !== ''));
+    assert.deepEqual(painted, [false, true, true, false, false, true, true, false, false, false, false]);
 
     // A phrase edited out of the prompt is flagged in words before any run, and the flag goes when it is back.
     await page.getByTestId('prompt').fill('a red star and a square on a green background');

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelError } from '../model/model-error';
-import { ClipTokenizer, END_OF_TEXT } from '../../../app/text/clip-tokenizer';
+import { ClipTokenizer, END_OF_TEXT, type TokenizerFiles } from '../../../app/text/clip-tokenizer';
 
 export interface LoadedTokenizer {
   readonly tokenizer: ClipTokenizer;
@@ -30,13 +30,19 @@ export async function loadTokenizer(dir: string): Promise<LoadedTokenizer> {
 }
 
 async function readTokenizer(dir: string): Promise<LoadedTokenizer> {
-  const files = await readTokenizerFiles(dir);
+  const { files, padToken, maxLength } = await readTokenizerSource(dir);
   const tokenizer = new ClipTokenizer(files);
+  return { tokenizer, padId: tokenizer.idOf(padToken), maxLength };
+}
+
+/** What a tokenizer is built from: its files, its padding token and its length (the studio's renderer builds its own from these). */
+export async function readTokenizerSource(dir: string): Promise<{ files: TokenizerFiles; padToken: string; maxLength: number }> {
+  const files = await readTokenizerFiles(dir);
   const config = await readJsonIfPresent<{ pad_token?: string | { content?: string }; model_max_length?: number }>(join(dir, 'tokenizer_config.json'));
   const special = await readJsonIfPresent<{ pad_token?: string | { content?: string } }>(join(dir, 'special_tokens_map.json'));
   const padToken = tokenText(config?.pad_token) ?? tokenText(special?.pad_token) ?? END_OF_TEXT;
   const maxLength = config?.model_max_length && config.model_max_length <= 1024 ? config.model_max_length : 77;
-  return { tokenizer, padId: tokenizer.idOf(padToken), maxLength };
+  return { files, padToken, maxLength };
 }
 
 async function readTokenizerFiles(dir: string): Promise<{ vocab: Record<string, number>; merges: string }> {

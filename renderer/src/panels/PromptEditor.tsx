@@ -3,6 +3,8 @@ import { bindingIssues, promptHighlights } from '../../../app/document/bindings'
 import type { LayerId } from '../../../app/document/document';
 import { isPainted } from '../canvas/mask-pixels';
 import { documentOf, setPrompt, setPromptSelection, setTool, useEditor } from '../document/editor-store';
+import type { ModelTokenizer } from '../generation/use-tokenizer';
+import { TokenView } from './TokenView';
 
 /** Which word regions have paint, looked at once per mask (masks never change once stored). */
 function usePaintedRegions(): (layer: LayerId) => boolean | undefined {
@@ -46,7 +48,7 @@ function highlighted(prompt: string, marks: readonly { start: number; end: numbe
  * region. Bound phrases show in their region's colour; what would make a
  * region paint nothing, or paint twice, is said under it before any run.
  */
-export function PromptEditor() {
+export function PromptEditor({ tokenizer }: { readonly tokenizer: ModelTokenizer | null }) {
   const prompt = useEditor((s) => s.prompt);
   const document = useEditor(documentOf);
   const selection = useEditor((s) => s.promptSelection);
@@ -90,6 +92,7 @@ export function PromptEditor() {
           />
         </div>
       </label>
+      <TokenView prompt={prompt} model={tokenizer} marks={marks} />
       <p className="hint" data-testid="binding-hint">
         {chosen ? (
           <>

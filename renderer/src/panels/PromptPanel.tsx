@@ -8,6 +8,8 @@ import type { GenerationState } from '../generation/use-generation';
 import { setLayoutSeed, setPrompt, useEditor } from '../document/editor-store';
 import { GenerationStatus } from './GenerationStatus';
 import { PromptEditor } from './PromptEditor';
+import type { StudioClient } from '../connection/studio-client';
+import { useTokenizer } from '../generation/use-tokenizer';
 import { StartFromField } from './StartFromField';
 
 const SAMPLERS: readonly [SamplerName, string][] = [
@@ -31,6 +33,8 @@ interface Props {
   readonly listing: ModelListing;
   readonly providers: readonly ProviderReport[];
   readonly generation: GenerationState;
+  /** Reads the chosen model's tokenizer for the token view. */
+  readonly client: StudioClient;
   /** Recalled settings to start from (a result's "Use these settings"). */
   readonly initial?: PanelPreset | undefined;
 }
@@ -40,7 +44,7 @@ interface Props {
  * turns into Cancel (Esc) while it runs. Choosing a model fills in its
  * defaults (size, steps, CFG, sampler) except what the user changed.
  */
-export function PromptPanel({ listing, providers, generation, initial }: Props) {
+export function PromptPanel({ listing, providers, generation, initial, client }: Props) {
   const usable = listing.models.filter((m) => m.problem === null);
   const [model, setModel] = useState(initial?.model ?? '');
   const prompt = useEditor((s) => s.prompt);
@@ -60,6 +64,7 @@ export function PromptPanel({ listing, providers, generation, initial }: Props) 
   const [provider, setProvider] = useState<ExecutionProviderName | ''>('');
   const selected = usable.find((m) => m.id === model) ?? usable.find((m) => m.id === listing.defaultId) ?? usable[0];
   const { steps, cfgScale, sampler, width, height } = { ...FALLBACK, ...selected?.defaults, ...overrides };
+  const tokenizer = useTokenizer(client, selected?.id ?? null);
   const override = (change: Partial<RunDefaults>) => setOverrides((o) => ({ ...o, ...change }));
   const presets = selected?.nativeSize ? sizePresets(selected.nativeSize) : [];
   const { running, generate, cancel, fieldErrors } = generation;
@@ -136,7 +141,7 @@ export function PromptPanel({ listing, providers, generation, initial }: Props) 
           ))}
         </select>
       </label>
-      <PromptEditor />
+      <PromptEditor tokenizer={tokenizer} />
       <label>
         <span>Negative prompt</span>
         <textarea data-testid="negative-prompt" rows={2} value={negative} onChange={(e) => setNegative(e.target.value)} placeholder="blurry, low quality" spellCheck={false} />
