@@ -63,24 +63,20 @@ async function main(): Promise<void> {
 
     /** rAF intervals while `gesture` runs. */
     const frameTimes = async (gesture: () => Promise<void>) => {
-      await page.evaluate(() => {
-        const w = window as unknown as { frames_: number[]; recording_: boolean };
-        w.frames_ = [];
-        w.recording_ = true;
+      // As source text: tsx would wrap named functions in a helper the page does not have.
+      await page.evaluate(`(() => {
+        window.frames_ = [];
+        window.recording_ = true;
         let last = performance.now();
-        const tick = (now: number) => {
-          w.frames_.push(now - last);
+        const tick = (now) => {
+          window.frames_.push(now - last);
           last = now;
-          if (w.recording_) requestAnimationFrame(tick);
+          if (window.recording_) requestAnimationFrame(tick);
         };
         requestAnimationFrame(tick);
-      });
+      })()`);
       await gesture();
-      return page.evaluate(() => {
-        const w = window as unknown as { frames_: number[]; recording_: boolean };
-        w.recording_ = false;
-        return w.frames_.slice(2);
-      });
+      return page.evaluate<number[]>('(() => { window.recording_ = false; return window.frames_.slice(2); })()');
     };
     const at = await pagePointer(page);
     const drag = async (points: number, path: (t: number) => [number, number]) => {
@@ -107,23 +103,18 @@ async function main(): Promise<void> {
     for (let i = 0; i < 30; i++) {
       await prompt.focus();
       latencies.push(
-        await page.evaluate(
-          (word) =>
-            new Promise<number>((resolve) => {
-              const counter = document.querySelector('[data-testid=token-count]')!;
-              const field = document.querySelector<HTMLTextAreaElement>('[data-testid=prompt]')!;
-              const started = performance.now();
-              new MutationObserver((_, observer) => {
-                observer.disconnect();
-                resolve(performance.now() - started);
-              }).observe(counter, { childList: true, characterData: true, subtree: true, attributes: true });
-              // What a keystroke does to a React text field: the value changes and an input event says so.
-              const setter = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value')!.set!;
-              setter.call(field, `${field.value} ${word}`);
-              field.dispatchEvent(new Event('input', { bubbles: true }));
-            }),
-          `w${i}`,
-        ),
+        await page.evaluate<number>(`new Promise((resolve) => {
+          const counter = document.querySelector('[data-testid=token-count]');
+          const field = document.querySelector('[data-testid=prompt]');
+          const started = performance.now();
+          new MutationObserver((_, observer) => {
+            observer.disconnect();
+            resolve(performance.now() - started);
+          }).observe(counter, { childList: true, characterData: true, subtree: true });
+          // What a keystroke does to a React text field: the value changes and an input event says so.
+          Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(field, field.value + ' w${i}');
+          field.dispatchEvent(new Event('input', { bubbles: true }));
+        })`),
       );
     }
 
