@@ -98,6 +98,19 @@ export function updateBox(document: CanvasDocument, layer: LayerId, boxId: strin
   }));
 }
 
+/** Moves a box later (+1: drawn over the others, listed lower) or earlier in its layer. */
+export function moveBox(document: CanvasDocument, layer: LayerId, boxId: string, by: -1 | 1): CanvasDocument {
+  const boxes = document.layers.find((l) => l.id === layer && l.kind === 'layout-boxes');
+  const from = boxes?.kind === 'layout-boxes' ? boxes.boxes.findIndex((b) => b.id === boxId) : -1;
+  const to = from + by;
+  if (boxes?.kind !== 'layout-boxes' || from < 0 || to < 0 || to >= boxes.boxes.length) return document;
+  return mapLayer(document, layer, 'layout-boxes', (l) => {
+    const order = [...l.boxes];
+    [order[from], order[to]] = [order[to]!, order[from]!];
+    return { ...l, boxes: order };
+  });
+}
+
 export const removeBox = (document: CanvasDocument, layer: LayerId, boxId: string): CanvasDocument => mapLayer(document, layer, 'layout-boxes', (l) => ({ ...l, boxes: l.boxes.filter((b) => b.id !== boxId) }));
 
 export function sceneGraphLayer(id: LayerId): Kind<'scene-graph'> {

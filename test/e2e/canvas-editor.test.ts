@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { CanvasDocument } from '../../app/document/document';
 import { decodeRgbPng } from '../../main/engine/output/images';
+import { encodePng } from '../../main/engine/output/png';
 import { fixtureModels, temporary } from '../helpers/backend';
 import { launchChromium, noChromium } from '../helpers/browser';
 import { dragThrough } from '../helpers/canvas-page';
@@ -184,6 +185,32 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
     assert.equal(boxes[0]?.label, 'green background');
     assert.ok(Math.abs(boxes[0]!.rect.x! - 0.1) < 0.02 && Math.abs(boxes[0]!.rect.y! - 0.55) < 0.02);
     assert.deepEqual([sceneGraph.objects.length, sceneGraph.relations.length], [3, 2]);
+  });
+
+  test('img2img and inpainting start from a picture layer, repainting where the inpaint mask is painted', async () => {
+    const picture = join(temporary('pictures'), 'meadow.png');
+    writeFileSync(picture, encodePng(64, 64, new Uint8Array(64 * 64 * 3).fill(120)));
+    await page.getByLabel('Image to import').setInputFiles(picture);
+    await page.getByRole('listitem', { name: 'meadow' }).waitFor();
+    await page.getByRole('button', { name: 'Inpaint mask', exact: true }).click();
+    assert.equal(await page.getByTestId('canvas').getAttribute('data-tool'), 'brush');
+    await dragThrough(page, [[0.45, 0.5], [0.55, 0.5]]);
+    await page.getByLabel('Start from').selectOption({ label: 'meadow' });
+    await page.getByLabel('Repaint strength').fill('0.6');
+    const count = await page.locator('[data-testid=gallery] button.thumb').count();
+    await page.getByTestId('generate').click();
+    await page.locator('[data-testid=gallery] button.thumb').nth(count).waitFor();
+    const id = ((await page.locator('[data-testid=gallery] button.thumb').first().locator('img').getAttribute('src')) ?? '').replace(/^.*\//, '').replace(/\.png.*$/, '');
+    const { request } = JSON.parse(readFileSync(join(home, 'gallery', `${id}.json`), 'utf8')) as { request: { init: { image: string; strength: number }; mask: string } };
+    assert.equal(request.init.strength, 0.6);
+    const pixel = (png: string, fx: number, fy: number) => {
+      const image = decodeRgbPng(new Uint8Array(Buffer.from(png.replace(/^data:image\/png;base64,/, ''), 'base64')), 'image');
+      return image.data[(Math.floor(fy * image.height) * image.width + Math.floor(fx * image.width)) * 3]!;
+    };
+    // The start image is the picture as it lies on the page; the mask is white where painted.
+    assert.equal(pixel(request.init.image, 0.5, 0.5), 120);
+    assert.ok(pixel(request.mask, 0.5, 0.5) > 200 && pixel(request.mask, 0.1, 0.1) < 20);
+    await page.getByLabel('Start from').selectOption('');
   });
 
   test('the live preview is drawn on the canvas, and Esc from the canvas cancels the run', async () => {

@@ -75,6 +75,27 @@ describe('studio in browser mode', { skip: noChromium }, () => {
     assert.deepEqual(await canvasView(), start);
   });
 
+  test('two fingers pinch to zoom around their middle and pan with it', async () => {
+    const box = (await page.getByTestId('canvas').boundingBox())!;
+    const start = await canvasView();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 2 });
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', spread: number) =>
+      cdp.send('Input.dispatchTouchEvent', {
+        type,
+        touchPoints: type === 'touchEnd' ? [] : [{ x: box.x + 300 - spread, y: box.y + 250, id: 1 }, { x: box.x + 300 + spread, y: box.y + 250, id: 2 }],
+      });
+    await touch('touchStart', 50);
+    for (const spread of [60, 70, 80, 90, 100]) await touch('touchMove', spread);
+    await touch('touchEnd', 100);
+    const pinched = await canvasView();
+    // The fingers moved twice as far apart: twice the zoom, the page point between them still between them.
+    assert.ok(Math.abs(pinched.scale / start.scale - 2) < 0.02, `${start.scale} → ${pinched.scale}`);
+    assert.ok(Math.abs((300 - start.x) / start.scale - (300 - pinched.x) / pinched.scale) < 1);
+    await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: false });
+    await page.keyboard.press('0');
+  });
+
   test('a malformed message on the socket gets a typed error and the studio keeps working', async () => {
     // Sent as source text: functions compiled by tsx carry helpers the page does not have.
     const replies = (await page.evaluate(`(async () => {

@@ -28,6 +28,7 @@ const EDITS: [string, (d: CanvasDocument) => CanvasDocument][] = [
   ['draw a box', (d) => edits.addBox(d, boxes, { id: 'b2', rect, label: 'moon', strength: 1 })],
   ['drag or resize a box', (d) => edits.updateBox(d, boxes, 'b1', { rect })],
   ['label a box and give it a prompt', (d) => edits.updateBox(d, boxes, 'b1', { label: 'blue moon', prompt: 'a glowing moon' })],
+  ['reorder boxes', (d) => edits.moveBox(d, boxes, 'b2', -1)],
   ['remove a box', (d) => edits.removeBox(d, boxes, 'b1')],
   ['add a boxes layer', (d) => edits.addLayer(d, edits.boxesLayer(id('more')))],
   ['add a scene graph', (d) => edits.addLayer(d, edits.sceneGraphLayer(id('g2')))],

@@ -40,7 +40,8 @@ type Gesture =
   | { kind: 'pan'; last: { x: number; y: number } }
   | { kind: 'box'; from: { x: number; y: number } }
   | { kind: 'stroke'; layer: LayerId; made: boolean; points: StrokePoint[] }
-  | { kind: 'konva' };
+  | { kind: 'konva' }
+  | { kind: 'pinch'; distance: number; middle: { x: number; y: number } };
 
 /**
  * The canvas, drawn by Konva from the editor store without React: one
@@ -62,6 +63,8 @@ export class StageView {
   private pageSize: Size = { width: 512, height: 512 };
   private gesture: Gesture | null = null;
   private spaceHeld = false;
+  /** Fingers on the canvas: two make a pinch. */
+  private readonly touches = new Map<number, { x: number; y: number }>();
   private readonly unsubscribe: () => void;
   private layoutSeed = 0;
   /** The zoom the adapters last drew for. */
@@ -237,7 +240,22 @@ export class StageView {
     return { x: (event.clientX - bounds.left - view.x) / view.scale, y: (event.clientY - bounds.top - view.y) / view.scale };
   }
 
+  private pinchOf(): { distance: number; middle: { x: number; y: number } } {
+    const [a, b] = [...this.touches.values()] as [{ x: number; y: number }, { x: number; y: number }];
+    const bounds = this.container.getBoundingClientRect();
+    return { distance: Math.hypot(a.x - b.x, a.y - b.y), middle: { x: (a.x + b.x) / 2 - bounds.left, y: (a.y + b.y) / 2 - bounds.top } };
+  }
+
   private readonly onPointerDown = (event: PointerEvent) => {
+    if (event.pointerType === 'touch') {
+      this.touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
+      if (this.touches.size === 2) {
+        // A second finger turns whatever the first began into a pinch: what it drew so far stays.
+        this.finish(event);
+        this.gesture = { kind: 'pinch', ...this.pinchOf() };
+        return;
+      }
+    }
     if (event.button !== 0 && event.button !== 1) return;
     const { tool, brush } = editorStore.getState();
     const panning = event.button === 1 || this.spaceHeld || tool === 'pan';
@@ -249,7 +267,11 @@ export class StageView {
         return;
       }
     }
-    this.container.setPointerCapture(event.pointerId);
+    try {
+      this.container.setPointerCapture(event.pointerId);
+    } catch {
+      // A pointer already gone (a touch lifted at once) has nothing to capture.
+    }
     // No text selection or native drag; the canvas takes the focus instead, so its shortcuts (and undo) apply.
     event.preventDefault();
     this.container.focus({ preventScroll: true });
@@ -274,8 +296,15 @@ export class StageView {
     const gesture = this.gesture;
     const at = this.toPage(event);
     this.updateCursor(at);
+    if (this.touches.has(event.pointerId)) this.touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
     if (!gesture) return;
-    if (gesture.kind === 'pan') {
+    if (gesture.kind === 'pinch') {
+      if (this.touches.size < 2) return;
+      const now = this.pinchOf();
+      this.zoomBy(now.distance / Math.max(1, gesture.distance), now.middle);
+      this.panBy(now.middle.x - gesture.middle.x, now.middle.y - gesture.middle.y);
+      Object.assign(gesture, now);
+    } else if (gesture.kind === 'pan') {
       this.panBy(event.clientX - gesture.last.x, event.clientY - gesture.last.y);
       gesture.last = { x: event.clientX, y: event.clientY };
     } else if (gesture.kind === 'box') {
@@ -293,6 +322,12 @@ export class StageView {
   };
 
   private readonly onPointerUp = (event: PointerEvent) => {
+    this.touches.delete(event.pointerId);
+    this.finish(event);
+  };
+
+  /** Ends the gesture under way: a box drawn, a stroke committed. */
+  private finish(event: PointerEvent): void {
     const gesture = this.gesture;
     this.gesture = null;
     if (!gesture) return;
@@ -306,7 +341,7 @@ export class StageView {
       const png = (this.adapters.get(gesture.layer)?.adapter as MaskAdapter | undefined)?.endStroke();
       if (png) this.callbacks.onStroke(gesture.layer, png, gesture.made);
     }
-  };
+  }
 
   private readonly onPointerLeave = () => this.updateCursor(null);
 

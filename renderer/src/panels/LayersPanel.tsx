@@ -17,12 +17,12 @@ const KIND_NAMES: Readonly<Record<Layer['kind'], string>> = {
 };
 
 /** A text field that commits once, when it is left or Enter is pressed: one undo step per change. */
-function CommitField({ label, value, onCommit, list, multiline }: { label: string; value: string; onCommit: (v: string) => void; list?: string; multiline?: boolean }) {
+function CommitField({ label, value, onCommit, list, multiline, placeholder }: { label: string; value: string; onCommit: (v: string) => void; list?: string; multiline?: boolean; placeholder?: string }) {
   const commit = (v: string) => v.trim() !== value && onCommit(v.trim());
   return multiline ? (
     <textarea key={value} aria-label={label} defaultValue={value} rows={2} onBlur={(e) => commit(e.target.value)} />
   ) : (
-    <input key={value} aria-label={label} defaultValue={value} list={list} onBlur={(e) => commit(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()} />
+    <input key={value} aria-label={label} defaultValue={value} list={list} placeholder={placeholder} onBlur={(e) => commit(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()} />
   );
 }
 
@@ -63,7 +63,13 @@ function LayerDetails({ layer }: { readonly layer: Layer }) {
             {layer.boxes.map((box, i) => (
               <li key={box.id} className="box-fields">
                 <CommitField label={`Label of box ${i + 1}`} value={box.label} list={suggestions} onCommit={(v) => v && edit((d) => edits.updateBox(d, layer.id, box.id, { label: v }))} />
-                <CommitField label={`Own prompt of box ${i + 1}`} value={box.prompt ?? ''} onCommit={(v) => edit((d) => edits.updateBox(d, layer.id, box.id, { prompt: v }))} />
+                <CommitField label={`Own prompt of box ${i + 1}`} placeholder="its own prompt (optional)" value={box.prompt ?? ''} onCommit={(v) => edit((d) => edits.updateBox(d, layer.id, box.id, { prompt: v }))} />
+                <button type="button" className="link" disabled={i === 0} onClick={() => edit((d) => edits.moveBox(d, layer.id, box.id, -1))} aria-label={`Move box ${i + 1} up`}>
+                  ↑
+                </button>
+                <button type="button" className="link" disabled={i === layer.boxes.length - 1} onClick={() => edit((d) => edits.moveBox(d, layer.id, box.id, 1))} aria-label={`Move box ${i + 1} down`}>
+                  ↓
+                </button>
                 <button type="button" className="link" onClick={() => edit((d) => edits.removeBox(d, layer.id, box.id))} aria-label={`Remove box ${i + 1}`}>
                   Remove
                 </button>
