@@ -225,3 +225,90 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
     await page.locator('[data-testid=canvas][data-preview=""]').waitFor();
   });
 });
+
+// The tools by their keys, as a person who keeps a hand on the keyboard uses them.
+describe('canvas tools by keyboard and mouse', { skip: noChromium }, () => {
+  let serve: ServeProcess;
+  let browser: Browser;
+  let page: Page;
+  const shown = async () => JSON.parse((await page.getByRole('region', { name: 'Layers' }).getAttribute('data-document')) ?? 'null') as CanvasDocument;
+  const view = async () => Object.fromEntries(await Promise.all(['data-x', 'data-y', 'data-scale'].map(async (a) => [a, Number(await page.getByTestId('canvas').getAttribute(a))] as const)));
+  const redPixels = async () => {
+    const shot = decodeRgbPng(await page.getByTestId('canvas').screenshot(), 'screenshot');
+    let count = 0;
+    for (let i = 0; i < shot.data.length; i += 3) if (shot.data[i]! > 110 && shot.data[i]! - shot.data[i + 2]! > 40) count++;
+    return count;
+  };
+
+  before(async () => {
+    requireBuild();
+    serve = await startServe(['--models', fixtureModels], {}, temporary('home'));
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(serve.url);
+    await page.locator('[data-testid=connection][data-state=connected]').waitFor();
+  });
+  after(async () => {
+    await browser?.close();
+    await serve?.stop();
+  });
+
+  test('B paints, ] enlarges the brush, E erases part of the stroke', async () => {
+    await page.getByTestId('prompt').fill('a red star');
+    const prompt = page.getByTestId('prompt');
+    await prompt.focus();
+    await page.keyboard.press('Control+End');
+    for (let i = 0; i < 8; i++) await page.keyboard.press('Shift+ArrowLeft');
+    await page.getByTestId('canvas').focus();
+    await page.keyboard.press('b');
+    await page.keyboard.press(']');
+    await page.keyboard.press(']');
+    assert.equal(await page.getByLabel('Brush size ([ and ])').inputValue(), '46');
+    await dragThrough(page, [[0.2, 0.5], [0.5, 0.5], [0.8, 0.5]]);
+    await page.waitForTimeout(200);
+    const painted = await redPixels();
+    assert.ok(painted > 5000, `painted ${painted}`);
+    await page.keyboard.press('e');
+    await dragThrough(page, [[0.4, 0.5], [0.6, 0.5]]);
+    await page.waitForTimeout(200);
+    const left = await redPixels();
+    assert.ok(left < painted * 0.8 && left > painted * 0.3, `${painted} → ${left}`);
+  });
+
+  test('R draws a box; V drags it and resizes it by its handle; Delete removes it', async () => {
+    await page.keyboard.press('r');
+    await dragThrough(page, [[0.1, 0.1], [0.2, 0.2], [0.3, 0.3]]);
+    const boxOf = async () => (await shown()).layers.flatMap((l) => (l.kind === 'layout-boxes' ? l.boxes : []))[0];
+    await page.keyboard.press('v');
+    await dragThrough(page, [[0.2, 0.2], [0.3, 0.25], [0.5, 0.3]]);
+    const moved = (await boxOf())!;
+    assert.ok(Math.abs(moved.rect.x - 0.4) < 0.02 && Math.abs(moved.rect.y - 0.2) < 0.02 && Math.abs(moved.rect.width - 0.2) < 0.02, JSON.stringify(moved.rect));
+    // The bottom-right handle sits on the box's corner.
+    await dragThrough(page, [[0.6, 0.4], [0.65, 0.45], [0.7, 0.5]]);
+    const resized = (await boxOf())!;
+    assert.ok(Math.abs(resized.rect.x - 0.4) < 0.02 && Math.abs(resized.rect.width - 0.3) < 0.02 && Math.abs(resized.rect.height - 0.3) < 0.02, JSON.stringify(resized.rect));
+    await page.keyboard.press('Delete');
+    assert.equal(await boxOf(), undefined);
+  });
+
+  test('Space-drag and the middle button pan whatever the tool', async () => {
+    await page.keyboard.press('b');
+    const box = (await page.getByTestId('canvas').boundingBox())!;
+    const start = await view();
+    await page.mouse.move(box.x + 100, box.y + 100);
+    await page.keyboard.down(' ');
+    await page.mouse.down();
+    await page.mouse.move(box.x + 140, box.y + 120, { steps: 4 });
+    await page.mouse.up();
+    await page.keyboard.up(' ');
+    const spaced = await view();
+    assert.ok(Math.abs(spaced['data-x']! - start['data-x']! - 40) < 0.2 && Math.abs(spaced['data-y']! - start['data-y']! - 20) < 0.2, JSON.stringify({ start, spaced }));
+    await page.mouse.down({ button: 'middle' });
+    await page.mouse.move(box.x + 110, box.y + 90, { steps: 4 });
+    await page.mouse.up({ button: 'middle' });
+    const middle = await view();
+    assert.ok(Math.abs(middle['data-x']! - spaced['data-x']! + 30) < 0.2 && Math.abs(middle['data-y']! - spaced['data-y']! + 30) < 0.2, JSON.stringify({ spaced, middle }));
+    // Neither pan painted anything: the one region holds its one stroke and its one erase.
+    assert.equal((await shown()).layers.filter((l) => l.kind === 'word-region').length, 1);
+  });
+});

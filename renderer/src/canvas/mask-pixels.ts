@@ -78,12 +78,17 @@ export function alphaToMaskPng(alpha: HTMLCanvasElement): string {
 export function tint(alpha: HTMLCanvasElement, colour: string, target: HTMLCanvasElement, bounds: PixelBounds): void {
   const c = context(target);
   const [x, y, w, h] = [bounds.x0, bounds.y0, bounds.x1 - bounds.x0, bounds.y1 - bounds.y0];
+  c.save();
+  // source-in composites over the whole canvas, clearing what it does not cover: the clip keeps it to the region.
+  c.beginPath();
+  c.rect(x, y, w, h);
+  c.clip();
   c.clearRect(x, y, w, h);
   c.drawImage(alpha, x, y, w, h, x, y, w, h);
   c.globalCompositeOperation = 'source-in';
   c.fillStyle = colour;
   c.fillRect(x, y, w, h);
-  c.globalCompositeOperation = 'source-over';
+  c.restore();
 }
 
 /** Whether a stored mask has any pixel painted; masks never change once stored, so each is looked at once. */

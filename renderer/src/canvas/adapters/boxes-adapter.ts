@@ -15,12 +15,14 @@ const MIN_SIDE = 4;
 export function boxesAdapter(): LayerAdapter<BoxesLayer> {
   const group = new Konva.Group();
   const transformer = new Konva.Transformer({ rotateEnabled: false, keepRatio: false, ignoreStroke: true, borderStroke: STROKE, anchorStroke: STROKE, anchorSize: 9 });
+  group.add(transformer);
   let current: { layer: BoxesLayer; context: AdapterContext } | null = null;
+  // Nodes are kept per box and updated in place: a node made anew under the pointer would drop the drag that picked it.
+  const nodes = new Map<string, { rect: Konva.Rect; label: Konva.Text }>();
 
-  const report = (node: Konva.Node) => {
+  const report = (rect: Konva.Rect) => {
     if (!current) return;
     const { page } = current.context;
-    const rect = node as Konva.Rect;
     const width = Math.max(MIN_SIDE, rect.width() * rect.scaleX());
     const height = Math.max(MIN_SIDE, rect.height() * rect.scaleY());
     rect.scale({ x: 1, y: 1 });
@@ -28,6 +30,25 @@ export function boxesAdapter(): LayerAdapter<BoxesLayer> {
     const y = Math.min(Math.max(0, rect.y()), page.height - MIN_SIDE);
     const rect01 = { x: x / page.width, y: y / page.height, width: Math.min(width, page.width - x) / page.width, height: Math.min(height, page.height - y) / page.height };
     current.context.onBoxChange(current.layer.id, rect.name(), rect01);
+  };
+
+  const nodeFor = (boxId: string) => {
+    let node = nodes.get(boxId);
+    if (!node) {
+      const rect = new Konva.Rect({ name: boxId });
+      const label = new Konva.Text({ listening: false });
+      rect.on('pointerdown', () => {
+        if (!current) return;
+        current.context.onBoxSelect(current.layer.id, boxId);
+        transformer.nodes([rect]);
+      });
+      rect.on('dragend transformend', () => report(rect));
+      rect.on('dragmove transform', () => label.position({ x: rect.x(), y: rect.y() - 16 / (current?.context.scale ?? 1) }));
+      group.add(rect, label);
+      node = { rect, label };
+      nodes.set(boxId, node);
+    }
+    return node;
   };
 
   return {
@@ -38,33 +59,32 @@ export function boxesAdapter(): LayerAdapter<BoxesLayer> {
       const editable = context.selected && context.tool === 'move' && !layer.locked;
       group.visible(layer.visible);
       group.opacity(layer.opacity);
-      group.destroyChildren();
-      const rects = layer.boxes.map((box) => {
-        const rect = new Konva.Rect({
-          name: box.id,
+      for (const [id, node] of nodes) {
+        if (layer.boxes.some((b) => b.id === id)) continue;
+        node.rect.destroy();
+        node.label.destroy();
+        nodes.delete(id);
+      }
+      for (const box of layer.boxes) {
+        const { rect, label } = nodeFor(box.id);
+        rect.setAttrs({
           x: box.rect.x * page.width,
           y: box.rect.y * page.height,
           width: box.rect.width * page.width,
           height: box.rect.height * page.height,
+          scaleX: 1,
+          scaleY: 1,
           stroke: STROKE,
           strokeWidth: 2 / scale,
           fill: editable ? 'rgba(122,162,247,0.08)' : undefined,
           draggable: editable,
           listening: context.tool === 'move' && !layer.locked,
         });
-        rect.on('pointerdown', () => {
-          context.onBoxSelect(layer.id, box.id);
-          transformer.nodes([rect]);
-        });
-        rect.on('dragend transformend', () => report(rect));
-        const label = new Konva.Text({ text: box.prompt ? `${box.label} — ${box.prompt}` : box.label, x: rect.x(), y: rect.y() - 16 / scale, fontSize: 13 / scale, fill: STROKE, listening: false });
-        rect.on('dragmove', () => label.position({ x: rect.x(), y: rect.y() - 16 / scale }));
-        group.add(rect, label);
-        return rect;
-      });
-      const chosen = editable ? rects.find((r) => r.name() === context.pickedBox) : undefined;
+        label.setAttrs({ text: box.prompt ? `${box.label} — ${box.prompt}` : box.label, x: rect.x(), y: rect.y() - 16 / scale, fontSize: 13 / scale, fill: STROKE });
+      }
+      const chosen = editable && context.pickedBox ? nodes.get(context.pickedBox)?.rect : undefined;
       transformer.nodes(chosen ? [chosen] : []);
-      group.add(transformer);
+      transformer.moveToTop();
     },
     destroy: () => group.destroy(),
   };
