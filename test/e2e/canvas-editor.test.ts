@@ -121,6 +121,16 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
     await record();
     await relate('red ball', 'below', 'orange cat');
     await record();
+    // In the graph view: drag from one object's lower handle to another's upper one; the edge takes the relation chosen below.
+    await page.getByLabel('Relation', { exact: true }).selectOption('near');
+    const [ball, dog] = [(await page.getByLabel('Object red ball', { exact: true }).boundingBox())!, (await page.getByLabel('Object brown dog', { exact: true }).boundingBox())!];
+    await page.mouse.move(ball.x + ball.width / 2, ball.y + ball.height - 1);
+    await page.mouse.down();
+    await page.mouse.move(dog.x + dog.width / 2, dog.y + 10, { steps: 10 });
+    await page.mouse.move(dog.x + dog.width / 2, dog.y + 1, { steps: 2 });
+    await page.mouse.up();
+    await page.getByRole('button', { name: 'Remove relation ball near dog' }).waitFor();
+    await record();
     // The solved boxes are drawn on the canvas in the graph's colour.
     await page.waitForFunction(() => true);
     assert.ok((await pixelsOf(graphColour)) > before + 200, 'the live layout is drawn');
@@ -184,7 +194,7 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
     assert.ok(maskAt(regions[1]!.mask.png, 0.7, 0.7) > 200 && maskAt(regions[1]!.mask.png, 0.28, 0.3) < 20);
     assert.equal(boxes[0]?.label, 'green background');
     assert.ok(Math.abs(boxes[0]!.rect.x! - 0.1) < 0.02 && Math.abs(boxes[0]!.rect.y! - 0.55) < 0.02);
-    assert.deepEqual([sceneGraph.objects.length, sceneGraph.relations.length], [3, 2]);
+    assert.deepEqual([sceneGraph.objects.length, sceneGraph.relations.length], [3, 3]);
   });
 
   test('img2img and inpainting start from a picture layer, repainting where the inpaint mask is painted', async () => {
