@@ -4,7 +4,6 @@ import { useState } from 'react';
 import { RELATIONS, type Relation } from '../../../app/contract/conditioning';
 import type { Layer } from '../../../app/document/document';
 import * as edits from '../../../app/document/edits';
-import { newLayerId } from '../../../app/document/edits';
 import { uniqueId } from '../document/actions';
 import { documentOf, edit, useEditor } from '../document/editor-store';
 import { liveLayout } from '../document/live-layout';
@@ -160,7 +159,7 @@ export function GraphEditor({ layer }: { readonly layer: GraphLayer }) {
         </p>
       ))}
       {solved.length > 0 && (
-        <button type="button" onClick={() => edit((d) => edits.graphToBoxes(d, layer.id, newLayerId(uniqueId()), solved))} title="Turn the solved layout into layout boxes to move by hand; the graph is hidden">
+        <button type="button" onClick={() => edit((d) => edits.graphToBoxes(d, layer.id, edits.newLayerId(uniqueId()), solved))} title="Turn the solved layout into layout boxes to move by hand; the graph is hidden">
           Turn into boxes
         </button>
       )}
