@@ -4,7 +4,7 @@ import { useProject } from './document/use-project';
 import { ProjectBar } from './panels/ProjectBar';
 import { CanvasArea } from './canvas/CanvasArea';
 import { addImage, addResult } from './document/actions';
-import { editorStore, fitEmptyCanvas } from './document/editor-store';
+import { editorStore, fitEmptyCanvas, usedAssets } from './document/editor-store';
 import { canvasRequest } from './generation/canvas-request';
 import type { StudioConnection } from './connection/studio-client';
 import { useStudioState } from './connection/use-studio-state';
@@ -86,7 +86,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
       if (project.document.layers.length === 0) return generation.generate(settings);
       const { document, assets } = project;
       const run = canvasRequest(studio.client, document, assets, editorStore.getState().initSource).then(
-        (pictures) => generation.generate({ ...settings, ...pictures }, { document, assets: { ...assets } }),
+        (pictures) => generation.generate({ ...settings, ...pictures }, { document, assets: usedAssets(document, assets) }),
         (e: Error) => (setNotice(`Not run: ${e.message}`), null),
       );
       // Each result comes back onto the canvas as a picture layer.

@@ -122,3 +122,16 @@ describe('labels suggested for boxes', () => {
   ];
   for (const [prompt, expected] of cases) test(JSON.stringify(prompt), () => assert.deepEqual(nounPhrases(prompt), expected));
 });
+
+describe('the editor store', () => {
+  test('undo steps keep old pixels, but only those the document names are saved or kept with a result', async () => {
+    const { editorStore, edit, loadDocument, undoEdit, usedAssets, documentOf } = await import('../../renderer/src/document/editor-store');
+    loadDocument({ ...emptyDocument(), layers: everyKind }, { [asset('star-mask')]: 'data:image/png;base64,AAAA', [asset('photo')]: 'data:image/png;base64,BBBB' }, false);
+    edit((d) => edits.setMask(d, star, asset('star-mask-2')), { [asset('star-mask-2')]: 'data:image/png;base64,CCCC' });
+    const state = editorStore.getState();
+    assert.equal(Object.keys(state.assets).length, 3, 'the stroke before is still there to undo to');
+    assert.deepEqual(Object.keys(usedAssets(documentOf(state), state.assets)).sort(), [asset('photo'), asset('star-mask-2')]);
+    undoEdit();
+    assert.deepEqual(Object.keys(usedAssets(documentOf(editorStore.getState()), editorStore.getState().assets)).sort(), [asset('photo'), asset('star-mask')]);
+  });
+});

@@ -1,6 +1,6 @@
 import { useStore } from 'zustand';
 import { createStore } from 'zustand/vanilla';
-import { emptyDocument, type CanvasDocument, type LayerId } from '../../../app/document/document';
+import { assetsOf, emptyDocument, type CanvasDocument, type LayerId } from '../../../app/document/document';
 import { commit, redo, startHistory, undo, type History } from '../../../app/document/history';
 
 /**
@@ -101,6 +101,11 @@ export function fitEmptyCanvas(size: { width: number; height: number }): void {
     if (present.layers.length > 0 || (present.canvas.width === size.width && present.canvas.height === size.height)) return s;
     return { history: { ...s.history, present: { ...present, canvas: { width: size.width, height: size.height } } } };
   });
+}
+
+/** The pixels the document refers to, without those only undo steps still name: what is saved and kept with a result. */
+export function usedAssets(document: CanvasDocument, assets: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(assetsOf(document).flatMap((id) => (assets[id] ? [[id, assets[id]] as const] : [])));
 }
 
 export const markSaved = () => editorStore.setState({ dirty: false });

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { emptyDocument, migrateDocument, type CanvasDocument } from '../../../app/document/document';
-import { loadDocument, markSaved, redoEdit, undoEdit, useEditor } from './editor-store';
+import { loadDocument, markSaved, redoEdit, undoEdit, usedAssets, useEditor } from './editor-store';
 import type { StudioConnection } from '../connection/studio-client';
 import type { ConnectionState } from '../connection/socket-port';
 
@@ -54,7 +54,7 @@ export function useProject(studio: StudioConnection, connection: ConnectionState
   // Autosave: a few seconds after the last edit.
   useEffect(() => {
     if (!dirty) return;
-    const timer = setTimeout(() => void client.call('projects.autosave', { name, document, assets, panel: null }).catch(() => undefined), autosaveSeconds * 1000);
+    const timer = setTimeout(() => void client.call('projects.autosave', { name, document, assets: usedAssets(document, assets), panel: null }).catch(() => undefined), autosaveSeconds * 1000);
     return () => clearTimeout(timer);
   }, [client, dirty, name, document, assets, autosaveSeconds]);
 
@@ -62,7 +62,7 @@ export function useProject(studio: StudioConnection, connection: ConnectionState
   useEffect(() => {
     if (!dirty) return;
     const onBeforeUnload = (event: BeforeUnloadEvent) => event.preventDefault();
-    const onPageHide = () => void client.call('projects.autosave', { name, document, assets, panel: null }).catch(() => undefined);
+    const onPageHide = () => void client.call('projects.autosave', { name, document, assets: usedAssets(document, assets), panel: null }).catch(() => undefined);
     window.addEventListener('beforeunload', onBeforeUnload);
     window.addEventListener('pagehide', onPageHide);
     return () => {
@@ -97,7 +97,7 @@ export function useProject(studio: StudioConnection, connection: ConnectionState
       }, fail);
     },
     save: (target) =>
-      void client.call('projects.save', { name: target, document, assets, panel: null }).then(() => {
+      void client.call('projects.save', { name: target, document, assets: usedAssets(document, assets), panel: null }).then(() => {
         setName(target);
         markSaved();
         setError(null);
