@@ -20,6 +20,7 @@ import { downsample } from '../main/engine/conditioning/masks';
 import { phraseOccurrences } from '../app/domain/phrases';
 import { planConditioning } from '../main/engine/conditioning/plan';
 import { Engine } from '../main/engine/engine';
+import { readModelFolder } from '../main/engine/model/model-folder';
 import { loadTokenizer } from '../main/engine/text/load-tokenizer';
 import { chunkPrompt, tokensInRange } from '../app/text/prompt-chunks';
 import { repoRoot } from '../test/helpers/paths';
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
   const engine = new Engine({ platform: process.platform, version: 'eval', cacheDir: mkdtempSync(join(tmpdir(), 'wordbrush-eval-cache-')) });
   const outputDir = mkdtempSync(join(tmpdir(), 'wordbrush-eval-'));
   const { tokenizer, padId, maxLength } = await loadTokenizer(join(MODEL, 'tokenizer'));
-  const latent = SIZE / 8;
+  const latent = SIZE / (await readModelFolder(MODEL)).latent.factor;
   console.log(`| case | phrase | region area | inside share, control off | inside share, control on |\n| --- | --- | --- | --- | --- |`);
   for (const [index, c] of CASES.entries()) {
     const plan = await planConditioning(ConditioningDocument.parse(c.conditioning), c.prompt, 0, latent, latent);

@@ -28,10 +28,11 @@ const ROUNDS = 3;
 async function unetAlone(engine: Engine, biased?: { part: Part; factors: readonly number[] }): Promise<number[]> {
   const model = (await engine.loadedModel())!;
   const unet = biased?.part ?? model.unet;
-  const latent = SIZE / 8;
+  const { factor, channels } = model.folder.latent;
+  const latent = SIZE / factor;
   const width = Number(inputShape(model.unet, 'encoder_hidden_states')?.[2]);
   const feeds: Record<string, ort.Tensor> = {
-    sample: makeTensor(inputType(model.unet, 'sample'), new Float32Array(2 * 4 * latent * latent).fill(0.1), [2, 4, latent, latent]),
+    sample: makeTensor(inputType(model.unet, 'sample'), new Float32Array(2 * channels * latent * latent).fill(0.1), [2, channels, latent, latent]),
     timestep: makeTensor(inputType(model.unet, 'timestep'), [500, 500], [2]),
     encoder_hidden_states: makeTensor(inputType(model.unet, 'encoder_hidden_states'), new Float32Array(2 * 77 * width).fill(0.1), [2, 77, width]),
   };

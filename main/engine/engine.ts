@@ -75,6 +75,7 @@ export class Engine {
       height: resolved.height,
       batch: model.family.guidance && resolved.cfgScale > 1 ? 2 : 1,
       bytesPerElement: inputType(model.unet, 'sample') === 'float16' ? 2 : 4,
+      vaeFactor: model.folder.latent.factor,
       provider: model.unet.provider,
     });
     const start = await this.startImages(model, request, hooks.signal);
@@ -89,7 +90,7 @@ export class Engine {
         const now = performance.now();
         const due = p.step === 1 || now - lastPreview >= previewInterval;
         if (due) lastPreview = now;
-        const preview = due && previewInterval !== Infinity ? latentPreview(p.denoised, model.family.latentRgb, p.latentWidth, p.latentHeight) : undefined;
+        const preview = due && previewInterval !== Infinity ? latentPreview(p.denoised, model.family.latentRgb.slice(0, model.folder.latent.channels), p.latentWidth, p.latentHeight) : undefined;
         await hooks.onProgress({ phase: 'sampling', image: p.image, images: p.images, step: p.step, steps: p.steps, ...(preview ? { preview } : {}) });
       },
       onImage: async (image, seed, soFar) => {
@@ -134,7 +135,7 @@ export class Engine {
     const { width, height } = resolveSettings(model, request);
     const init = resizeRgb(await readImageSource(request.init.image, 'The start image'), width, height);
     await stopIfCancelled(signal);
-    const mask = request.mask ? maskToLatent(await readImageSource(request.mask, 'The inpaint mask'), width / 8, height / 8) : undefined;
+    const mask = request.mask ? maskToLatent(await readImageSource(request.mask, 'The inpaint mask'), width / model.folder.latent.factor, height / model.folder.latent.factor) : undefined;
     await stopIfCancelled(signal);
     return mask ? { init, mask } : { init };
   }

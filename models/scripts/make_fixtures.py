@@ -11,16 +11,19 @@ Each fixture is a real SD-style model at toy width, in a real export layout:
                   each scaled by a Sqrt computed in-graph (PyTorch 2's SDPA decomposition)
   sd2-v           v-prediction, wider text embeddings (48, as SD 2's 1024 to SD 1's 768), "!" padding
   sdxl            two text encoders, penultimate hidden states, pooled `text_embeds` and `time_ids`
+  f4c8            a VAE that scales by 4 into 8 latent channels (its configs say so), 64x64 native
 The UNet has ResNet blocks, self- and cross-attention transformer blocks at every level, skip
 connections and a timestep embedding; the text encoder is a causal transformer over CLIP's BPE ids
-(folded to 1024 rows in-graph to stay small); the VAE scales by 8.
+(folded to 1024 rows in-graph to stay small); the VAE scales by 8 (by 4 in f4c8).
 
 Run with Debian's python3-torch and python3-onnx (CI needs neither: the outputs are committed):
-    /usr/bin/python3 models/scripts/make_fixtures.py
+    /usr/bin/python3 models/scripts/make_fixtures.py         (all of them)
+    /usr/bin/python3 models/scripts/make_fixtures.py f4c8    (only f4c8)
 """
 import json
 import math
 import shutil
+import sys
 from pathlib import Path
 
 import onnx
@@ -131,7 +134,7 @@ def timestep_embedding(t, dim):
 class UNet(nn.Module):
     """SD's UNet at toy width: two levels, cross-attention at every level and in the middle."""
 
-    def __init__(self, context_dim, channels=32, pooled_dim=None, attention=Attention):
+    def __init__(self, context_dim, channels=32, pooled_dim=None, attention=Attention, latent=4):
         super().__init__()
         c = channels
         block = lambda ch: TransformerBlock(ch, context_dim, attention=attention)
@@ -139,7 +142,7 @@ class UNet(nn.Module):
         self.c = c
         self.time_mlp = nn.Sequential(nn.Linear(c, temb), nn.SiLU(), nn.Linear(temb, temb))
         self.add_mlp = nn.Sequential(nn.Linear(pooled_dim + 6 * 8, temb), nn.SiLU(), nn.Linear(temb, temb)) if pooled_dim else None
-        self.conv_in = nn.Conv2d(4, c, 3, padding=1)
+        self.conv_in = nn.Conv2d(latent, c, 3, padding=1)
         self.down1 = ResBlock(c, c, temb)
         self.attn_d1 = block(c)
         self.downsample = nn.Conv2d(c, c, 3, stride=2, padding=1)
@@ -154,7 +157,7 @@ class UNet(nn.Module):
         self.up1 = ResBlock(2 * c, c, temb)
         self.attn_u1 = block(c)
         self.norm_out = nn.GroupNorm(8, c)
-        self.conv_out = nn.Conv2d(c, 4, 3, padding=1)
+        self.conv_out = nn.Conv2d(c, latent, 3, padding=1)
 
     def forward(self, sample, timestep, encoder_hidden_states, text_embeds=None, time_ids=None):
         t = timestep.reshape(-1).float().expand(sample.shape[0])
@@ -203,10 +206,10 @@ class TextEncoder(nn.Module):
 
 
 class VaeDecoder(nn.Module):
-    def __init__(self, c=32):
+    def __init__(self, c=32, latent=4, scales=3):
         super().__init__()
-        self.conv_in = nn.Conv2d(4, c, 3, padding=1)
-        self.blocks = nn.ModuleList(nn.Conv2d(c, c, 3, padding=1) for _ in range(3))
+        self.conv_in = nn.Conv2d(latent, c, 3, padding=1)
+        self.blocks = nn.ModuleList(nn.Conv2d(c, c, 3, padding=1) for _ in range(scales))
         self.norm = nn.GroupNorm(8, c)
         self.conv_out = nn.Conv2d(c, 3, 3, padding=1)
 
@@ -218,11 +221,12 @@ class VaeDecoder(nn.Module):
 
 
 class VaeEncoder(nn.Module):
-    def __init__(self, c=32, parameters=False):
+    def __init__(self, c=32, parameters=False, latent=4, scales=3):
         super().__init__()
         self.conv_in = nn.Conv2d(3, c, 3, padding=1)
-        self.blocks = nn.ModuleList(nn.Conv2d(c, c, 3, stride=2, padding=1) for _ in range(3))
-        self.conv_out = nn.Conv2d(c, 8, 3, padding=1)
+        self.blocks = nn.ModuleList(nn.Conv2d(c, c, 3, stride=2, padding=1) for _ in range(scales))
+        self.conv_out = nn.Conv2d(c, 2 * latent, 3, padding=1)
+        self.latent = latent
         self.parameters_out = parameters
 
     def forward(self, sample):
@@ -231,7 +235,7 @@ class VaeEncoder(nn.Module):
             x = nn.functional.silu(block(x))
         moments = self.conv_out(x)
         # optimum exports the distribution's parameters; the conversion script's graph returned a latent (here its mean).
-        return moments if self.parameters_out else moments[:, :4]
+        return moments if self.parameters_out else moments[:, : self.latent]
 
 
 def export(module, args, path, inputs, outputs, dynamic, external=None):
@@ -314,14 +318,18 @@ def sd_text_encoder(folder, dim, ids_dtype, seed):
     export(encoder, (ids,), folder / "text_encoder" / "model.onnx", ["input_ids"], outputs, {"input_ids": {0: "batch"}, **{o: {0: "batch"} for o in outputs}})
 
 
-def vae(folder, seed, encoder="latent_sample"):
+def vae(folder, seed, encoder="latent_sample", latent=4, scales=3):
     torch.manual_seed(seed)
-    decoder = VaeDecoder().eval()
-    export(decoder, (torch.zeros(1, 4, 8, 8),), folder / "vae_decoder" / "model.onnx", ["latent_sample"], ["sample"],
+    decoder = VaeDecoder(latent=latent, scales=scales).eval()
+    export(decoder, (torch.zeros(1, latent, 8, 8),), folder / "vae_decoder" / "model.onnx", ["latent_sample"], ["sample"],
            {"latent_sample": {0: "batch", 2: "h", 3: "w"}, "sample": {0: "batch", 2: "H", 3: "W"}})
-    write_json(folder / "vae_decoder" / "config.json", {"scaling_factor": 0.18215, "latent_channels": 4})
+    config = {"scaling_factor": 0.18215, "latent_channels": latent}
+    if scales != 3:
+        # diffusers' vae_scale_factor is 2 ** (len(block_out_channels) - 1).
+        config["block_out_channels"] = [32] * (scales + 1)
+    write_json(folder / "vae_decoder" / "config.json", config)
     if encoder:
-        enc = VaeEncoder(parameters=encoder == "latent_parameters").eval()
+        enc = VaeEncoder(parameters=encoder == "latent_parameters", latent=latent, scales=scales).eval()
         export(enc, (torch.zeros(1, 3, 64, 64),), folder / "vae_encoder" / "model.onnx", ["sample"], [encoder],
                {"sample": {0: "batch", 2: "H", 3: "W"}, encoder: {0: "batch", 2: "h", 3: "w"}})
 
@@ -346,6 +354,22 @@ def make_sd1(name, ids_dtype, timestep_dtype, external, encoder, seed, static=Fa
     parts = ["text_encoder", "unet", "vae_decoder", "tokenizer", "scheduler"] + (["vae_encoder"] if encoder else [])
     model_index(folder, "OnnxStableDiffusionPipeline", parts)
     return folder
+
+
+def make_small_latent():
+    """A VAE that scales by 4 into 8 latent channels, as some small and newer models use: the engine reads both from the configs."""
+    folder = OUT / "f4c8"
+    shutil.rmtree(folder, ignore_errors=True)
+    sd_text_encoder(folder, 32, torch.int32, 80)
+    torch.manual_seed(81)
+    unet = UNet(32, latent=8).eval()
+    dynamic = {"sample": {0: "batch", 2: "h", 3: "w"}, "timestep": {0: "steps"}, "encoder_hidden_states": {0: "batch", 1: "sequence"}, "out_sample": {0: "batch", 2: "h", 3: "w"}}
+    export(unet, (torch.zeros(2, 8, 8, 8), torch.ones(2, dtype=torch.int64), torch.zeros(2, 77, 32)), folder / "unet" / "model.onnx", ["sample", "timestep", "encoder_hidden_states"], ["out_sample"], dynamic)
+    write_json(folder / "unet" / "config.json", {"sample_size": 16, "in_channels": 8, "out_channels": 8})
+    vae(folder, 82, "latent_parameters", latent=8, scales=2)
+    write_tokenizer(folder)
+    scheduler(folder)
+    model_index(folder, "ORTStableDiffusionPipeline", ["text_encoder", "unet", "vae_decoder", "vae_encoder", "tokenizer", "scheduler"])
 
 
 def make_sd2v():
@@ -386,8 +410,11 @@ def make_sdxl():
     model_index(folder, "ORTStableDiffusionXLPipeline", ["text_encoder", "text_encoder_2", "unet", "vae_decoder", "vae_encoder", "tokenizer", "tokenizer_2", "scheduler"])
 
 
-def main():
+def main(only=None):
     OUT.mkdir(exist_ok=True)
+    if only == "f4c8":
+        make_small_latent()
+        return
     make_sd1("sd1-conversion", torch.int32, torch.float32, "weights.pb", "latent_sample", 10)
     make_sd1("sd1-optimum", torch.int32, torch.int64, "model.onnx_data", "latent_parameters", 20)
     fp16 = make_sd1("sd1-fp16", torch.int32, torch.float32, None, "latent_sample", 30)
@@ -397,8 +424,9 @@ def main():
     make_sd1("sd1-sdpa", torch.int64, torch.int64, "model.onnx_data", "latent_parameters", 70, attention=SdpaAttention)
     make_sd2v()
     make_sdxl()
+    make_small_latent()
     print("fixtures written to", OUT)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1] if len(sys.argv) > 1 else None)

@@ -15,10 +15,12 @@ type Meta = { name: string; type: ElementType; shape: (number | string)[] };
 function unetFeeds(session: ort.InferenceSession): Record<string, ort.Tensor> {
   const meta = Object.fromEntries((session.inputMetadata as unknown as Meta[]).map((m) => [m.name, m]));
   const width = Number(meta.encoder_hidden_states!.shape[2]);
+  const channels = Number(meta.sample!.shape[1]);
   const values = (n: number, f: (i: number) => number) => Float32Array.from({ length: n }, (_, i) => f(i));
   const timesteps = meta.timestep!.shape[0] === 1 ? [500] : [500, 500];
   const feeds: Record<string, ort.Tensor> = {
-    sample: makeTensor(meta.sample!.type, values(2 * 4 * 64, (i) => Math.sin(i)), [2, 4, 8, 8]),
+    // The latent's channels as the export declares them (4 for SD's VAE, 8 for f4c8's).
+    sample: makeTensor(meta.sample!.type, values(2 * channels * 64, (i) => Math.sin(i)), [2, channels, 8, 8]),
     timestep: makeTensor(meta.timestep!.type, timesteps, [timesteps.length]),
     encoder_hidden_states: makeTensor(meta.encoder_hidden_states!.type, values(2 * 77 * width, (i) => Math.cos(i * 0.37)), [2, 77, width]),
   };
@@ -45,7 +47,7 @@ const maxDifference = (a: Float32Array, b: Float32Array) => a.reduce((max, v, i)
 
 describe('cross-attention bias patch', () => {
   // sd1-sdpa is the other export route: heads folded into the batch, Q and K scaled by an in-graph Sqrt.
-  for (const model of ['sd1-conversion', 'sd1-optimum', 'sd1-fp16', 'sd1-static', 'sd1-sdpa', 'sd2-v', 'sdxl']) {
+  for (const model of ['sd1-conversion', 'sd1-optimum', 'sd1-fp16', 'sd1-static', 'sd1-sdpa', 'sd2-v', 'sdxl', 'f4c8']) {
     test(`${model}: finds the 5 cross-attention layers; zero bias leaves the output unchanged, a bias changes it`, async () => {
       const dir = join(fixtureModels, model, 'unet');
       const patch = patchCrossAttention(readFileSync(join(dir, 'model.onnx')));

@@ -38,6 +38,7 @@ describe('engine on every fixture layout', () => {
     ['sd1-fp16', 'sd1', { unet: 'cpu', text_encoder: 'cpu', vae_decoder: 'cpu' }],
     ['sd2-v', 'sd2', { unet: 'cpu', text_encoder: 'cpu', vae_decoder: 'cpu' }],
     ['sdxl', 'sdxl', { unet: 'cpu', text_encoder: 'cpu', text_encoder_2: 'cpu', vae_decoder: 'cpu' }],
+    ['f4c8', 'sd1', { unet: 'cpu', text_encoder: 'cpu', vae_decoder: 'cpu' }],
   ];
   for (const [model, family, providers] of cases) {
     test(`${model}: detected as ${family}, generates the same bytes for the same seed and others for another`, async () => {
@@ -94,7 +95,7 @@ describe('img2img and inpainting', () => {
   const black = writeTestPng(join(work, 'black.png'), 64, 64, () => [0, 0, 0]);
   const white = writeTestPng(join(work, 'white.png'), 64, 64, () => [255, 255, 255]);
 
-  for (const model of ['sd1-conversion', 'sd1-optimum', 'sd1-fp16']) {
+  for (const model of ['sd1-conversion', 'sd1-optimum', 'sd1-fp16', 'f4c8']) {
     test(`${model}: strength changes how far the result departs from the init image`, async () => {
       const light = await engine.run(request(model, { steps: 10, init: { image: init, strength: 0.2 } }));
       const heavy = await engine.run(request(model, { steps: 10, init: { image: init, strength: 1 } }));
@@ -116,6 +117,18 @@ describe('img2img and inpainting', () => {
   test('a black mask keeps everything: the init image through the VAE, whatever the seed', async () => {
     const a = await engine.run(request('sd1-optimum', { init: { image: init, strength: 0.8 }, mask: black }));
     const b = await engine.run(request('sd1-optimum', { init: { image: init, strength: 0.8 }, mask: black, seed: 99 }));
+    assert.deepEqual(pixels(a.images[0]!.path), pixels(b.images[0]!.path));
+  });
+
+  test('a VAE that scales by 4 into 8 channels is read from its configs: native size, latents, inpainting mask', async () => {
+    const result = await engine.run(request('f4c8', { width: undefined, height: undefined }));
+    // unet/config.json's sample_size 16 at the VAE's factor 4 (2 ** (3 blocks - 1)).
+    assert.deepEqual([result.settings.width, result.settings.height], [64, 64]);
+    const wide = await engine.run(request('f4c8', { width: 96, height: 64 }));
+    assert.deepEqual([wide.images[0]!.width, wide.images[0]!.height], [96, 64]);
+    // A black mask keeps the init image (through the VAE) at every one of the 16x16 latent pixels.
+    const a = await engine.run(request('f4c8', { init: { image: init, strength: 0.8 }, mask: black }));
+    const b = await engine.run(request('f4c8', { init: { image: init, strength: 0.8 }, mask: black, seed: 99 }));
     assert.deepEqual(pixels(a.images[0]!.path), pixels(b.images[0]!.path));
   });
 
@@ -167,6 +180,8 @@ describe('static exports and bad folders', () => {
     // The estimate itself: SD 1.x at 512x512 with guidance is [2·8, 4096, 4096] floats; SDXL attends at half the latent size.
     assert.equal(attentionBytes({ family: 'sd1', width: 512, height: 512, batch: 2, bytesPerElement: 4 }), 2 * 8 * 4096 * 4096 * 4);
     assert.equal(attentionBytes({ family: 'sdxl', width: 1024, height: 1024, batch: 2, bytesPerElement: 2 }), 2 * 10 * 4096 * 4096 * 2);
+    // A VAE that scales by 4 leaves four times the latent pixels: sixteen times the attention.
+    assert.equal(attentionBytes({ family: 'sd1', width: 256, height: 256, batch: 2, bytesPerElement: 4, vaeFactor: 4 }), 2 * 8 * 4096 * 4096 * 4);
     assert.doesNotThrow(() => checkFitsInMemory({ family: 'sd1', width: 512, height: 512, batch: 2, bytesPerElement: 4, provider: 'cpu', available: 2 ** 31 }));
     assert.throws(() => checkFitsInMemory({ family: 'sd1', width: 1024, height: 1024, batch: 2, bytesPerElement: 4, provider: 'cpu', available: 8 * 2 ** 30 }), /1024x1024 needs about 16 GB .* the 8\.0 GB .*up to about 832x832 fit/);
   });

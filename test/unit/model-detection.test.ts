@@ -18,6 +18,7 @@ const folder = (overrides: Partial<ModelFolder> & { schedulerClass?: string; pre
   tokenizers: ['t'],
   vaeScalingFactor: null,
   sampleSize: null,
+  latent: { factor: 8, channels: 4 },
   ...overrides,
   scheduler: {
     className: overrides.schedulerClass ?? 'PNDMScheduler',

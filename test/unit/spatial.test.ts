@@ -44,7 +44,7 @@ const MODES: [string, ConditioningDocument, string][] = [
 ];
 
 describe('spatial conditioning on every fixture', () => {
-  for (const model of ['sd1-conversion', 'sd1-optimum', 'sd1-fp16', 'sd1-sdpa', 'sd2-v', 'sdxl', 'sd1-static']) {
+  for (const model of ['sd1-conversion', 'sd1-optimum', 'sd1-fp16', 'sd1-sdpa', 'sd2-v', 'sdxl', 'sd1-static', 'f4c8']) {
     test(`${model}: every mode runs, changes the image, and repeats for the seed`, async () => {
       const plain = pixels((await engine.run(request(model))).images[0]!.path);
       for (const [name, doc, method] of MODES) {

@@ -31,6 +31,33 @@ export interface ModelFolder {
   readonly vaeScalingFactor: number | null;
   /** The latent size the UNet was trained at (unet/config.json's sample_size), when the export kept it. */
   readonly sampleSize: number | null;
+  /** How the VAE maps pixels to latents. */
+  readonly latent: LatentGeometry;
+}
+
+/** Pixels per latent pixel along a side, and channels per latent pixel: 8 and 4 for SD 1/2/XL, other numbers for other VAEs. */
+export interface LatentGeometry {
+  readonly factor: number;
+  readonly channels: number;
+}
+
+interface VaeConfig {
+  readonly scaling_factor?: unknown;
+  readonly latent_channels?: unknown;
+  readonly block_out_channels?: unknown;
+}
+
+/**
+ * The latent geometry as diffusers reads it: the VAE scales by 2 for each
+ * of its blocks but the first (`vae_scale_factor = 2 ** (len(block_out_channels) - 1)`)
+ * and has `latent_channels`; the UNet's `out_channels` stands in for the
+ * latter (its in_channels may include an inpainting model's mask). Exports
+ * that kept no configs are SD's 8 and 4.
+ */
+function latentGeometry(vae: VaeConfig | null, unet: { out_channels?: unknown } | null): LatentGeometry {
+  const blocks = Array.isArray(vae?.block_out_channels) ? vae.block_out_channels.length : 0;
+  const positive = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : null);
+  return { factor: blocks > 0 ? 2 ** (blocks - 1) : 8, channels: positive(vae?.latent_channels) ?? positive(unet?.out_channels) ?? 4 };
 }
 
 const REQUIRED: readonly PartName[] = ['text_encoder', 'unet', 'vae_decoder'];
@@ -53,9 +80,9 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
 
   const raw = await readJson<Record<string, unknown>>(join(dir, 'scheduler', 'scheduler_config.json'), 'missing-part', 'the scheduler config gives the noise schedule');
   const vaeConfigPath = join(dir, 'vae_decoder', 'config.json');
-  const vaeConfig = existsSync(vaeConfigPath) ? await readJson<{ scaling_factor?: unknown }>(vaeConfigPath, 'unreadable-part', '') : null;
+  const vaeConfig = existsSync(vaeConfigPath) ? await readJson<VaeConfig>(vaeConfigPath, 'unreadable-part', '') : null;
   const unetConfigPath = join(dir, 'unet', 'config.json');
-  const unetConfig = existsSync(unetConfigPath) ? await readJson<{ sample_size?: unknown }>(unetConfigPath, 'unreadable-part', '') : null;
+  const unetConfig = existsSync(unetConfigPath) ? await readJson<{ sample_size?: unknown; out_channels?: unknown }>(unetConfigPath, 'unreadable-part', '') : null;
   return {
     dir,
     name: basename(dir),
@@ -65,6 +92,7 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
     scheduler: schedulerConfig(raw),
     vaeScalingFactor: typeof vaeConfig?.scaling_factor === 'number' ? vaeConfig.scaling_factor : null,
     sampleSize: typeof unetConfig?.sample_size === 'number' ? unetConfig.sample_size : null,
+    latent: latentGeometry(vaeConfig, unetConfig),
   };
 }
 

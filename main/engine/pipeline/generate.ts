@@ -58,7 +58,7 @@ export function resolveSettings(model: LoadedModel, request: ParsedGenerationReq
   const d = model.family.defaults;
   const sampler = request.sampler ?? d.sampler;
   // The size the model was trained at, where its export says (diffusers' unet/config.json sample_size), else the family's.
-  const size = model.folder.sampleSize ? model.folder.sampleSize * 8 : d.size;
+  const size = model.folder.sampleSize ? model.folder.sampleSize * model.folder.latent.factor : d.size;
   return {
     steps: request.steps ?? d.steps,
     sampler,
@@ -84,8 +84,10 @@ export async function generate(
   const started = performance.now();
   const settings = resolveSettings(model, request);
   const { steps, sampler, schedule, cfgScale, width, height } = settings;
-  const latentHeight = height / 8;
-  const latentWidth = width / 8;
+  const { factor, channels } = model.folder.latent;
+  if (width % factor !== 0 || height % factor !== 0) throw new ModelError('size-not-supported', `${model.folder.name} works in multiples of ${factor} pixels; ${width}x${height} is not one`);
+  const latentHeight = height / factor;
+  const latentWidth = width / factor;
   const guidance = model.family.guidance && cfgScale > 1;
   const warnings: string[] = [];
   if (!model.family.guidance && request.cfgScale !== undefined && request.cfgScale > 1) {
@@ -110,7 +112,7 @@ export async function generate(
     pwwStrength: request.conditioning?.paintWithWordsStrength ?? 0,
     guidanceScale: cfgScale,
     size: { width, height },
-    latent: [4, latentHeight, latentWidth],
+    latent: [channels, latentHeight, latentWidth],
     timestepOf: (sigma, step) => timesteps[step] ?? model.noise.timestepOf(sigma),
     cacheDir: context.cacheDir,
     ...(hooks.onAttention ? { onAttention: hooks.onAttention } : {}),
@@ -127,7 +129,7 @@ export async function generate(
   for (let index = 0; index < count; index++) {
     const seed = (request.seed + index) % 2 ** 32;
     const generator = new TorchGenerator(seed);
-    const noise = generator.randn(4 * latentHeight * latentWidth);
+    const noise = generator.randn(channels * latentHeight * latentWidth);
     const x = initLatents ? initLatents.map((v, k) => v + noise[k]! * sigmas[0]!) : noise.map((v) => v * startScale(sampler, sigmas[0]!, model.family.spacing ?? model.folder.scheduler.spacing));
     let stepStart = performance.now();
     let latents = await SAMPLERS[sampler](denoise, x, sigmas, {

@@ -4,18 +4,19 @@ import type { ExecutionProviderName } from '../../../app/contract/providers';
 import { ModelError } from '../model/model-error';
 
 /**
- * Where each family's UNet first runs self-attention: how much the latent is
- * downsampled there (latents are 1/8 of the image) and with how many heads.
- * SD 1.x: 8 heads at full latent size; SD 2.x: head width 64 over 320
- * channels, 5 heads; SDXL: no attention at full size, 10 heads at half.
+ * Where each family's UNet first runs self-attention: how much it has
+ * downsampled the latent there and with how many heads. SD 1.x: 8 heads at
+ * full latent size; SD 2.x: head width 64 over 320 channels, 5 heads; SDXL:
+ * no attention at full size, 10 heads at half. The VAE's own factor (8 for
+ * SD's) comes on top.
  */
 const FIRST_ATTENTION: Readonly<Record<FamilyId, { readonly downsample: number; readonly heads: number }>> = {
-  sd1: { downsample: 8, heads: 8 },
-  lcm: { downsample: 8, heads: 8 },
-  sd2: { downsample: 8, heads: 5 },
-  'sd-turbo': { downsample: 8, heads: 5 },
-  sdxl: { downsample: 16, heads: 10 },
-  'sdxl-turbo': { downsample: 16, heads: 10 },
+  sd1: { downsample: 1, heads: 8 },
+  lcm: { downsample: 1, heads: 8 },
+  sd2: { downsample: 1, heads: 5 },
+  'sd-turbo': { downsample: 1, heads: 5 },
+  sdxl: { downsample: 2, heads: 10 },
+  'sdxl-turbo': { downsample: 2, heads: 10 },
 };
 
 /** No single device holds more than this; GPUs' own memory cannot be read from here, so it bounds them. */
@@ -28,14 +29,17 @@ export interface MemoryCheck {
   /** Rows the UNet runs at once: 2 with classifier-free guidance. */
   readonly batch: number;
   readonly bytesPerElement: 2 | 4;
+  /** Pixels per latent pixel along a side (the VAE's factor; 8 unless the model says otherwise). */
+  readonly vaeFactor?: number;
   readonly provider: ExecutionProviderName;
   /** The memory there is; the machine's RAM unless a test says otherwise. */
   readonly available?: number;
 }
 
 /** Bytes of the largest attention score tensor, [batch·heads, tokens, tokens]: what runs out first as images grow. */
-export function attentionBytes({ family, width, height, batch, bytesPerElement }: Omit<MemoryCheck, 'provider'>): number {
-  const { downsample, heads } = FIRST_ATTENTION[family];
+export function attentionBytes({ family, width, height, batch, bytesPerElement, vaeFactor = 8 }: Omit<MemoryCheck, 'provider'>): number {
+  const { heads } = FIRST_ATTENTION[family];
+  const downsample = FIRST_ATTENTION[family].downsample * vaeFactor;
   const tokens = Math.ceil(width / downsample) * Math.ceil(height / downsample);
   return batch * heads * tokens * tokens * bytesPerElement;
 }
@@ -50,7 +54,8 @@ export function checkFitsInMemory(check: MemoryCheck): void {
   const available = check.available ?? (check.provider === 'cpu' ? totalmem() : Math.max(totalmem(), LARGEST_DEVICE));
   const needed = attentionBytes(check);
   if (needed <= available) return;
-  const { downsample, heads } = FIRST_ATTENTION[check.family];
+  const { heads } = FIRST_ATTENTION[check.family];
+  const downsample = FIRST_ATTENTION[check.family].downsample * (check.vaeFactor ?? 8);
   const side = Math.floor(Math.sqrt(Math.sqrt(available / (check.batch * heads * check.bytesPerElement))) * downsample / 64) * 64;
   const gb = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 10 * 2 ** 30 ? 1 : 0)} GB`;
   throw new ModelError(

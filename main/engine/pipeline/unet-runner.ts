@@ -35,7 +35,7 @@ export function unetCaller(model: LoadedModel, conditions: UnetConditions, laten
   const rows = conditions.uncond ? [conditions.uncond, ...conditions.conds] : [...conditions.conds];
   const sampleShape = inputShape(unet, 'sample');
   const fixedBatch = typeof sampleShape?.[0] === 'number' ? sampleShape[0] : null;
-  checkStaticShape(sampleShape, [fixedBatch ?? rows.length, channels, h, w], 'sample', model.folder.name);
+  checkStaticShape(sampleShape, [fixedBatch ?? rows.length, channels, h, w], 'sample', model.folder.name, model.folder.latent.factor);
   const contextWidth = inputShape(unet, 'encoder_hidden_states')?.[2];
   if (typeof contextWidth === 'number' && contextWidth !== rows[0]!.width) {
     throw new ModelError('unsupported-io', `The UNet expects ${contextWidth}-wide text embeddings but the text encoder gives ${rows[0]!.width}`);
@@ -98,11 +98,11 @@ function pooledFeeds(unet: Part, group: readonly PromptEmbedding[], size: { widt
 }
 
 /** A static export fits one size only: say which, in pixels, rather than let onnxruntime fail obscurely. */
-function checkStaticShape(declared: readonly (number | string)[] | null, wanted: readonly number[], name: string, model: string): void {
+function checkStaticShape(declared: readonly (number | string)[] | null, wanted: readonly number[], name: string, model: string, factor: number): void {
   if (!declared) return;
   const mismatch = declared.some((d, i) => typeof d === 'number' && d !== wanted[i]);
   if (!mismatch) return;
   const fixed = declared.map((d) => (typeof d === 'number' ? d : '?'));
-  const pixels = typeof declared[2] === 'number' && typeof declared[3] === 'number' ? ` (${Number(declared[3]) * 8}x${Number(declared[2]) * 8} pixels)` : '';
+  const pixels = typeof declared[2] === 'number' && typeof declared[3] === 'number' ? ` (${Number(declared[3]) * factor}x${Number(declared[2]) * factor} pixels)` : '';
   throw new ModelError('size-not-supported', `${model}'s UNet was exported with a fixed ${name} shape [${fixed.join(', ')}]${pixels}; the request needs [${wanted.join(', ')}]`);
 }

@@ -14,7 +14,7 @@ export async function decodeLatents(model: LoadedModel, latents: Float32Array, h
   const part = model.vaeDecoder;
   const inputName = [...part.inputs.keys()][0]!;
   const scaled = latents.map((v) => v / model.vaeScalingFactor);
-  const out = await part.session.run({ [inputName]: makeTensor(inputType(part, inputName), scaled, [1, 4, h, w]) });
+  const out = await part.session.run({ [inputName]: makeTensor(inputType(part, inputName), scaled, [1, model.folder.latent.channels, h, w]) });
   const tensor = out[part.outputs[0]!]!;
   const [, , height, width] = tensor.dims as [number, number, number, number];
   const planes = readFloats(tensor);
@@ -28,7 +28,7 @@ export async function decodeLatents(model: LoadedModel, latents: Float32Array, h
 
 /**
  * An RGB image to scaled latents through vae_encoder. Exports answer either a
- * latent (`latent_sample`, 4 channels) or the distribution's parameters
+ * latent (`latent_sample`) or the distribution's parameters
  * (`latent_parameters`, mean then log-variance): the mean is taken, so the
  * same image always gives the same latent.
  */
@@ -45,5 +45,5 @@ export async function encodeImage(model: LoadedModel, image: RgbImage): Promise<
   const tensor = out[part.outputs[0]!]!;
   const values = readFloats(tensor);
   const latentPlane = (tensor.dims[2] as number) * (tensor.dims[3] as number);
-  return values.slice(0, 4 * latentPlane).map((v) => v * model.vaeScalingFactor);
+  return values.slice(0, model.folder.latent.channels * latentPlane).map((v) => v * model.vaeScalingFactor);
 }
