@@ -2,23 +2,20 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { CanvasDocument } from '../../app/document/document';
-import { decodeRgbPng } from '../../main/engine/output/images';
 import { encodePng } from '../../main/engine/output/png';
-import { fixtureModels, temporary } from '../helpers/backend';
-import { launchChromium, noChromium } from '../helpers/browser';
+import { temporary } from '../helpers/backend';
+import { noChromium } from '../helpers/browser';
 import { dragThrough } from '../helpers/canvas-page';
-import { requireBuild } from '../helpers/paths';
-import { startServe, type ServeProcess } from '../helpers/serve-process';
+import { canvasPixels, openStudio, pixelOf, type StudioPage } from '../helpers/studio-page';
 
 const PROMPT = 'a red star and a blue circle on a green background';
 
 // The editor as a new user meets it: words of the prompt painted into regions, a box, a scene graph, undo, and a run that follows the drawing.
 describe('the canvas editor in browser mode', { skip: noChromium }, () => {
   const home = temporary('home');
-  let serve: ServeProcess;
-  let browser: Browser;
+  let studio: StudioPage;
   let page: Page;
   const shown = async () => JSON.parse((await page.getByRole('region', { name: 'Layers' }).getAttribute('data-document')) ?? 'null') as CanvasDocument;
   /** Every document the edits went through, to undo back along. */
@@ -34,27 +31,15 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
     for (let i = 0; i < length; i++) await page.keyboard.press('Shift+ArrowRight');
   };
   /** How many pixels of a colour (within a tolerance) the canvas shows. */
-  const pixelsOf = async (rgb: [number, number, number]) => {
-    const shot = decodeRgbPng(await page.getByTestId('canvas').screenshot(), 'screenshot');
-    let count = 0;
-    for (let i = 0; i < shot.data.length; i += 3) if (Math.abs(shot.data[i]! - rgb[0]) + Math.abs(shot.data[i + 1]! - rgb[1]) + Math.abs(shot.data[i + 2]! - rgb[2]) < 30) count++;
-    return count;
-  };
+  const pixelsOf = ([r, g, b]: [number, number, number]) => canvasPixels(page, (pr, pg, pb) => Math.abs(pr - r) + Math.abs(pg - g) + Math.abs(pb - b) < 30);
 
   before(async () => {
-    requireBuild();
-    serve = await startServe(['--models', fixtureModels], {}, home);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(serve.url);
-    await page.locator('[data-testid=connection][data-state=connected]').waitFor();
+    studio = await openStudio(home);
+    page = studio.page;
     await page.getByTestId('prompt').fill(PROMPT);
     await record();
   });
-  after(async () => {
-    await browser?.close();
-    await serve?.stop();
-  });
+  after(() => studio?.close());
 
   test('selecting two phrases of the prompt and painting binds each to a region of its own colour', async () => {
     await selectWords(2, 8);
@@ -184,14 +169,10 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
     };
     const { regions, boxes, sceneGraph } = sidecar.request.conditioning;
     assert.deepEqual(regions.map((r) => r.phrase), ['red star', 'blue circle']);
-    const maskAt = (png: string, fx: number, fy: number) => {
-      const mask = decodeRgbPng(new Uint8Array(Buffer.from(png.replace(/^data:image\/png;base64,/, ''), 'base64')), 'mask');
-      return mask.data[(Math.floor(fy * mask.height) * mask.width + Math.floor(fx * mask.width)) * 3]!;
-    };
     // Painted where the strokes went, and nowhere else.
-    assert.ok(maskAt(regions[0]!.mask.png, 0.28, 0.3) > 200 && maskAt(regions[0]!.mask.png, 0.35, 0.38) > 200);
-    assert.ok(maskAt(regions[0]!.mask.png, 0.7, 0.7) < 20 && maskAt(regions[0]!.mask.png, 0.05, 0.05) < 20);
-    assert.ok(maskAt(regions[1]!.mask.png, 0.7, 0.7) > 200 && maskAt(regions[1]!.mask.png, 0.28, 0.3) < 20);
+    assert.ok(pixelOf(regions[0]!.mask.png, 0.28, 0.3) > 200 && pixelOf(regions[0]!.mask.png, 0.35, 0.38) > 200);
+    assert.ok(pixelOf(regions[0]!.mask.png, 0.7, 0.7) < 20 && pixelOf(regions[0]!.mask.png, 0.05, 0.05) < 20);
+    assert.ok(pixelOf(regions[1]!.mask.png, 0.7, 0.7) > 200 && pixelOf(regions[1]!.mask.png, 0.28, 0.3) < 20);
     assert.equal(boxes[0]?.label, 'green background');
     assert.ok(Math.abs(boxes[0]!.rect.x! - 0.1) < 0.02 && Math.abs(boxes[0]!.rect.y! - 0.55) < 0.02);
     assert.deepEqual([sceneGraph.objects.length, sceneGraph.relations.length], [3, 3]);
@@ -213,13 +194,9 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
     const id = ((await page.locator('[data-testid=gallery] button.thumb').first().locator('img').getAttribute('src')) ?? '').replace(/^.*\//, '').replace(/\.png.*$/, '');
     const { request } = JSON.parse(readFileSync(join(home, 'gallery', `${id}.json`), 'utf8')) as { request: { init: { image: string; strength: number }; mask: string } };
     assert.equal(request.init.strength, 0.6);
-    const pixel = (png: string, fx: number, fy: number) => {
-      const image = decodeRgbPng(new Uint8Array(Buffer.from(png.replace(/^data:image\/png;base64,/, ''), 'base64')), 'image');
-      return image.data[(Math.floor(fy * image.height) * image.width + Math.floor(fx * image.width)) * 3]!;
-    };
     // The start image is the picture as it lies on the page; the mask is white where painted.
-    assert.equal(pixel(request.init.image, 0.5, 0.5), 120);
-    assert.ok(pixel(request.mask, 0.5, 0.5) > 200 && pixel(request.mask, 0.1, 0.1) < 20);
+    assert.equal(pixelOf(request.init.image, 0.5, 0.5), 120);
+    assert.ok(pixelOf(request.mask, 0.5, 0.5) > 200 && pixelOf(request.mask, 0.1, 0.1) < 20);
     await page.getByLabel('Start from').selectOption('');
   });
 
@@ -238,30 +215,17 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
 
 // The tools by their keys, as a person who keeps a hand on the keyboard uses them.
 describe('canvas tools by keyboard and mouse', { skip: noChromium }, () => {
-  let serve: ServeProcess;
-  let browser: Browser;
+  let studio: StudioPage;
   let page: Page;
   const shown = async () => JSON.parse((await page.getByRole('region', { name: 'Layers' }).getAttribute('data-document')) ?? 'null') as CanvasDocument;
   const view = async () => Object.fromEntries(await Promise.all(['data-x', 'data-y', 'data-scale'].map(async (a) => [a, Number(await page.getByTestId('canvas').getAttribute(a))] as const)));
-  const redPixels = async () => {
-    const shot = decodeRgbPng(await page.getByTestId('canvas').screenshot(), 'screenshot');
-    let count = 0;
-    for (let i = 0; i < shot.data.length; i += 3) if (shot.data[i]! > 110 && shot.data[i]! - shot.data[i + 2]! > 40) count++;
-    return count;
-  };
+  const redPixels = () => canvasPixels(page, (r, _g, b) => r > 110 && r - b > 40);
 
   before(async () => {
-    requireBuild();
-    serve = await startServe(['--models', fixtureModels], {}, temporary('home'));
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(serve.url);
-    await page.locator('[data-testid=connection][data-state=connected]').waitFor();
+    studio = await openStudio(temporary('home'));
+    page = studio.page;
   });
-  after(async () => {
-    await browser?.close();
-    await serve?.stop();
-  });
+  after(() => studio?.close());
 
   test('B paints, ] enlarges the brush, E erases part of the stroke', async () => {
     await page.getByTestId('prompt').fill('a red star');

@@ -14,6 +14,19 @@ const COLOURS = ['', 'red', 'orange', 'yellow', 'green', 'blue', 'purple', 'whit
 const SIZES = ['', 'tiny', 'small', 'medium', 'large', 'huge'];
 const objectWords = (o: { name: string; attributes: readonly string[] }) => [...o.attributes, o.name].join(' ');
 
+/** A select named by its label, from [value, text] pairs. */
+function Choice({ label, value, options, onChange, title }: { label: string; value: string; options: readonly (readonly [string, string])[]; onChange: (value: string) => void; title?: string }) {
+  return (
+    <select aria-label={label} value={value} title={title} onChange={(e) => onChange(e.target.value)}>
+      {options.map(([v, text]) => (
+        <option key={v} value={v}>
+          {text}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 /** Where each object's node sits in the graph view: around a circle until the person drags it (view state, not the document). */
 function circlePosition(index: number, count: number) {
   const angle = (2 * Math.PI * index) / Math.max(1, count) - Math.PI / 2;
@@ -65,6 +78,7 @@ export function GraphEditor({ layer }: { readonly layer: GraphLayer }) {
     setDraft({ name: '', colour: draft.colour, size: draft.size });
   };
   const solved = layout?.ok ? layout.boxes : [];
+  const objectOptions = layer.objects.map((o): [string, string] => [o.id, objectWords(o)]);
 
   return (
     <div className="graph-editor" aria-label={`Scene graph ${layer.name}`} role="group">
@@ -89,48 +103,16 @@ export function GraphEditor({ layer }: { readonly layer: GraphLayer }) {
       </div>
       <div className="inline-form" role="group" aria-label="Add an object">
         <input aria-label="Object name" placeholder="star" value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} onKeyDown={(e) => e.key === 'Enter' && addObject()} />
-        <select aria-label="Object colour" value={draft.colour} onChange={(e) => setDraft({ ...draft, colour: e.target.value })}>
-          {COLOURS.map((c) => (
-            <option key={c} value={c}>
-              {c || 'any colour'}
-            </option>
-          ))}
-        </select>
-        <select aria-label="Object size" value={draft.size} onChange={(e) => setDraft({ ...draft, size: e.target.value })}>
-          {SIZES.map((s) => (
-            <option key={s} value={s}>
-              {s || 'any size'}
-            </option>
-          ))}
-        </select>
+        <Choice label="Object colour" value={draft.colour} options={COLOURS.map((c) => [c, c || 'any colour'])} onChange={(colour) => setDraft({ ...draft, colour })} />
+        <Choice label="Object size" value={draft.size} options={SIZES.map((s) => [s, s || 'any size'])} onChange={(size) => setDraft({ ...draft, size })} />
         <button type="button" onClick={addObject}>
           Add object
         </button>
       </div>
       <div className="inline-form" role="group" aria-label="Relate two objects">
-        <select aria-label="Subject" value={relation.subject} onChange={(e) => setRelation({ ...relation, subject: e.target.value })}>
-          <option value="">subject…</option>
-          {layer.objects.map((o) => (
-            <option key={o.id} value={o.id}>
-              {objectWords(o)}
-            </option>
-          ))}
-        </select>
-        <select aria-label="Relation" value={predicate} onChange={(e) => setPredicate(e.target.value as Relation)} title="Also the relation an edge dragged in the graph gets">
-          {RELATIONS.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
-        </select>
-        <select aria-label="Object" value={relation.object} onChange={(e) => setRelation({ ...relation, object: e.target.value })}>
-          <option value="">object…</option>
-          {layer.objects.map((o) => (
-            <option key={o.id} value={o.id}>
-              {objectWords(o)}
-            </option>
-          ))}
-        </select>
+        <Choice label="Subject" value={relation.subject} options={[['', 'subject…'], ...objectOptions]} onChange={(subject) => setRelation({ ...relation, subject })} />
+        <Choice label="Relation" value={predicate} options={RELATIONS.map((r) => [r, r])} onChange={(r) => setPredicate(r as Relation)} title="Also the relation an edge dragged in the graph gets" />
+        <Choice label="Object" value={relation.object} options={[['', 'object…'], ...objectOptions]} onChange={(object) => setRelation({ ...relation, object })} />
         <button type="button" disabled={!relation.subject || !relation.object || relation.subject === relation.object} onClick={() => relate(relation.subject, relation.object)}>
           Relate
         </button>

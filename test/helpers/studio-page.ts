@@ -1,0 +1,46 @@
+import type { Browser, Page } from 'playwright-core';
+import { decodeRgbPng } from '../../main/engine/output/images';
+import { fixtureModels } from './backend';
+import { launchChromium } from './browser';
+import { requireBuild } from './paths';
+import { startServe, type ServeProcess } from './serve-process';
+
+export interface StudioPage {
+  readonly serve: ServeProcess;
+  readonly browser: Browser;
+  readonly page: Page;
+  close(): Promise<void>;
+}
+
+/** `npm run serve` on the fixture models with its data under `home`, opened in Chromium and connected. */
+export async function openStudio(home: string): Promise<StudioPage> {
+  requireBuild();
+  const serve = await startServe(['--models', fixtureModels], {}, home);
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  await page.goto(serve.url);
+  await page.locator('[data-testid=connection][data-state=connected]').waitFor();
+  return {
+    serve,
+    browser,
+    page,
+    close: async () => {
+      await browser.close();
+      await serve.stop();
+    },
+  };
+}
+
+/** How many pixels of the canvas, as the screen shows it, satisfy `test` (r, g, b). */
+export async function canvasPixels(page: Page, test: (r: number, g: number, b: number) => boolean): Promise<number> {
+  const shot = decodeRgbPng(await page.getByTestId('canvas').screenshot(), 'screenshot');
+  let count = 0;
+  for (let i = 0; i < shot.data.length; i += 3) if (test(shot.data[i]!, shot.data[i + 1]!, shot.data[i + 2]!)) count++;
+  return count;
+}
+
+/** The red channel of a PNG data URL (masks are grey) at a point given in fractions of the image. */
+export function pixelOf(dataUrl: string, fx: number, fy: number): number {
+  const image = decodeRgbPng(new Uint8Array(Buffer.from(dataUrl.replace(/^data:image\/png;base64,/, ''), 'base64')), 'image');
+  return image.data[(Math.floor(fy * image.height) * image.width + Math.floor(fx * image.width)) * 3]!;
+}
