@@ -12,7 +12,7 @@
  *
  * Writes a markdown table and a grid of samples (one row per mode) to docs/starter/.
  *
- *   npm run eval:control -- [--preset small|full] [--model DIR]
+ *   npm run eval:control -- [--preset small|full] [--model DIR] [--out DIR (default docs/starter)]
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +38,7 @@ interface Scene {
   readonly relations: readonly { subject: number; object: number; predicate: string }[];
 }
 
-const { values } = parseArgs({ options: { preset: { type: 'string', default: 'small' }, model: { type: 'string' } } });
+const { values } = parseArgs({ options: { preset: { type: 'string', default: 'small' }, model: { type: 'string' }, out: { type: 'string' } } });
 const PRESETS = { small: { scenes: 8, seeds: 2, steps: 20 }, full: { scenes: 64, seeds: 4, steps: 30 } } as const;
 const preset = PRESETS[values.preset as keyof typeof PRESETS] ?? PRESETS.small;
 const MODEL = resolve(values.model ?? join(repoRoot, 'models', 'starter'));
@@ -146,11 +146,11 @@ async function main(): Promise<void> {
     ...(failures.length > 0 ? ['', `Failed samples (${failures.length}, counted as misses):`, '', ...failures.map((f) => `- ${f}`)] : []),
   ].join('\n');
   if (failures.length > 0) console.warn(`${failures.length} failed samples, counted as misses:\n${failures.join('\n')}`);
-  const docs = join(repoRoot, 'docs', 'starter');
+  const docs = resolve(values.out ?? join(repoRoot, 'docs', 'starter'));
   mkdirSync(docs, { recursive: true });
   writeFileSync(join(docs, 'control.md'), `${table}\n`);
   writeFileSync(join(docs, 'control-grid.png'), gridPng(grid, size));
-  console.log(`\n${table}\n\nwrote docs/starter/control.md and docs/starter/control-grid.png`);
+  console.log(`\n${table}\n\nwrote control.md and control-grid.png in ${docs}`);
 }
 
 /** Samples side by side, one row per mode, 2 px gaps. */

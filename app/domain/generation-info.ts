@@ -1,5 +1,6 @@
 import type { GenerationInfo } from '../contract/gallery';
 import type { SamplerName } from '../contract/generation';
+import { parseBoundedJson } from './bounded-json';
 
 export type { GenerationInfo };
 
@@ -51,7 +52,7 @@ export function parseA1111Parameters(text: string): GenerationInfo {
 
 function unquote(value: string): string {
   try {
-    return JSON.parse(value) as string;
+    return parseBoundedJson(value) as string;
   } catch {
     return value.slice(1, -1);
   }
@@ -81,7 +82,7 @@ function settingsOf(fields: Readonly<Record<string, string>>): Partial<Generatio
 export function parseInvokeAIMetadata(json: string): GenerationInfo | null {
   let data: Record<string, unknown>;
   try {
-    data = JSON.parse(json) as Record<string, unknown>;
+    data = parseBoundedJson(json) as Record<string, unknown>;
   } catch {
     return null;
   }
@@ -134,7 +135,7 @@ export function generationInfoOf(chunks: Readonly<Record<string, string>>): Gene
 export function wordbrushRecordOf(json: string): Record<string, unknown> | null {
   let record: unknown;
   try {
-    record = JSON.parse(json);
+    record = parseBoundedJson(json);
   } catch {
     return null;
   }

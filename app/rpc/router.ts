@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { CallOutput, CallTable, EventName, EventPayload, EventTable } from '../contract/define';
 import { CallMessage, type EventMessage, type ResultMessage } from '../contract/wire';
 import { StudioError, issuesOf, toWireError } from './errors';
+import { checkJsonBounds, JsonBoundsError } from '../domain/bounded-json';
 
 /** A handler receives the input as its schema parsed it (defaults filled in). */
 export type Handlers<C extends CallTable, Ctx> = {
@@ -31,6 +32,8 @@ export function createRouter<C extends CallTable, Ctx = void>(calls: C, handlers
         return failure(id, new StudioError('unknown-method', `Unknown method "${method}"`));
       }
       const spec = calls[method]!;
+      const unbounded = boundsProblem(input);
+      if (unbounded) return failure(id, new StudioError('invalid-input', `Invalid input for "${method}": it ${unbounded}`));
       const parsedInput = spec.input.safeParse(input);
       if (!parsedInput.success) {
         return failure(id, new StudioError('invalid-input', `Invalid input for "${method}"`, issuesOf(parsedInput.error)));
@@ -45,9 +48,22 @@ export function createRouter<C extends CallTable, Ctx = void>(calls: C, handlers
       if (!parsedOutput.success) {
         return failure(id, new StudioError('invalid-output', `"${method}" answered outside its schema`, issuesOf(parsedOutput.error)));
       }
+      // A reply that cannot be serialised (too deep for JSON.stringify or structured clone) is this caller's error, not main's end.
+      const unsendable = boundsProblem(parsedOutput.data);
+      if (unsendable) return failure(id, new StudioError('invalid-output', `"${method}" answered a value that cannot be sent: it ${unsendable}`));
       return { kind: 'result', id, ok: true, output: parsedOutput.data };
     },
   };
+}
+
+function boundsProblem(value: unknown): string | null {
+  try {
+    checkJsonBounds(value);
+    return null;
+  } catch (error) {
+    if (error instanceof JsonBoundsError) return error.message;
+    throw error;
+  }
 }
 
 function failure(id: number | null, error: StudioError): ResultMessage {

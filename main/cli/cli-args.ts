@@ -5,6 +5,7 @@ import { FamilyId, GenerationRequest, SamplerName, SigmaScheduleName } from '../
 import { DownloadRequest, ModelId } from '../../app/contract/models';
 import { ExecutionProviderName } from '../../app/contract/providers';
 import { issuesOf } from '../../app/rpc/errors';
+import { parseBoundedJson } from '../../app/domain/bounded-json';
 
 export const CLI_USAGE = `Usage:
   npm run -s cli -- generate --model ID|DIR --prompt TEXT --out FILE.png [options]
@@ -185,7 +186,7 @@ function parseModelsArgs(argv: readonly string[]): ModelsCommand {
 function readConditioning(path: string): unknown {
   let doc: { regions?: { mask?: { kind?: string; png?: string } }[] };
   try {
-    doc = JSON.parse(readFileSync(path, 'utf8')) as typeof doc;
+    doc = parseBoundedJson(readFileSync(path, 'utf8')) as typeof doc;
   } catch (error) {
     throw new CliArgsError(`--conditioning: cannot read ${path} as JSON (${(error as Error).message})`);
   }

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DEFAULT_SETTINGS, StudioSettings, type SettingsChange } from '../../app/contract/settings';
 import { writeFileAtomic } from './atomic-file';
+import { parseBoundedJson } from '../../app/domain/bounded-json';
 
 export interface LoadedSettings {
   readonly settings: StudioSettings;
@@ -19,11 +20,11 @@ export function loadSettings(file: string): LoadedSettings {
     return { settings: DEFAULT_SETTINGS, problem: null };
   }
   try {
-    const parsed = StudioSettings.partial().safeParse(JSON.parse(text));
+    const parsed = StudioSettings.partial().safeParse(parseBoundedJson(text, { maxBytes: 1 << 20 }));
     if (parsed.success) return { settings: { ...DEFAULT_SETTINGS, ...parsed.data }, problem: null };
     return { settings: DEFAULT_SETTINGS, problem: `${file} has settings the studio cannot use (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}); the defaults apply` };
   } catch (error) {
-    return { settings: DEFAULT_SETTINGS, problem: `${file} is not valid JSON (${(error as Error).message}); the defaults apply` };
+    return { settings: DEFAULT_SETTINGS, problem: `${file} ${(error as Error).message}; the defaults apply` };
   }
 }
 

@@ -284,7 +284,10 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
 
   supervisor.start();
   void removePartialFiles(options.galleryDir);
-  const restored = downloads.restore().catch(() => undefined);
+  const restored = downloads.restore().then(
+    (problems) => problems.forEach((problem) => console.warn(`Wordbrush: ${problem}`)),
+    (error: unknown) => console.warn(`Wordbrush: unfinished downloads could not be restored: ${(error as Error).message}`),
+  );
   return {
     connect() {
       const caller: Caller = { jobs: new Set() };

@@ -8,6 +8,7 @@ import { decodeRgbPng } from '../engine/output/images';
 import { encodePng } from '../engine/output/png';
 import { StudioError } from '../../app/rpc/errors';
 import { readPngHead, type PngHead } from './png-head';
+import { parseBoundedJson } from '../../app/domain/bounded-json';
 
 const THUMBS = '.thumbs';
 const TRASH = '.trash';
@@ -151,7 +152,7 @@ export class Gallery {
 
   private async state(): Promise<{ starred: string[] }> {
     try {
-      const state = JSON.parse(await readFile(join(this.dir, STATE_FILE), 'utf8')) as { starred?: unknown };
+      const state = parseBoundedJson(await readFile(join(this.dir, STATE_FILE), 'utf8')) as { starred?: unknown };
       return { starred: Array.isArray(state.starred) ? state.starred.filter((s): s is string => typeof s === 'string') : [] };
     } catch {
       return { starred: [] };

@@ -6,6 +6,7 @@ import { ModelError } from '../engine/model/model-error';
 import { readModelFolder, type ModelFolder, type PartName } from '../engine/model/model-folder';
 import { loadTokenizer } from '../engine/text/load-tokenizer';
 import { NotOnnxError, readOnnxSignature, type OnnxSignature, type TensorSignature } from './onnx-signature';
+import { parseBoundedJson } from '../../app/domain/bounded-json';
 
 export interface Inspection {
   readonly detectedFamily: FamilyId | null;
@@ -47,7 +48,7 @@ function isFileSystemError(error: unknown): error is NodeJS.ErrnoException {
 async function encoderWidthsFromConfig(folder: ModelFolder): Promise<Partial<Record<PartName, number>>> {
   const widths: Partial<Record<PartName, number>> = {};
   for (const part of ['text_encoder', 'text_encoder_2'] as const) {
-    const config = await readFile(join(folder.dir, part, 'config.json'), 'utf8').then((text) => JSON.parse(text) as { hidden_size?: unknown }, () => null);
+    const config = await readFile(join(folder.dir, part, 'config.json'), 'utf8').then((text) => parseBoundedJson(text) as { hidden_size?: unknown }, () => null);
     if (typeof config?.hidden_size === 'number') widths[part] = config.hidden_size;
   }
   return widths;

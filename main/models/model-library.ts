@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../core/atomic-file';
 import { inspectModel, type Inspection } from './inspect-model';
 import { hashModelFiles, listModelFiles, manifestMismatches, MANIFEST_FILE, sha256File, type FileStat } from './model-files';
 import { LibraryError } from './library-error';
+import { parseBoundedJson } from '../../app/domain/bounded-json';
 
 /** A folder the library only reads: the bundled starter model, or one given with --models. */
 export interface ReadOnlySource {
@@ -320,7 +321,7 @@ export class ModelLibrary {
   private async readManifest(home: string): Promise<ModelManifest | null> {
     const path = join(home, MANIFEST_FILE);
     if (!existsSync(path)) return null;
-    return ModelManifest.parse(JSON.parse(await readFile(path, 'utf8')));
+    return ModelManifest.parse(parseBoundedJson(await readFile(path, 'utf8')));
   }
 
   private async updateManifest(id: string, change: (manifest: ModelManifest) => ModelManifest): Promise<void> {
@@ -335,7 +336,7 @@ export class ModelLibrary {
 
   private async defaultId(): Promise<string | null> {
     try {
-      const settings = JSON.parse(await readFile(join(this.dir, SETTINGS_FILE), 'utf8')) as { defaultId?: unknown };
+      const settings = parseBoundedJson(await readFile(join(this.dir, SETTINGS_FILE), 'utf8')) as { defaultId?: unknown };
       return typeof settings.defaultId === 'string' ? settings.defaultId : null;
     } catch {
       return null;

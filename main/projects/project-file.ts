@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { AssetId, assetsOf, DocumentError, migrateDocument, type CanvasDocument } from '../../app/document/document';
 import { decodeRgbPng } from '../engine/output/images';
 import { ModelError } from '../engine/model/model-error';
+import { parseBoundedJson } from '../../app/domain/bounded-json';
 
 /**
  * A project file (`.wbproj`): a zip holding `project.json` (format, version,
@@ -72,9 +73,9 @@ export async function readProject(path: string): Promise<Project> {
   if (!manifestBytes) throw new ProjectError('corrupt', `${basename(path)} is not a Wordbrush project (no ${MANIFEST})`);
   let raw: unknown;
   try {
-    raw = JSON.parse(manifestBytes.toString('utf8'));
-  } catch {
-    throw new ProjectError('corrupt', `${basename(path)} is damaged: its ${MANIFEST} is not valid JSON`);
+    raw = parseBoundedJson(manifestBytes.toString('utf8'));
+  } catch (error) {
+    throw new ProjectError('corrupt', `${basename(path)} is damaged: its ${MANIFEST} ${(error as Error).message}`);
   }
   const manifest = Manifest.safeParse(raw);
   if (!manifest.success) throw new ProjectError('corrupt', `${basename(path)} is not a Wordbrush project (${manifest.error.issues[0]!.path.join('.') || 'format'}: ${manifest.error.issues[0]!.message})`);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AssetId, type CanvasDocument } from '../../app/document/document';
 import { writeFileAtomic } from '../core/atomic-file';
 import { readProject, writeProject, type Project } from './project-file';
+import { parseBoundedJson } from '../../app/domain/bounded-json';
 
 const EXTENSION = '.wbproj';
 const AUTOSAVE = '.autosave';
@@ -62,7 +63,7 @@ export class ProjectStore {
   async recovery(): Promise<{ name: string | null; savedAt: string } | null> {
     if (!existsSync(this.pathOf(AUTOSAVE))) return null;
     try {
-      const info = JSON.parse(await readFile(join(this.dir, `${AUTOSAVE}.json`), 'utf8')) as { name?: unknown; savedAt?: unknown };
+      const info = parseBoundedJson(await readFile(join(this.dir, `${AUTOSAVE}.json`), 'utf8')) as { name?: unknown; savedAt?: unknown };
       return { name: typeof info.name === 'string' ? info.name : null, savedAt: typeof info.savedAt === 'string' ? info.savedAt : '' };
     } catch {
       return { name: null, savedAt: '' };

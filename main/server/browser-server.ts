@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { ResultMessage } from '../../app/contract/wire';
+import type { EventMessage, ResultMessage } from '../../app/contract/wire';
 import { contentSecurityPolicy } from '../core/csp';
 import { GALLERY_PREFIX, resolveGalleryFile, resolveStaticFile, staticHeaders } from '../core/static-files';
 import type { StudioBackend } from '../core/studio-backend';
@@ -161,8 +161,18 @@ function rejectUpgrade(socket: Duplex, refusal: Refusal): void {
 }
 
 function serveSocket(ws: WebSocket, backend: StudioBackend): void {
-  const send = (message: unknown) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  const send = (message: EventMessage | ResultMessage) => {
+    if (ws.readyState !== ws.OPEN) return;
+    let text: string;
+    try {
+      text = JSON.stringify(message);
+    } catch (error) {
+      // The router bounds what it answers; this is the last line, so one bad value never ends main.
+      console.error(`Wordbrush: a ${message.kind} could not be serialised: ${(error as Error).message}`);
+      if (message.kind !== 'result') return;
+      text = JSON.stringify({ kind: 'result', id: message.id, ok: false, error: { code: 'invalid-output', message: 'The answer could not be sent' } } satisfies ResultMessage);
+    }
+    ws.send(text);
   };
   const unsubscribe = backend.subscribe(send);
   const connection = backend.connect();

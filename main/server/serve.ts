@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { forkLauncher } from '../core/inference-child';
 import { createStudioBackend } from '../core/studio-backend';
+import { keepServingOnUncaughtErrors } from '../core/last-resort';
 import { appPaths } from '../core/app-paths';
 import { defaultDataDir, defaultLibrary, settingsFile } from '../core/data-dir';
 import { SettingsStore } from '../core/settings-store';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     console.log(SERVE_USAGE);
     return;
   }
+  keepServingOnUncaughtErrors();
   const root = join(__dirname, '..', '..');
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   const paths = appPaths(root, version);

@@ -41,6 +41,18 @@ export interface HubFaults {
   readonly privateRepos: Map<string, string>;
   /** Hold each CDN answer this long (so a download can be caught mid-way). */
   cdnDelayMs: number;
+  /** Send this many bytes of the file, then close the connection cleanly (FIN), once per entry. */
+  readonly finAfter: Map<string, number[]>;
+  /** Send this many bytes of the file, then go silent with the connection open, once per entry. */
+  readonly silentAfter: Map<string, number[]>;
+  /** Answer a ranged request for these files with a 206 whose Content-Range starts at 0 (not where asked), once per entry. */
+  readonly wrongRange: Map<string, number>;
+  /** Serve these files with this many extra bytes (Content-Length included), every time. */
+  readonly extraBytes: Map<string, number>;
+  /** Redirect requests for these files to this location (relative to the hub, or any URL), every time. */
+  readonly redirect: Map<string, string>;
+  /** Rewrites the tree listing's entries before they are sent (hostile or broken listings). */
+  listing: ((entries: Record<string, unknown>[]) => Record<string, unknown>[]) | null;
 }
 
 export interface HubServer {
@@ -75,7 +87,20 @@ export async function startHubServer(pageSize = 4): Promise<HubServer> {
   const repos = new Map<string, HostedRepo>();
   const blobs = new Map<string, HostedFile & { path: string }>();
   const requests: RecordedRequest[] = [];
-  const faults: HubFaults = { dropAfter: new Map(), corrupt: new Set(), statuses: new Map(), ignoreRange: false, privateRepos: new Map(), cdnDelayMs: 0 };
+  const faults: HubFaults = {
+    dropAfter: new Map(),
+    corrupt: new Set(),
+    statuses: new Map(),
+    ignoreRange: false,
+    privateRepos: new Map(),
+    cdnDelayMs: 0,
+    finAfter: new Map(),
+    silentAfter: new Map(),
+    wrongRange: new Map(),
+    extraBytes: new Map(),
+    redirect: new Map(),
+    listing: null,
+  };
   let commits = 0;
 
   const record = (host: 'hub' | 'cdn', req: IncomingMessage) =>
@@ -115,12 +140,13 @@ export async function startHubServer(pageSize = 4): Promise<HubServer> {
       const under = api[4] ? `${api[4]}/` : '';
       const folders = new Set<string>();
       for (const file of repo.files.keys()) if (file.startsWith(under)) file.split('/').slice(0, -1).forEach((_, i, parts) => folders.add(parts.slice(0, i + 1).join('/')));
-      const entries = [
+      const listed = [
         ...[...folders].sort().map((folder) => ({ type: 'directory', oid: sha('sha1', folder), size: 0, path: folder })),
         ...[...repo.files]
           .filter(([file]) => file.startsWith(under))
           .map(([file, f]) => ({ type: 'file', oid: f.lfs ? sha('sha1', `pointer ${f.sha256}`) : f.gitOid, size: f.lfs ? 134 : f.content.length, path: file, ...(f.lfs ? { lfs: { oid: f.sha256, size: f.content.length, pointerSize: 134 } } : {}) })),
       ];
+      const entries = faults.listing ? faults.listing(listed) : listed;
       const cursor = Number(url.searchParams.get('cursor') ?? 0);
       const page = entries.slice(cursor, cursor + pageSize);
       const next = new URL(`${server.url}${url.pathname}`);
@@ -130,6 +156,11 @@ export async function startHubServer(pageSize = 4): Promise<HubServer> {
     }
     if (resolve) {
       if (resolve[2] !== repo.commit) return json(res, 404, { error: 'Revision not found' });
+      const redirect = faults.redirect.get(resolve[3]!);
+      if (redirect) {
+        res.writeHead(302, { location: redirect });
+        return res.end();
+      }
       const file = repo.files.get(resolve[3]!);
       if (!file) return json(res, 404, { error: 'Entry not found' });
       if (file.lfs) {
@@ -152,21 +183,33 @@ export async function startHubServer(pageSize = 4): Promise<HubServer> {
   });
 
   function serveFile(req: IncomingMessage, res: ServerResponse, path: string, original: Buffer): void {
-    const content = faults.corrupt.has(path) ? Buffer.from(original) : original;
+    const extra = faults.extraBytes.get(path) ?? 0;
+    const content = faults.corrupt.has(path) || extra > 0 ? Buffer.concat([original, Buffer.alloc(extra, 0x2a)]) : original;
     if (faults.corrupt.has(path)) flipByte(content, content.length >> 1);
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    const start = range && !faults.ignoreRange ? Number(range[1]) : 0;
+    const asked = range && !faults.ignoreRange ? Number(range[1]) : 0;
+    const wrong = asked > 0 && (faults.wrongRange.get(path) ?? 0) > 0;
+    if (wrong) faults.wrongRange.set(path, faults.wrongRange.get(path)! - 1);
+    // A broken proxy: a 206 that claims a range, but not the one asked for.
+    const start = wrong ? 0 : asked;
     const body = content.subarray(start);
-    res.writeHead(start > 0 ? 206 : 200, {
+    res.writeHead(asked > 0 ? 206 : 200, {
       'content-length': String(body.length),
       'accept-ranges': 'bytes',
-      ...(start > 0 ? { 'content-range': `bytes ${start}-${content.length - 1}/${content.length}` } : {}),
+      ...(asked > 0 ? { 'content-range': `bytes ${start}-${content.length - 1}/${content.length}` } : {}),
     });
-    const drops = faults.dropAfter.get(path);
-    const drop = drops?.shift();
-    if (drop === undefined) return void res.end(body);
+    const cut = (faults: Map<string, number[]>) => faults.get(path)?.shift();
+    const drop = cut(faults.dropAfter);
+    const fin = cut(faults.finAfter);
+    const silent = cut(faults.silentAfter);
+    const part = (at: number) => body.subarray(0, Math.max(0, at - start));
     // Sends part of the file, then cuts the connection as a failing network would.
-    res.write(body.subarray(0, Math.max(0, drop - start)), () => setTimeout(() => res.socket?.destroy(), 5));
+    if (drop !== undefined) return void res.write(part(drop), () => setTimeout(() => res.socket?.destroy(), 5));
+    // Sends part of the file, then closes its side cleanly (FIN), as a server restarting does.
+    if (fin !== undefined) return void res.write(part(fin), () => res.socket?.end());
+    // Sends part of the file, then nothing more, the connection left open (a stalled transfer).
+    if (silent !== undefined) return void res.write(part(silent));
+    res.end(body);
   }
 
   const listen = (s: Server) => new Promise<string>((done) => s.listen(0, '127.0.0.1', () => done(`http://127.0.0.1:${(s.address() as AddressInfo).port}`)));

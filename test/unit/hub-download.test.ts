@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { DownloadStatus } from '../../app/contract/models';
 import { DownloadManager } from '../../main/models/hub/download-manager';
+import { fetchFollowing, type RetryPolicy } from '../../main/models/hub/hub-fetch';
 import { selectFiles, type HubTreeEntry } from '../../main/models/hub/select-files';
 import { ModelLibrary } from '../../main/models/model-library';
 import { fixtureModels, temporary } from '../helpers/backend';
@@ -12,11 +15,12 @@ import { startHubServer, type HubServer } from '../helpers/hub-server';
 const FIXTURE = join(fixtureModels, 'sd1-optimum');
 const WEIGHTS = 'unet/model.onnx_data';
 const weightsSize = statSync(join(FIXTURE, WEIGHTS)).size;
+const sha256Of = (path: string) => createHash('sha256').update(readFileSync(join(FIXTURE, path))).digest('hex');
 
 let hub: HubServer;
 
 /** A downloader over a fresh library, talking to the loopback hub with quick retries. */
-function setup(options: { token?: string; libraryDir?: string } = {}) {
+function setup(options: { token?: string; libraryDir?: string; retry?: RetryPolicy } = {}) {
   const library = new ModelLibrary({ dir: options.libraryDir ?? temporary('library'), readOnly: [] });
   const statuses: DownloadStatus[] = [];
   const manager = new DownloadManager({
@@ -24,7 +28,7 @@ function setup(options: { token?: string; libraryDir?: string } = {}) {
     hub: { endpoint: hub.url, token: async () => options.token ?? null },
     onStatus: (status) => statuses.push(status),
     onInstalled: () => undefined,
-    retry: { attempts: 4, baseDelayMs: 10 },
+    retry: options.retry ?? { attempts: 4, baseDelayMs: 10 },
   });
   return { library, manager, statuses };
 }
@@ -40,20 +44,20 @@ async function assertLibraryUntouched(library: ModelLibrary) {
   assert.deepEqual(existsSync(library.dir) ? readdirSync(library.dir).filter((f) => !f.startsWith('.')) : [], []);
 }
 
+function resetFaults() {
+  hub.requests.length = 0;
+  for (const fault of [hub.faults.dropAfter, hub.faults.corrupt, hub.faults.statuses, hub.faults.privateRepos, hub.faults.finAfter, hub.faults.silentAfter, hub.faults.wrongRange, hub.faults.extraBytes, hub.faults.redirect]) fault.clear();
+  hub.faults.ignoreRange = false;
+  hub.faults.cdnDelayMs = 0;
+  hub.faults.listing = null;
+}
+
 describe('downloads from a Hugging Face hub (loopback)', () => {
   before(async () => {
     hub = await startHubServer(4);
   });
   after(() => hub.close());
-  beforeEach(() => {
-    hub.requests.length = 0;
-    hub.faults.dropAfter.clear();
-    hub.faults.corrupt.clear();
-    hub.faults.statuses.clear();
-    hub.faults.privateRepos.clear();
-    hub.faults.ignoreRange = false;
-    hub.faults.cdnDelayMs = 0;
-  });
+  beforeEach(resetFaults);
 
   test('lists every page, pins the commit, verifies every file and adds the model whole', async () => {
     const commit = hub.host('acme/sd1-tiny', FIXTURE);
@@ -214,6 +218,159 @@ describe('downloads from a Hugging Face hub (loopback)', () => {
     assert.ok(!hub.requests.some((r) => r.path.includes('/tree/')), 'the pinned listing is reused, not fetched again');
     assert.ok(hub.requests.length < fetchedBefore + done.files.length, 'finished files are not fetched again');
     assert.equal((await second.library.verify(done.id)).ok, true);
+  });
+});
+
+describe('hostile and unlucky hubs: main survives, nothing outside the library is written', () => {
+  before(async () => {
+    hub = await startHubServer(4);
+  });
+  after(() => hub.close());
+  beforeEach(resetFaults);
+
+  test('a server closing the connection (FIN) while a body waits unread is a catchable error, not the end of main', async () => {
+    // nodejs/undici#5360: Node's bundled fetch throws an uncatchable AssertionError from the socket's end handler here.
+    const server = createNetServer((socket) =>
+      socket.once('data', () => {
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${128 * 1024}\r\nConnection: close\r\n\r\n`);
+        socket.write(Buffer.alloc(64 * 1024, 0x61));
+        socket.end();
+      }),
+    );
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/file`;
+    try {
+      const response = await fetchFollowing(url, {}, new URL(url).origin, null);
+      await new Promise((r) => setTimeout(r, 1000)); // a slow reader: the body waits under backpressure while the FIN arrives
+      await assert.rejects(response.arrayBuffer(), /terminated|other side closed|length/i);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('a file whose server closes mid-body (FIN) resumes and verifies', async () => {
+    hub.host('acme/fin', FIXTURE);
+    hub.faults.finAfter.set(WEIGHTS, [64 * 1024, 1_000_000]);
+    const { library, manager } = setup();
+    const done = await download(manager, 'acme/fin');
+    assert.equal(done.phase, 'done', done.error ?? '');
+    const tries = hub.requests.filter((r) => r.host === 'cdn' && r.path.startsWith(`/blobs/${sha256Of(WEIGHTS)}`));
+    assert.equal(tries.length, 3, 'two cut tries and the one that finished');
+    // What arrived before the FIN is kept (bytes still buffered when it came may be lost): the last try continues it.
+    assert.match(tries[2]!.range ?? '', /^bytes=\d+-$/);
+    assert.equal((await library.verify('fin')).ok, true);
+  });
+
+  test('a transfer that goes silent is dropped after the read timeout and continued from where it stopped', async () => {
+    hub.host('acme/stall', FIXTURE);
+    hub.faults.silentAfter.set(WEIGHTS, [500_000]);
+    const { library, manager } = setup({ retry: { attempts: 4, baseDelayMs: 10, readTimeoutMs: 300 } });
+    const started = Date.now();
+    const done = await download(manager, 'acme/stall');
+    assert.equal(done.phase, 'done', done.error ?? '');
+    assert.ok(Date.now() - started < 8000, `took ${Date.now() - started} ms`);
+    const resumedAt = hub.requests.filter((r) => r.host === 'cdn' && r.range).map((r) => Number(/^bytes=(\d+)-$/.exec(r.range!)![1]));
+    assert.ok(resumedAt.some((at) => at > 0 && at <= 500_000), `resumed at ${resumedAt.join(', ')}`);
+    assert.equal((await library.verify('stall')).ok, true);
+  });
+
+  test('a redirect loop and a redirect to file:// fail at once, not after every retry', async () => {
+    hub.host('acme/loop', FIXTURE);
+    hub.faults.redirect.set('model_index.json', '/acme/loop/resolve/x/model_index.json?again');
+    hub.faults.redirect.set('model_index.json', 'model_index.json');
+    const looping = setup({ retry: { attempts: 6, baseDelayMs: 200 } });
+    const started = Date.now();
+    const loop = await download(looping.manager, 'acme/loop');
+    assert.equal(loop.phase, 'failed');
+    assert.match(loop.error ?? '', /More than 10 redirects/);
+    assert.ok(Date.now() - started < 2000, `a permanent failure was retried: ${Date.now() - started} ms`);
+
+    hub.host('acme/file', FIXTURE);
+    hub.faults.redirect.set('model_index.json', 'file:///etc/passwd');
+    const file = await download(setup({ retry: { attempts: 6, baseDelayMs: 200 } }).manager, 'acme/file');
+    assert.equal(file.phase, 'failed');
+    assert.match(file.error ?? '', /file: URL, which is never followed/);
+    assert.equal(hub.requests.filter((r) => r.path.includes('acme/file/resolve') && r.path.endsWith('model_index.json')).length, 1);
+  });
+
+  test('a 206 whose Content-Range does not start where asked is refused and the file taken again from zero', async () => {
+    hub.host('acme/range', FIXTURE);
+    hub.faults.dropAfter.set(WEIGHTS, [300_000]);
+    hub.faults.wrongRange.set(WEIGHTS, 1);
+    const { library, manager } = setup();
+    const done = await download(manager, 'acme/range');
+    assert.equal(done.phase, 'done', done.error ?? '');
+    assert.equal((await library.verify('range')).ok, true);
+  });
+
+  test('a body longer than the listing announces is refused as such', async () => {
+    hub.host('acme/long', FIXTURE);
+    hub.faults.extraBytes.set(WEIGHTS, 1000);
+    const { manager, library } = setup();
+    const failed = await download(manager, 'acme/long');
+    assert.equal(failed.phase, 'failed');
+    assert.match(failed.error ?? '', /unet\/model\.onnx_data: the server sent more than the \d+ bytes the hub lists/);
+    await assertLibraryUntouched(library);
+  });
+
+  test('a listing with an impossible size fails the download in words; main and the restored downloads go on', async () => {
+    hub.host('acme/negative', FIXTURE);
+    hub.faults.listing = (entries) => entries.map((e) => (e.path === 'unet/model.onnx' ? { ...e, size: -5, lfs: { ...(e.lfs as object), size: -5 } } : e));
+    const negative = setup();
+    const failed = await download(negative.manager, 'acme/negative');
+    assert.equal(failed.phase, 'failed');
+    assert.match(failed.error ?? '', /impossible size \(-5\)/);
+    hub.faults.listing = (entries) => entries.map((e) => (e.path === 'vae_decoder/model.onnx' ? { ...e, size: 1.5, lfs: { ...(e.lfs as object), size: 1.5 } } : e));
+    assert.match((await download(setup().manager, 'acme/negative')).error ?? '', /impossible size \(1\.5\)/);
+  });
+
+  test('a listing path that climbs out of the model folder is refused before any byte is written', async () => {
+    hub.host('acme/escape', FIXTURE);
+    const root = temporary('escape');
+    const victim = join(root, 'x', 'evil.txt');
+    mkdirSync(dirname(victim), { recursive: true });
+    writeFileSync(victim, 'precious');
+    const libraryDir = join(root, 'a', 'b', 'models');
+    for (const path of ['tokenizer/../../../../x/evil.txt', 'tokenizer/..\\..\\evil.txt', '/etc/evil.txt', 'tokenizer/C:evil.txt', 'tokenizer/a\u0000b']) {
+      hub.faults.listing = (entries) => [...entries, { type: 'file', oid: 'a'.repeat(40), size: 8, path }];
+      const { manager, library } = setup({ libraryDir });
+      const failed = await download(manager, 'acme/escape');
+      assert.equal(failed.phase, 'failed', path);
+      assert.match(failed.error ?? '', /names a file outside the model's folder/);
+      await assertLibraryUntouched(library);
+    }
+    assert.equal(readFileSync(victim, 'utf8'), 'precious');
+    assert.deepEqual(readdirSync(root).sort(), ['a', 'x']);
+  });
+
+  test('a damaged or hostile download.json is reported and skipped; the other unfinished downloads are restored', async () => {
+    hub.host('acme/kept', FIXTURE);
+    hub.faults.cdnDelayMs = 150;
+    const libraryDir = temporary('library');
+    const first = setup({ libraryDir });
+    const started = await first.manager.start({ repo: 'acme/kept' });
+    const deadline = Date.now() + 10_000;
+    while (!first.statuses.some((s) => s.phase === 'downloading') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await first.manager.stopAll();
+    assert.equal((await first.manager.whenDone(started.id)).phase, 'paused');
+    const record = JSON.parse(readFileSync(join(libraryDir, '.download-kept', 'download.json'), 'utf8')) as { request: { id: string }; files: { size: number; localPath: string }[] };
+    // Written beside it, as a crash, an editor or another program might leave them ("." sorts first, so they are read first).
+    const write = (id: string, text: string) => {
+      mkdirSync(join(libraryDir, `.download-${id}`), { recursive: true });
+      writeFileSync(join(libraryDir, `.download-${id}`, 'download.json'), text);
+    };
+    write('a-broken', '{"request": ');
+    write('a-negative', JSON.stringify({ ...record, request: { ...record.request, id: 'a-negative' }, files: record.files.map((f) => ({ ...f, size: -1 })) }));
+    write('a-escape', JSON.stringify({ ...record, request: { ...record.request, id: 'a-escape' }, files: [{ ...record.files[0]!, localPath: '../../escape' }] }));
+    write('a-deep', `${'['.repeat(50_000)}${']'.repeat(50_000)}`);
+    const second = setup({ libraryDir });
+    const problems = await second.manager.restore();
+    assert.deepEqual(second.manager.list().map((s) => [s.id, s.phase]), [['kept', 'paused']]);
+    assert.equal(problems.length, 4, problems.join('\n'));
+    assert.match(problems.join('\n'), /\.download-a-deep\/download\.json cannot be read \(nests deeper than 64 levels\)/);
+    hub.faults.cdnDelayMs = 0;
+    await second.manager.resume('kept');
+    assert.equal((await second.manager.whenDone('kept')).phase, 'done');
   });
 });
 

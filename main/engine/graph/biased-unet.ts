@@ -4,6 +4,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { patchCrossAttention, type PatchedLayer, type PatchOptions } from './attention-bias';
 import { PARTIAL } from '../output/output-folder';
+import { parseBoundedJson } from '../../../app/domain/bounded-json';
 
 /** Bumped whenever the patch's output changes, so stale cached graphs are not reused. */
 const PATCH_VERSION = 2;
@@ -30,7 +31,7 @@ export async function patchedUnetGraph(unetPath: string, cacheDir: string, optio
   const metaPath = `${graphPath}.json`;
   const externalDataDir = dirname(unetPath);
   if (existsSync(graphPath) && existsSync(metaPath)) {
-    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as { factors: number[]; layers: PatchedLayer[] };
+    const meta = parseBoundedJson(await readFile(metaPath, 'utf8')) as { factors: number[]; layers: PatchedLayer[] };
     return { model: await readFile(graphPath), ...meta, externalDataDir };
   }
   const patch = patchCrossAttention(source, options);

@@ -5,6 +5,7 @@ import type { NoiseScheduleConfig } from '../sampling/noise-schedule';
 import type { Prediction } from '../sampling/denoiser';
 import type { TimestepSpacing } from '../sampling/schedules';
 import { ModelError } from './model-error';
+import { parseBoundedJson } from '../../../app/domain/bounded-json';
 
 export type PartName = 'text_encoder' | 'text_encoder_2' | 'unet' | 'vae_decoder' | 'vae_encoder';
 
@@ -121,9 +122,9 @@ async function readJson<T>(path: string, code: 'not-a-model' | 'missing-part' | 
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseBoundedJson(text, { maxBytes: 64 * 2 ** 20 });
   } catch (error) {
-    throw new ModelError('unreadable-part', `${path} is not valid JSON (${(error as Error).message})`);
+    throw new ModelError('unreadable-part', `${path} ${(error as Error).message}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ModelError('unreadable-part', `${path} must hold a JSON object, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
   return value as T;

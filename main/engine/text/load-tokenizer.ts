@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelError } from '../model/model-error';
 import { ClipTokenizer, END_OF_TEXT, type TokenizerFiles } from '../../../app/text/clip-tokenizer';
+import { parseBoundedJson } from '../../../app/domain/bounded-json';
 
 export interface LoadedTokenizer {
   readonly tokenizer: ClipTokenizer;
@@ -49,7 +50,7 @@ async function readTokenizerFiles(dir: string): Promise<{ vocab: Record<string, 
   const vocabPath = join(dir, 'vocab.json');
   const mergesPath = join(dir, 'merges.txt');
   if (existsSync(vocabPath) && existsSync(mergesPath)) {
-    return { vocab: JSON.parse(await readFile(vocabPath, 'utf8')) as Record<string, number>, merges: await readFile(mergesPath, 'utf8') };
+    return { vocab: parseBoundedJson(await readFile(vocabPath, 'utf8')) as Record<string, number>, merges: await readFile(mergesPath, 'utf8') };
   }
   const json = await readJsonIfPresent<TokenizerJson>(join(dir, 'tokenizer.json'));
   if (json?.model?.vocab && json.model.merges) {
@@ -61,7 +62,7 @@ async function readTokenizerFiles(dir: string): Promise<{ vocab: Record<string, 
 
 async function readJsonIfPresent<T>(path: string): Promise<T | null> {
   if (!existsSync(path)) return null;
-  return JSON.parse(await readFile(path, 'utf8')) as T;
+  return parseBoundedJson(await readFile(path, 'utf8')) as T;
 }
 
 function tokenText(token: string | { content?: string } | undefined): string | null {

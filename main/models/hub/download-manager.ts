@@ -1,16 +1,18 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { listFiles, modelInfo } from '@huggingface/hub';
 import { z } from 'zod';
-import { DownloadRequest, type DownloadStatus, type NewManifest } from '../../../app/contract/models';
+import { DownloadRequest, HubRepo, type DownloadStatus, type NewManifest } from '../../../app/contract/models';
+import { ModelId } from '../../../app/contract/model-id';
+import { parseBoundedJson } from '../../../app/domain/bounded-json';
 import { writeFileAtomic } from '../../core/atomic-file';
 import { gigabytes } from '../import-model';
 import { inspectModel } from '../inspect-model';
 import { LibraryError } from '../library-error';
 import { WORK_PREFIX, type ModelLibrary } from '../model-library';
 import { DEFAULT_RETRY, hubApiFetch, type RetryPolicy } from './hub-fetch';
-import { LayoutError, selectFiles, type HubTreeEntry, type PlannedFile } from './select-files';
+import { isSafeRelativePath, LayoutError, MAX_FILE_BYTES, selectFiles, type HubTreeEntry, type PlannedFile } from './select-files';
 import { TransferError, transferFile } from './transfer';
 
 export interface HubAccess {
@@ -32,12 +34,17 @@ export interface DownloadManagerOptions {
 }
 
 /** What a download keeps on disk, so it can go on after the studio restarts. */
+const SafePath = z.string().refine(isSafeRelativePath, 'a path outside the model folder');
 const JobRecord = z.object({
-  request: z.object({ repo: z.string(), revision: z.string(), subfolder: z.string().nullable(), variant: z.string().nullable(), id: z.string() }),
-  endpoint: z.string(),
-  commit: z.string(),
-  files: z.array(z.object({ remotePath: z.string(), localPath: z.string(), size: z.number(), check: z.object({ kind: z.enum(['sha256', 'git-sha1']), hex: z.string() }) })),
+  request: z.object({ repo: HubRepo, revision: z.string().max(200), subfolder: z.string().max(200).nullable(), variant: z.string().max(20).nullable(), id: ModelId }),
+  endpoint: z.string().max(2048),
+  commit: z.string().regex(/^[0-9a-f]{40}$/),
+  files: z
+    .array(z.object({ remotePath: SafePath, localPath: SafePath, size: z.number().int().min(0).max(MAX_FILE_BYTES), check: z.object({ kind: z.enum(['sha256', 'git-sha1']), hex: z.string().regex(/^[0-9a-f]{40,64}$/) }) }))
+    .max(100_000),
 });
+/** download.json is written by this class, but read back from a disk anyone may have edited. */
+const MAX_JOB_FILE_BYTES = 16 * 2 ** 20;
 type JobRecord = z.infer<typeof JobRecord>;
 type Request = JobRecord['request'];
 
@@ -75,24 +82,37 @@ export class DownloadManager {
     return [...this.jobs.values()].map((j) => j.status);
   }
 
-  /** Finds downloads a previous run left unfinished; they are shown paused. */
-  async restore(): Promise<void> {
+  /**
+   * Finds downloads a previous run left unfinished; they are shown paused. A
+   * work folder whose download.json is damaged is left alone (and said in
+   * `problems`): it never stops the others from being restored.
+   */
+  async restore(): Promise<string[]> {
     const dir = this.options.library.dir;
-    if (!existsSync(dir)) return;
-    for (const entry of await readdir(dir)) {
+    const problems: string[] = [];
+    if (!existsSync(dir)) return problems;
+    for (const entry of await readdir(dir).catch(() => [])) {
       if (!entry.startsWith(`${WORK_PREFIX}download-`)) continue;
       const work = join(dir, entry);
-      const record = await readFile(join(work, JOB_FILE), 'utf8').then((text) => JobRecord.safeParse(JSON.parse(text)), () => null);
-      if (!record?.success || this.jobs.has(record.data.request.id)) {
-        if (!record) await discard(work);
-        continue;
+      try {
+        const text = await readFile(join(work, JOB_FILE), 'utf8').catch(() => null);
+        if (text === null) {
+          await discard(work);
+          continue;
+        }
+        const record = JobRecord.safeParse(parseBoundedJson(text, { maxBytes: MAX_JOB_FILE_BYTES }));
+        if (!record.success) throw new Error(record.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, 3).join('; '));
+        if (this.jobs.has(record.data.request.id)) continue;
+        const job = this.newJob(record.data.request);
+        job.record = record.data;
+        job.status = { ...job.status, commit: record.data.commit, phase: 'paused', error: 'Stopped when the studio closed; resume to go on', files: await this.fileProgress(record.data) };
+        job.status = { ...job.status, ...totals(job.status.files) };
+        this.jobs.set(job.status.id, job);
+      } catch (error) {
+        problems.push(`${join(work, JOB_FILE)} cannot be read (${(error as Error).message}); that download was not restored`);
       }
-      const job = this.newJob(record.data.request);
-      job.record = record.data;
-      job.status = { ...job.status, commit: record.data.commit, phase: 'paused', error: 'Stopped when the studio closed; resume to go on', files: await this.fileProgress(record.data) };
-      job.status = { ...job.status, ...totals(job.status.files) };
-      this.jobs.set(job.status.id, job);
     }
+    return problems;
   }
 
   /**
@@ -208,21 +228,27 @@ export class DownloadManager {
   private run(job: Job): void {
     this.download(job).then(
       () => job.settle(job.status),
-      async (error: unknown) => {
-        const reason = job.controller.signal.reason as unknown;
-        if (reason === 'cancel') {
-          await discard(this.workFolder(job.status.id));
-          this.tell(job, { phase: 'cancelled', error: null, bytesPerSecond: 0, etaSeconds: null }, true);
-        } else if (reason === 'pause') {
-          this.tell(job, { phase: 'paused', error: null, bytesPerSecond: 0, etaSeconds: null }, true);
-        } else {
-          // Nothing fetched yet (the listing failed): nothing worth keeping for a resume.
-          if (!job.record) await discard(this.workFolder(job.status.id));
-          this.tell(job, { phase: 'failed', error: describe(error), bytesPerSecond: 0, etaSeconds: null }, true);
-        }
-        job.settle(job.status);
-      },
+      (error: unknown) => this.stopped(job, error),
     );
+  }
+
+  /** How a download that threw ends: told, and settled, whatever else fails on the way. */
+  private async stopped(job: Job, error: unknown): Promise<void> {
+    try {
+      const reason = job.controller.signal.reason as unknown;
+      if (reason === 'cancel') {
+        await discard(this.workFolder(job.status.id));
+        this.tell(job, { phase: 'cancelled', error: null, bytesPerSecond: 0, etaSeconds: null }, true);
+      } else if (reason === 'pause') {
+        this.tell(job, { phase: 'paused', error: null, bytesPerSecond: 0, etaSeconds: null }, true);
+      } else {
+        // Nothing fetched yet (the listing failed): nothing worth keeping for a resume.
+        if (!job.record) await discard(this.workFolder(job.status.id));
+        this.tell(job, { phase: 'failed', error: describe(error), bytesPerSecond: 0, etaSeconds: null }, true);
+      }
+    } finally {
+      job.settle(job.status);
+    }
   }
 
   private async download(job: Job): Promise<void> {
@@ -248,6 +274,8 @@ export class DownloadManager {
     const worker = async () => {
       for (let file = queue.shift(); file; file = queue.shift()) {
         const partial = join(work, FILES_DIR, file.localPath + PARTIAL);
+        // The listing's paths were checked when it was read; this holds even for a record edited since.
+        if (!resolve(partial).startsWith(resolve(work, FILES_DIR) + sep)) throw new LibraryError('download-failed', `${file.remotePath} would be written outside the download's folder; refused`);
         await mkdir(dirname(partial), { recursive: true });
         const url = `${this.options.hub.endpoint.replace(/\/+$/, '')}/${job.status.repo}/resolve/${record.commit}/${file.remotePath.split('/').map(encodeURIComponent).join('/')}`;
         const sha256 = await transferFile({ url, hubOrigin, token, file, partial, policy, signal, onBytes: (done) => this.progress(job, file, done, false) });
@@ -336,7 +364,12 @@ export class DownloadManager {
     const now = Date.now();
     if (!always && now - job.lastTold < (this.options.progressIntervalMs ?? 250)) return;
     job.lastTold = now;
-    this.options.onStatus(job.status);
+    try {
+      this.options.onStatus(job.status);
+    } catch (error) {
+      // Telling is never worth a download, nor main: a listener that fails is reported, the download goes on.
+      console.error(`Wordbrush: a download status could not be sent: ${(error as Error).message}`);
+    }
   }
 }
 

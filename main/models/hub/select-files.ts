@@ -29,6 +29,22 @@ const VARIANT_TAG = /\.(fp16|bf16|fp32)[._]/;
 
 export class LayoutError extends Error {}
 
+/** The largest file a listing may announce (1 TiB): more is a broken or hostile listing, not a model. */
+export const MAX_FILE_BYTES = 2 ** 40;
+
+/**
+ * A path from a listing that stays inside the folder it is joined to, on every
+ * platform: relative, '/'-separated, no '.' or '..' or empty segment, no
+ * backslash, NUL, control character or drive letter.
+ */
+export function isSafeRelativePath(path: string): boolean {
+  if (path.length === 0 || path.length > 1024 || path.includes('\\') || [...path].some((c) => c.charCodeAt(0) < 0x20) || /^[A-Za-z]:/.test(path) || path.startsWith('/')) return false;
+  return path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..' && !/:/.test(segment));
+}
+
+/** A size as a listing must give it: a whole number of bytes, at most MAX_FILE_BYTES. */
+export const isFileSize = (size: unknown): size is number => typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 && size <= MAX_FILE_BYTES;
+
 /**
  * Picks from a repository's listing what the diffusers ONNX layout needs:
  * model_index.json, each part's folder, the scheduler and the tokenizers,
@@ -40,6 +56,9 @@ export class LayoutError extends Error {}
  */
 export function selectFiles(entries: readonly HubTreeEntry[], subfolder: string | null, variant: string | null): PlannedFile[] {
   const prefix = subfolder ? `${subfolder.replace(/\/+$/, '')}/` : '';
+  // A listing with one such path is hostile or broken as a whole: nothing of it is trusted.
+  const unsafe = entries.find((e) => !isSafeRelativePath(e.path));
+  if (unsafe) throw new LayoutError(`The listing names a file outside the model's folder (${JSON.stringify(unsafe.path)}); nothing was written`);
   const files = entries.filter((e) => e.type === 'file' && e.path.startsWith(prefix)).map((e) => ({ ...e, local: e.path.slice(prefix.length) }));
   if (!files.some((f) => f.local === 'model_index.json')) throw new LayoutError(`The repository has no ${prefix}model_index.json: it is not a diffusers model${subfolder ? ' in that subfolder' : ' at its root (give the subfolder that holds one)'}`);
   const folderOf = (path: string) => (path.includes('/') ? path.slice(0, path.indexOf('/')) : '');
@@ -67,7 +86,10 @@ export function selectFiles(entries: readonly HubTreeEntry[], subfolder: string 
 }
 
 function plan(entry: HubTreeEntry, localPath: string): PlannedFile {
+  if (!isSafeRelativePath(entry.path) || !isSafeRelativePath(localPath)) throw new LayoutError(`The listing names a file outside the model's folder (${JSON.stringify(entry.path)}); nothing was written`);
+  const size = entry.lfs?.size ?? entry.size;
+  if (!isFileSize(size)) throw new LayoutError(`The listing gives ${entry.path} an impossible size (${String(size)})`);
   const check = entry.lfs ? { kind: 'sha256' as const, hex: entry.lfs.oid } : { kind: 'git-sha1' as const, hex: entry.oid ?? '' };
   if (!/^[0-9a-f]{40,64}$/.test(check.hex)) throw new LayoutError(`The listing gives no hash for ${entry.path}; it cannot be verified`);
-  return { remotePath: entry.path, localPath, size: entry.lfs?.size ?? entry.size, check };
+  return { remotePath: entry.path, localPath, size, check };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat, truncate } from 'node:fs/promises';
-import { backoffMs, fetchFollowing, isRetryableStatus, wait, type RetryPolicy } from './hub-fetch';
+import { backoffMs, fetchFollowing, isRetryableStatus, PermanentRequestError, wait, type HubResponse, type RetryPolicy } from './hub-fetch';
 import type { PlannedFile } from './select-files';
 
 export class TransferError extends Error {
@@ -44,9 +44,9 @@ export async function transferFile(target: TransferTarget): Promise<string> {
       break;
     } catch (error) {
       if (signal.aborted) throw error;
-      const retryable = error instanceof TransferError ? error.retryable : true;
-      if (!retryable || attempt >= policy.attempts) throw error instanceof TransferError ? error : new TransferError(`${file.remotePath}: ${(error as Error).message}`, true);
-      await wait(backoffMs(policy, attempt, (error as { response?: Response }).response), signal);
+      const retryable = error instanceof TransferError ? error.retryable : !(error instanceof PermanentRequestError);
+      if (!retryable || attempt >= policy.attempts) throw error instanceof TransferError ? error : new TransferError(`${file.remotePath}: ${describeFailure(error)}`, retryable);
+      await wait(backoffMs(policy, attempt, (error as { response?: HubResponse }).response), signal);
     }
   }
   const { sha256, check } = await hashFile(partial, file.check.kind === 'git-sha1' ? file.size : null);
@@ -66,7 +66,7 @@ async function fetchRest(target: TransferTarget): Promise<void> {
   }
   if (have === file.size) return;
   const headers: Record<string, string> = have > 0 ? { range: `bytes=${have}-` } : {};
-  const response = await fetchFollowing(target.url, { headers, signal: target.signal }, target.hubOrigin, target.token);
+  const response = await fetchFollowing(target.url, { headers, signal: target.signal, ...(target.policy.readTimeoutMs ? { readTimeoutMs: target.policy.readTimeoutMs } : {}) }, target.hubOrigin, target.token);
   if (response.status === 401 || response.status === 403) throw new TransferError(`${file.remotePath}: the hub refused access (${response.status}); the repository is private or gated and needs a token that may read it`, false);
   if (response.status === 404) throw new TransferError(`${file.remotePath} is not on the hub (404); the repository or revision may have been removed`, false);
   if (isRetryableStatus(response.status)) throw Object.assign(new TransferError(`${file.remotePath}: the server answered ${response.status}`, true), { response });
@@ -98,6 +98,13 @@ async function fetchRest(target: TransferTarget): Promise<void> {
     await handle.close();
   }
   if (done < file.size) throw new TransferError(`${file.remotePath}: the connection ended at byte ${done} of ${file.size}`, true);
+}
+
+/** undici wraps the socket's reason ("other side closed", a body timeout) in a bare "fetch failed" / "terminated". */
+function describeFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = (error as { cause?: { message?: unknown } }).cause?.message;
+  return typeof cause === 'string' && cause !== message ? `${message} (${cause})` : message;
 }
 
 /** The file's sha256, and the hash the listing checks it by. */

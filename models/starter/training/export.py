@@ -1,9 +1,10 @@
-"""Exports the trained starter model (checkpoint.pt) to models/starter/ in the diffusers ONNX layout
-with SD 1.x conventions, so the engine runs it as an ordinary SD1-family model:
+"""Exports the trained starter model (checkpoint.pt, its EMA weights) to models/starter/ in the
+diffusers ONNX layout with SD 1.x conventions, so the engine runs it as an ordinary SD1-family model:
 text_encoder (int32 input_ids -> last_hidden_state), unet (sample, int64 timestep,
-encoder_hidden_states -> out_sample), vae_decoder (latent_sample -> sample), vae_encoder
-(sample -> latent_parameters), tokenizer (CLIP's files), scheduler config, model_index.json.
-Also writes world.json: the world's palette and vocabulary, which the detector and evaluation read.
+encoder_hidden_states -> out_sample; v-prediction), vae_decoder (latent_sample -> sample, a
+depth-to-space by 4), vae_encoder (sample -> latent_sample, a space-to-depth by 4), tokenizer
+(CLIP's files), scheduler config, model_index.json. Also writes world.json: the world's palette and
+vocabulary, which the detector and evaluation read.
 
     /usr/bin/python3 models/starter/training/export.py
 """
@@ -21,6 +22,7 @@ import world  # noqa: E402
 
 OUT = HERE.parent
 OPSET = 17
+PARTS = ("text_encoder", "unet", "vae_decoder", "vae_encoder", "tokenizer", "scheduler")
 
 
 def export(module, args, path, inputs, outputs, dynamic):
@@ -33,39 +35,43 @@ def write_json(path, data):
     path.write_text(json.dumps(data, indent=2) + "\n")
 
 
-def main():
-    saved = torch.load(train.CHECKPOINT)
-    state = saved["state"]
-    if state["latent_scale"] is None:
-        raise SystemExit("The VAE stage has not finished: nothing to export yet")
-    vae_encoder, vae_decoder = train.VaeEncoder(), train.VaeDecoder()
-    text_encoder = train.TextEncoder(saved["remap"], saved["vocab"])
-    unet = train.UNet(train.TEXT_WIDTH, channels=train.UNET_CHANNELS)
-    for module, key in ((vae_encoder, "vae_encoder"), (vae_decoder, "vae_decoder"), (text_encoder, "text_encoder"), (unet, "unet")):
-        module.load_state_dict(saved[key])
-    scale = state["latent_scale"]
-
-    for part in ("text_encoder", "unet", "vae_decoder", "vae_encoder", "tokenizer", "scheduler"):
-        shutil.rmtree(OUT / part, ignore_errors=True)
-    export(text_encoder, (torch.zeros(1, 77, dtype=torch.int32),), OUT / "text_encoder" / "model.onnx", ["input_ids"], ["last_hidden_state"], {"input_ids": {0: "batch"}, "last_hidden_state": {0: "batch"}})
-    export(unet, (torch.zeros(2, 4, 8, 8), torch.ones(2, dtype=torch.int64), torch.zeros(2, 77, train.TEXT_WIDTH)), OUT / "unet" / "model.onnx",
+def write_model(out, text_encoder, unet, state, device="cpu"):
+    """Writes every part of the model into the folder `out`."""
+    text_encoder, unet = text_encoder.to(device).eval(), unet.to(device).eval()
+    c, size = train.LATENT_CHANNELS, world.SIZE // train.PATCH
+    for part in PARTS:
+        shutil.rmtree(out / part, ignore_errors=True)
+    export(text_encoder, (torch.zeros(1, 77, dtype=torch.int32),), out / "text_encoder" / "model.onnx", ["input_ids"], ["last_hidden_state"], {"input_ids": {0: "batch"}, "last_hidden_state": {0: "batch"}})
+    export(unet, (torch.zeros(2, c, size, size), torch.ones(2, dtype=torch.int64), torch.zeros(2, 77, train.TEXT_WIDTH)), out / "unet" / "model.onnx",
            ["sample", "timestep", "encoder_hidden_states"], ["out_sample"],
            {"sample": {0: "batch", 2: "h", 3: "w"}, "timestep": {0: "steps"}, "encoder_hidden_states": {0: "batch", 1: "sequence"}, "out_sample": {0: "batch", 2: "h", 3: "w"}})
-    export(vae_decoder, (torch.zeros(1, 4, 8, 8),), OUT / "vae_decoder" / "model.onnx", ["latent_sample"], ["sample"], {"latent_sample": {0: "batch", 2: "h", 3: "w"}, "sample": {0: "batch", 2: "H", 3: "W"}})
-    export(vae_encoder, (torch.zeros(1, 3, 64, 64),), OUT / "vae_encoder" / "model.onnx", ["sample"], ["latent_parameters"], {"sample": {0: "batch", 2: "H", 3: "W"}, "latent_parameters": {0: "batch", 2: "h", 3: "w"}})
-    write_json(OUT / "vae_decoder" / "config.json", {"scaling_factor": scale, "latent_channels": 4})
+    export(train.DepthToSpaceDecoder(), (torch.zeros(1, c, size, size),), out / "vae_decoder" / "model.onnx", ["latent_sample"], ["sample"], {"latent_sample": {0: "batch", 2: "h", 3: "w"}, "sample": {0: "batch", 2: "H", 3: "W"}})
+    export(train.SpaceToDepthEncoder(), (torch.zeros(1, 3, world.SIZE, world.SIZE),), out / "vae_encoder" / "model.onnx", ["sample"], ["latent_sample"], {"sample": {0: "batch", 2: "H", 3: "W"}, "latent_sample": {0: "batch", 2: "h", 3: "w"}})
+    # diffusers reads the VAE's factor as 2 ** (len(block_out_channels) - 1): three entries, factor 4.
+    vae_config = {"scaling_factor": state["latent_scale"], "latent_channels": c, "block_out_channels": [c, c, c], "in_channels": 3, "out_channels": 3, "_wordbrush_space_to_depth": train.PATCH}
+    write_json(out / "vae_decoder" / "config.json", vae_config)
+    write_json(out / "vae_encoder" / "config.json", vae_config)
     # diffusers' UNet config: sample_size is the latent size the model was trained at (64 px images here).
-    write_json(OUT / "unet" / "config.json", {"sample_size": 8, "in_channels": 4, "out_channels": 4, "cross_attention_dim": train.TEXT_WIDTH})
-    (OUT / "tokenizer").mkdir()
+    write_json(out / "unet" / "config.json", {"sample_size": size, "in_channels": c, "out_channels": c, "cross_attention_dim": train.TEXT_WIDTH})
+    (out / "tokenizer").mkdir()
     for name in ("vocab.json", "merges.txt"):
-        shutil.copy(train.TOKENIZER / name, OUT / "tokenizer" / name)
-    write_json(OUT / "tokenizer" / "tokenizer_config.json", {"model_max_length": 77, "pad_token": "<|endoftext|>", "bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>"})
-    write_json(OUT / "scheduler" / "scheduler_config.json", {"_class_name": "EulerDiscreteScheduler", "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear",
-                                                             "num_train_timesteps": 1000, "prediction_type": "epsilon", "steps_offset": 1, "timestep_spacing": "leading"})
-    write_json(OUT / "model_index.json", {"_class_name": "OnnxStableDiffusionPipeline", "_diffusers_version": "0.25.0", "_wordbrush_starter": {"trained_steps": state["step"], "scenes_seen": state["scene"]},
-                                          **{p: ["diffusers", "x"] for p in ("text_encoder", "unet", "vae_decoder", "vae_encoder", "tokenizer", "scheduler")}})
-    write_json(OUT / "world.json", {"size": world.SIZE, "shapes": world.SHAPES, "colors": world.COLORS, "backgrounds": world.BACKGROUNDS, "sizes": list(world.SIZES)})
-    print("exported", state)
+        shutil.copy(train.TOKENIZER / name, out / "tokenizer" / name)
+    write_json(out / "tokenizer" / "tokenizer_config.json", {"model_max_length": 77, "pad_token": "<|endoftext|>", "bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>"})
+    write_json(out / "scheduler" / "scheduler_config.json", {"_class_name": "EulerDiscreteScheduler", "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear",
+                                                             "num_train_timesteps": 1000, "prediction_type": "v_prediction", "steps_offset": 1, "timestep_spacing": "leading"})
+    write_json(out / "model_index.json", {"_class_name": "OnnxStableDiffusionPipeline", "_diffusers_version": "0.25.0", "_wordbrush_starter": {"trained_steps": state["step"], "design": state["design"]},
+                                          **{p: ["diffusers", "x"] for p in PARTS}})
+    write_json(out / "world.json", {"size": world.SIZE, "shapes": world.SHAPES, "colors": world.COLORS, "backgrounds": world.BACKGROUNDS, "sizes": list(world.SIZES)})
+
+
+def main():
+    saved = torch.load(train.CHECKPOINT, map_location="cpu")
+    text_encoder = train.TextEncoder(saved["remap"], saved["vocab"])
+    unet = train.StarterUNet()
+    text_encoder.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in saved["ema_text_encoder"].items()})
+    unet.load_state_dict({k: v.float() for k, v in saved["ema_unet"].items()})
+    write_model(OUT, text_encoder, unet, saved["state"])
+    print("exported", saved["state"])
 
 
 if __name__ == "__main__":
