@@ -23,6 +23,7 @@ await Promise.all([
       inference: 'main/inference/inference-main.ts',
       serve: 'main/server/serve.ts',
       cli: 'main/cli/cli.ts',
+      'image-worker': 'main/images/image-worker.ts',
     },
   }),
   // The sandboxed preload may require nothing but electron's own modules, so it is self-contained.

@@ -4,14 +4,17 @@ import { join } from 'node:path';
 import { AssetRef } from '../../app/contract/conditioning';
 import { StudioError } from '../../app/rpc/errors';
 import { writeFileAtomic } from '../core/atomic-file';
-import { decodeRgbPng, IMAGE_LIMITS } from '../engine/output/images';
+import { IMAGE_LIMITS } from '../engine/output/images';
+import { checkPng } from '../images/image-jobs';
 import { ModelError } from '../engine/model/model-error';
 
 /** What an upload may be: a 4096x4096 RGBA PNG that does not compress at all is about this. */
 export const ASSET_MAX_BYTES = 32 * 1024 * 1024;
 /** How much of an upload one message carries, as base64 (1 MiB of it: well under any transport's frame limit). */
 export const ASSET_CHUNK_CHARS = 1024 * 1024;
+/** Open uploads per connection; and, so many connections cannot hold main's memory either, in all. */
 const MAX_OPEN_UPLOADS = 8;
+const MAX_OPEN_UPLOADS_IN_ALL = 64;
 const UPLOAD_IDLE_MS = 2 * 60_000;
 
 /**
@@ -21,7 +24,8 @@ const UPLOAD_IDLE_MS = 2 * 60_000;
  * Every asset is a PNG within the image limits, decoded once to be sure.
  */
 export class AssetStore {
-  private readonly uploads = new Map<string, { bytes: Uint8Array; received: number; touched: number }>();
+  /** Open uploads by owner (a connection) and upload id; chunks are kept as they come, so announcing a size costs nothing. */
+  private readonly uploads = new Map<string, Map<string, { chunks: Buffer[]; total: number; received: number; touched: number }>>();
 
   constructor(private readonly dir: string) {}
 
@@ -30,34 +34,42 @@ export class AssetStore {
    * the last one stores the asset and answers its id. Uploads are bounded
    * in size and number, and forgotten when left idle.
    */
-  async upload(upload: string, offset: number, total: number, base64: string): Promise<{ asset: AssetRef | null; received: number }> {
+  async upload(owner: string, upload: string, offset: number, total: number, base64: string): Promise<{ asset: AssetRef | null; received: number }> {
     if (total > ASSET_MAX_BYTES) throw new StudioError('invalid-asset', `Images up to ${ASSET_MAX_BYTES / 2 ** 20} MB are taken; this one is ${(total / 2 ** 20).toFixed(1)} MB`);
     this.forgetIdle();
-    let open = this.uploads.get(upload);
+    const mine = this.uploads.get(owner) ?? new Map();
+    let open = mine.get(upload);
     if (!open) {
       if (offset !== 0) throw new StudioError('invalid-asset', `Upload ${upload} is not open (it may have been left idle); start it again from the beginning`);
-      if (this.uploads.size >= MAX_OPEN_UPLOADS) throw new StudioError('busy', `${MAX_OPEN_UPLOADS} uploads are open already; finish one first`);
-      open = { bytes: new Uint8Array(total), received: 0, touched: Date.now() };
-      this.uploads.set(upload, open);
+      if (mine.size >= MAX_OPEN_UPLOADS) throw new StudioError('busy', `${MAX_OPEN_UPLOADS} uploads are open already; finish one first`);
+      if (this.openInAll() >= MAX_OPEN_UPLOADS_IN_ALL) throw new StudioError('busy', 'The studio is receiving too many uploads at once; try again in a moment');
+      open = { chunks: [], total, received: 0, touched: Date.now() };
+      mine.set(upload, open);
+      this.uploads.set(owner, mine);
     }
-    if (open.bytes.length !== total || offset !== open.received) throw new StudioError('invalid-asset', `Upload ${upload} expected ${open.received} of ${open.bytes.length} bytes next, not ${offset} of ${total}`);
+    if (open.total !== total || offset !== open.received) throw new StudioError('invalid-asset', `Upload ${upload} expected ${open.received} of ${open.total} bytes next, not ${offset} of ${total}`);
     const chunk = Buffer.from(base64, 'base64');
     if (offset + chunk.length > total) {
-      this.uploads.delete(upload);
+      mine.delete(upload);
       throw new StudioError('invalid-asset', `Upload ${upload} sent more than the ${total} bytes it announced`);
     }
-    open.bytes.set(chunk, offset);
+    open.chunks.push(chunk);
     open.received += chunk.length;
     open.touched = Date.now();
     if (open.received < total) return { asset: null, received: open.received };
-    this.uploads.delete(upload);
-    return { asset: await this.put(open.bytes), received: total };
+    mine.delete(upload);
+    return { asset: await this.put(Buffer.concat(open.chunks)), received: total };
+  }
+
+  /** A connection closed: its unfinished uploads go with it. */
+  forget(owner: string): void {
+    this.uploads.delete(owner);
   }
 
   /** Stores PNG bytes (refusing anything else) and answers their id. */
   async put(bytes: Uint8Array): Promise<AssetRef> {
     try {
-      decodeRgbPng(bytes, 'The uploaded image');
+      await checkPng(bytes, 'The uploaded image');
     } catch (error) {
       if (error instanceof ModelError) throw new StudioError('invalid-asset', error.message);
       throw error;
@@ -87,6 +99,13 @@ export class AssetStore {
 
   private forgetIdle(): void {
     const now = Date.now();
-    for (const [id, open] of this.uploads) if (now - open.touched > UPLOAD_IDLE_MS) this.uploads.delete(id);
+    for (const [owner, mine] of this.uploads) {
+      for (const [id, open] of mine) if (now - open.touched > UPLOAD_IDLE_MS) mine.delete(id);
+      if (mine.size === 0) this.uploads.delete(owner);
+    }
+  }
+
+  private openInAll(): number {
+    return [...this.uploads.values()].reduce((sum, mine) => sum + mine.size, 0);
   }
 }

@@ -1,5 +1,7 @@
 import { constants, existsSync } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { folderProblem, markFolder, type ManagedRole } from './folder-rules';
 import { DEFAULT_SETTINGS, type SettingsChange } from '../../app/contract/settings';
 import type { EventMessage, ResultMessage } from '../../app/contract/wire';
 import { studioContract, type AppInfo, type StudioContract } from '../../app/contract/studio';
@@ -26,6 +28,8 @@ type ParsedGenerationSettings = z.output<typeof GenerationSettings>;
 
 export interface BackendOptions {
   readonly mode: AppInfo['mode'];
+  /** The studio's data folder: settings, projects, assets and the cache are in it; no library or gallery may hold it. */
+  readonly dataDir: string;
   readonly version: string;
   readonly launchInference: LaunchInference;
   /** The user's model folder and the folders only read (bundled, --models). */
@@ -65,14 +69,27 @@ function settingsView(store: SettingsStore | null) {
   return { settings, problem };
 }
 
-/** A folder the user names must be one the studio can make and write; said per field before anything is stored. */
-async function checkFolders(change: SettingsChange): Promise<void> {
-  for (const field of ['libraryDir', 'galleryDir'] as const) {
+/**
+ * A folder the user names must be one the studio may own (folder-rules.ts)
+ * and can make and write; said per field before anything is stored, and
+ * marked as the studio's once accepted.
+ */
+async function checkFolders(change: SettingsChange, options: BackendOptions, current: { libraryDir: string; galleryDir: string }): Promise<void> {
+  const fields = { libraryDir: 'library', galleryDir: 'gallery' } as const;
+  for (const [field, role] of Object.entries(fields) as [keyof typeof fields, ManagedRole][]) {
     const folder = change[field];
     if (!folder) continue;
+    const other = role === 'library' ? (change.galleryDir ?? current.galleryDir) : (change.libraryDir ?? current.libraryDir);
+    const problem = folderProblem(role, folder, {
+      dataDir: options.dataDir,
+      defaultFolder: join(options.dataDir, role === 'library' ? 'models' : 'gallery'),
+      otherManaged: [other, options.projectsDir, options.assetsDir, dirname(options.hubTokenFile) === options.dataDir ? null : dirname(options.hubTokenFile)].filter((f): f is string => f !== null),
+    });
+    if (problem) throw new StudioError('invalid-input', `${folder} cannot be used`, [{ path: field, message: problem }]);
     try {
       await mkdir(folder, { recursive: true });
       await access(folder, constants.W_OK);
+      await markFolder(role, folder);
     } catch (error) {
       throw new StudioError('invalid-input', `${folder} cannot be used`, [{ path: field, message: `${folder} cannot be made or written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }]);
     }
@@ -106,6 +123,8 @@ export interface Connection {
 
 /** What a handler knows of its caller. */
 interface Caller {
+  /** Names the connection to what it owns (its uploads). */
+  readonly id: string;
   /** Generations this connection started that have not ended. */
   readonly jobs: Set<string>;
 }
@@ -234,7 +253,7 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
         caller.jobs.delete(jobId);
       }
     },
-    'assets.upload': ({ upload, offset, total, data }) => assets.upload(upload, offset, total, data),
+    'assets.upload': ({ upload, offset, total, data }, caller) => assets.upload(caller.id, upload, offset, total, data),
     'projects.list': () => projects.list(),
     'projects.open': ({ name }) => projectCall(() => projects.open(name)),
     'projects.save': ({ name, ...data }) => projectCall(() => projects.save(name, checked(data))),
@@ -245,7 +264,7 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
     'settings.get': () => settingsView(store),
     'settings.set': async (change) => {
       if (!store) throw new StudioError('handler-failed', 'This studio keeps no settings');
-      await checkFolders(change);
+      await checkFolders(change, options, { libraryDir: options.models.dir, galleryDir: options.galleryDir });
       await store.update(change);
       return settingsView(store);
     },
@@ -273,7 +292,9 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
       emit('gallery.changed', { added: await gallery.entries([id]), removed: [] });
       return { id, starred };
     },
-    'generate.cancel': async ({ jobId }) => {
+    'generate.cancel': async ({ jobId }, caller) => {
+      // A window cancels its own generations only: a job id seen elsewhere is no licence to stop another's work.
+      if (!caller.jobs.has(jobId)) return { cancelled: false };
       const job = running.get(jobId);
       // Not yet sent on to the inference process (its model is being looked up): it stops here.
       if (job) job.cancelled = true;
@@ -283,14 +304,16 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
   });
 
   supervisor.start();
+  let connections = 0;
   void removePartialFiles(options.galleryDir);
+  void projects.removeLeftovers();
   const restored = downloads.restore().then(
     (problems) => problems.forEach((problem) => console.warn(`Wordbrush: ${problem}`)),
     (error: unknown) => console.warn(`Wordbrush: unfinished downloads could not be restored: ${(error as Error).message}`),
   );
   return {
     connect() {
-      const caller: Caller = { jobs: new Set() };
+      const caller: Caller = { id: `connection-${++connections}`, jobs: new Set() };
       return {
         handle: (raw) => router.handle(raw, caller),
         close: () => {
@@ -299,6 +322,7 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
             if (job) job.cancelled = true;
             void supervisor.call('engine.cancel', { jobId }).catch(() => undefined);
           }
+          assets.forget(caller.id);
         },
       };
     },

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GalleryId, type GalleryEntry, type GalleryPage, type GalleryRecord } from '../../app/contract/gallery';
 import { generationInfoOf, wordbrushRecordOf } from '../../app/domain/generation-info';
 import { writeFileAtomic } from '../core/atomic-file';
-import { decodeRgbPng } from '../engine/output/images';
-import { encodePng } from '../engine/output/png';
+import { thumbnailPng } from '../images/image-jobs';
 import { StudioError } from '../../app/rpc/errors';
 import { readPngHead, type PngHead } from './png-head';
 import { parseBoundedJson } from '../../app/domain/bounded-json';
@@ -31,6 +30,8 @@ interface Known {
  */
 export class Gallery {
   private readonly heads = new Map<string, Known>();
+  /** Images whose thumbnail failed, by the size and time of the file that failed. */
+  private readonly failedThumbnails = new Map<string, string>();
 
   constructor(readonly dir: string) {}
 
@@ -70,7 +71,7 @@ export class Gallery {
   }
 
   async emptyTrash(): Promise<number> {
-    const trash = join(this.dir, TRASH);
+    const trash = await this.ownFolder(TRASH);
     const count = (await readdir(trash).catch(() => [] as string[])).filter((f) => f.endsWith('.png')).length;
     await rm(trash, { recursive: true, force: true });
     return count;
@@ -118,36 +119,47 @@ export class Gallery {
     return join(this.dir, THUMBS, `${id}.png`);
   }
 
-  /** A small copy for the strip, made the first time an image is listed; false when the image cannot be decoded. */
+  /**
+   * A small copy for the strip, made (off the event loop) the first time an
+   * image is listed; false when the image cannot be decoded, which is
+   * remembered until the file changes, so a broken image costs one try.
+   */
   private async ensureThumbnail(id: string): Promise<boolean> {
     const target = this.thumbPath(id);
     if (existsSync(target)) return true;
+    const key = this.heads.get(id)?.key;
+    if (key !== undefined && this.failedThumbnails.get(id) === key) return false;
     try {
-      const image = decodeRgbPng(await readFile(join(this.dir, `${id}.png`)), id);
-      const scale = Math.min(1, THUMB_SIDE / Math.max(image.width, image.height));
-      const [w, h] = [Math.max(1, Math.round(image.width * scale)), Math.max(1, Math.round(image.height * scale))];
-      const data = new Uint8Array(w * h * 3);
-      for (let y = 0; y < h; y++) {
-        for (let x = 0; x < w; x++) {
-          const from = (Math.min(image.height - 1, Math.floor(y / scale)) * image.width + Math.min(image.width - 1, Math.floor(x / scale))) * 3;
-          data.set(image.data.subarray(from, from + 3), (y * w + x) * 3);
-        }
-      }
-      await mkdir(join(this.dir, THUMBS), { recursive: true });
-      await writeFileAtomic(target, encodePng(w, h, data));
+      const thumbnail = await thumbnailPng(await readFile(join(this.dir, `${id}.png`)), THUMB_SIDE, id);
+      await this.ownFolder(THUMBS);
+      await writeFileAtomic(target, thumbnail);
       return true;
     } catch {
+      if (key !== undefined) this.failedThumbnails.set(id, key);
       return false;
     }
   }
 
   private async move(id: string, from: string, to: string): Promise<void> {
     if (!existsSync(join(from, `${id}.png`))) throw new StudioError('not-found', `There is no image "${id}" ${from.endsWith(TRASH) ? 'in the trash' : 'in the gallery'}`);
-    await mkdir(to, { recursive: true });
+    if (to !== this.dir) await this.ownFolder(TRASH);
     for (const extension of ['.png', '.json', DOCUMENT_EXTENSION]) {
       if (existsSync(join(from, id + extension))) await rename(join(from, id + extension), join(to, id + extension));
     }
     this.heads.delete(id);
+  }
+
+  /**
+   * The gallery's own subfolder (.trash, .thumbs), made when missing. One that
+   * is a link (made by hand, or by a hostile archive) is removed, never
+   * followed: the studio must not move, write or delete files elsewhere.
+   */
+  private async ownFolder(name: string): Promise<string> {
+    const path = join(this.dir, name);
+    const info = await lstat(path).catch(() => null);
+    if (info && !info.isDirectory()) await unlink(path);
+    await mkdir(path, { recursive: true });
+    return path;
   }
 
   private async state(): Promise<{ starred: string[] }> {

@@ -8,6 +8,15 @@ export interface PngHead {
   readonly text: Readonly<Record<string, string>>;
 }
 
+/** A damaged or oversized text chunk is skipped: the image and its other chunks still list. */
+function textOf(type: string, data: Buffer): [string, string] | null {
+  try {
+    return decodeTextChunk(type, data);
+  } catch {
+    return null;
+  }
+}
+
 /** More text than this in one chunk is not generation data. */
 const MAX_TEXT = 4 * 1024 * 1024;
 
@@ -34,7 +43,7 @@ export async function readPngHead(path: string): Promise<PngHead | null> {
         await handle.read(data, 0, length, at + 8);
         if (type === 'IHDR') size = { width: data.readUInt32BE(0), height: data.readUInt32BE(4) };
         else {
-          const entry = decodeTextChunk(type, data);
+          const entry = textOf(type, data);
           if (entry) text[entry[0]] = entry[1];
         }
       }

@@ -1,5 +1,5 @@
 import { createWriteStream, existsSync } from 'node:fs';
-import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
@@ -27,11 +27,16 @@ export interface ImportRequest {
 export async function importModel(library: ModelLibrary, request: ImportRequest): Promise<ModelEntry> {
   if (!isAbsolute(request.path)) throw new LibraryError('invalid-import', `Give the model's full path, not "${request.path}"`);
   const source = resolve(request.path);
-  const info = await stat(source).catch(() => null);
+  const info = await stat(source).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ELOOP') throw new LibraryError('invalid-import', `${source} is a link that leads back to itself`);
+    if (error.code === 'EACCES' || error.code === 'EPERM') throw new LibraryError('invalid-import', `${source} cannot be read (permission denied)`);
+    return null;
+  });
   if (!info) throw new LibraryError('invalid-import', `${source} does not exist`);
   const isZip = info.isFile() && source.toLowerCase().endsWith('.zip');
   if (!info.isDirectory() && !isZip) throw new LibraryError('invalid-import', `${source} is neither a model folder nor a .zip of one`);
   if (isZip && request.inPlace) throw new LibraryError('invalid-import', 'A zip cannot be registered in place; import it as a copy');
+  if (!isZip) await checkModelFolder(source, library.dir);
 
   const id = request.id ?? (await library.freeId(basename(source).replace(/\.zip$/i, '')));
   if (request.id && (await library.list()).models.some((m) => m.id === request.id)) throw new LibraryError('model-exists', `The library already has a model "${request.id}"`);
@@ -46,7 +51,9 @@ export async function importModel(library: ModelLibrary, request: ImportRequest)
     } else {
       await ensureRoom(library, await folderSize(source));
       folder = join(work, 'model');
-      await cp(source, folder, { recursive: true, dereference: true, errorOnExist: true, filter: (path) => basename(path) !== MANIFEST_FILE });
+      await cp(source, folder, { recursive: true, dereference: true, errorOnExist: true, filter: (path) => basename(path) !== MANIFEST_FILE }).catch((error: NodeJS.ErrnoException) => {
+        throw new LibraryError('invalid-import', `${source} cannot be copied (${error.code ?? error.message}${error.path ? ` at ${error.path}` : ''})`);
+      });
     }
     const inspection = await inspectModel(folder);
     if (inspection.problem) throw new LibraryError('invalid-import', `${source} cannot be imported: ${inspection.problem}`);
@@ -71,6 +78,22 @@ export async function importModel(library: ModelLibrary, request: ImportRequest)
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * A folder is checked as a model before a byte is copied: a folder that is
+ * not a diffusers model (`/`, a home or documents folder, the studio's own
+ * data) is refused in words rather than copied first and refused after.
+ */
+async function checkModelFolder(source: string, libraryDir: string): Promise<void> {
+  const real = await realpath(source).catch(() => source);
+  const library = await realpath(libraryDir).catch(() => resolve(libraryDir));
+  const within = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
+  if (within(library, real)) throw new LibraryError('invalid-import', `${source} holds the model library itself; choose a model's own folder`);
+  if (within(real, library)) throw new LibraryError('invalid-import', `${source} is already inside the model library`);
+  if (!existsSync(join(real, 'model_index.json'))) throw new LibraryError('invalid-import', `${source} is not a diffusers model: it has no model_index.json`);
+  const inspection = await inspectModel(real);
+  if (inspection.problem) throw new LibraryError('invalid-import', `${source} cannot be imported: ${inspection.problem}`);
 }
 
 async function ensureRoom(library: ModelLibrary, needed: number): Promise<void> {
@@ -114,6 +137,8 @@ function extractZip(zip: string, target: string, freeBytes: number | null): Prom
         if (!path.startsWith(target + sep) && path !== target) return stop(new LibraryError('invalid-import', `${zip} has an entry outside its folder: ${name}`));
         const kind = (entry.externalFileAttributes >>> 16) & 0o170000;
         if (kind === 0o120000) return stop(new LibraryError('invalid-import', `${zip} holds a link (${name}); models are plain files`));
+        // ONNX weights barely compress; an entry inflating hundreds of times its size is a zip bomb.
+        if (entry.uncompressedSize > 1024 * 1024 && entry.uncompressedSize > 200 * entry.compressedSize) return stop(new LibraryError('invalid-import', `${zip} has an entry (${name}) that inflates ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))} times its stored size`));
         total += entry.uncompressedSize;
         if (freeBytes !== null && total > freeBytes) return stop(new LibraryError('disk-full', `${zip} unpacks to more than the ${gigabytes(freeBytes)} free on the library's disk`));
         if (name.endsWith('/')) {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, statfs } from 'node:fs/promises';
+import { z } from 'zod';
 import { basename, join } from 'node:path';
 import type { FamilyId } from '../../app/contract/generation';
 import { ModelManifest, type ModelEntry, type ModelListing, type ModelSource, type NewManifest, type RunDefaults, type VerifyReport } from '../../app/contract/models';
@@ -33,6 +34,8 @@ interface Located {
 }
 
 const SETTINGS_FILE = 'library.json';
+const LibrarySettings = z.object({ defaultId: z.string().max(200).nullable().catch(null), forgotten: z.array(z.string().max(200)).max(10_000).catch([]) });
+type LibrarySettings = z.infer<typeof LibrarySettings>;
 /** Folders the library makes for its own work (imports, downloads, removals); never models. */
 export const WORK_PREFIX = '.';
 
@@ -142,23 +145,31 @@ export class ModelLibrary {
 
   async setDefault(id: string | null): Promise<void> {
     if (id !== null) await this.resolve(id);
-    await this.serialized(async () => {
-      await mkdir(this.dir, { recursive: true });
-      await writeFileAtomic(join(this.dir, SETTINGS_FILE), JSON.stringify({ defaultId: id }, null, 2));
-    });
+    await this.writeLibrarySettings((settings) => ({ ...settings, defaultId: id }));
   }
 
   /**
-   * Takes a managed model out of the library: its folder is first renamed
-   * aside (so it vanishes from listings at once, whole) and then deleted. A
-   * registered model loses only its entry; its files stay where they are.
+   * Takes a model out of the library. What the library made itself (an import
+   * copied in, a download) is renamed aside, so it vanishes from listings at
+   * once and whole, and then deleted. A model registered where it lies loses
+   * only its manifest folder; one put in the library folder by hand is only
+   * forgotten: the studio never deletes files it did not create.
    */
   async remove(id: string): Promise<void> {
     const located = await this.locate(id);
     if (located.home === null) throw new LibraryError('not-managed', `Model "${id}" is ${located.location === 'bundled' ? 'bundled with the studio' : `listed from ${located.folder}`}; the library does not remove it`);
-    const aside = join(this.dir, `${WORK_PREFIX}removed-${randomBytes(6).toString('hex')}`);
-    await rename(located.home, aside);
-    await rm(aside, { recursive: true, force: true });
+    const manifest = await this.readManifest(located.home).catch(() => null);
+    const created = manifest !== null && (manifest.source.kind === 'hub' || (manifest.source.kind === 'import' && !manifest.source.inPlace));
+    if (located.location === 'registered') {
+      await rm(join(located.home, MANIFEST_FILE), { force: true });
+      await rmdir(located.home).catch(() => undefined);
+    } else if (created) {
+      const aside = join(this.dir, `${WORK_PREFIX}removed-${randomBytes(6).toString('hex')}`);
+      await rename(located.home, aside);
+      await rm(aside, { recursive: true, force: true });
+    } else {
+      await this.writeLibrarySettings((settings) => ({ ...settings, forgotten: [...new Set([...settings.forgotten, id])].sort() }));
+    }
     if ((await this.defaultId()) === id) await this.setDefault(null);
   }
 
@@ -199,10 +210,14 @@ export class ModelLibrary {
 
   private async locateAll(problems: string[]): Promise<Located[]> {
     const located: Located[] = [];
+    const forgotten = new Set((await this.librarySettings()).forgotten);
     for (const entry of await this.subfolders(this.dir, problems, 'library')) {
+      if (forgotten.has(entry)) continue;
       const folder = join(this.dir, entry);
       const manifest = await this.readManifest(folder).catch(() => null);
-      located.push(manifest?.folder ? { id: entry, folder: manifest.folder, home: folder, location: 'registered' } : { id: entry, folder, home: folder, location: 'library' });
+      if (manifest?.folder) located.push({ id: entry, folder: manifest.folder, home: folder, location: 'registered' });
+      // Only a diffusers model is a model: any other folder someone keeps here is left alone, unlisted and unwritten.
+      else if (existsSync(join(folder, 'model_index.json'))) located.push({ id: entry, folder, home: folder, location: 'library' });
     }
     for (const source of this.options.readOnly) {
       if (!existsSync(source.dir)) {
@@ -335,12 +350,23 @@ export class ModelLibrary {
   }
 
   private async defaultId(): Promise<string | null> {
+    return (await this.librarySettings()).defaultId;
+  }
+
+  /** library.json: the default model and the models forgotten (hand-added ones the user removed); a damaged file reads as empty. */
+  private async librarySettings(): Promise<LibrarySettings> {
     try {
-      const settings = parseBoundedJson(await readFile(join(this.dir, SETTINGS_FILE), 'utf8')) as { defaultId?: unknown };
-      return typeof settings.defaultId === 'string' ? settings.defaultId : null;
+      return LibrarySettings.parse(parseBoundedJson(await readFile(join(this.dir, SETTINGS_FILE), 'utf8'), { maxBytes: 1 << 20 }));
     } catch {
-      return null;
+      return { defaultId: null, forgotten: [] };
     }
+  }
+
+  private writeLibrarySettings(change: (settings: LibrarySettings) => LibrarySettings): Promise<void> {
+    return this.serialized(async () => {
+      await mkdir(this.dir, { recursive: true });
+      await writeFileAtomic(join(this.dir, SETTINGS_FILE), JSON.stringify(change(await this.librarySettings()), null, 2));
+    });
   }
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {

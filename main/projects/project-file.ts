@@ -7,7 +7,7 @@ import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { z } from 'zod';
 import { AssetId, assetsOf, DocumentError, migrateDocument, type CanvasDocument } from '../../app/document/document';
-import { decodeRgbPng } from '../engine/output/images';
+import { checkPng } from '../images/image-jobs';
 import { ModelError } from '../engine/model/model-error';
 import { parseBoundedJson } from '../../app/domain/bounded-json';
 
@@ -20,7 +20,13 @@ export const PROJECT_FORMAT = 'wordbrush-project';
 export const PROJECT_VERSION = 1;
 const MANIFEST = 'project.json';
 /** Bounds a hostile or damaged file cannot push the reader past. */
-const LIMITS = { entries: 400, entryBytes: 64 * 1024 * 1024, totalBytes: 1024 * 1024 * 1024 };
+/**
+ * What a project may hold. Entries other than the manifest and its assets are
+ * skipped unread, and an entry that inflates far beyond its stored size (a
+ * zip bomb) is refused before it is inflated: assets are stored, not deflated.
+ */
+const LIMITS = { entries: 400, manifestBytes: 16 * 1024 * 1024, entryBytes: 64 * 1024 * 1024, totalBytes: 512 * 1024 * 1024, ratio: 50, ratioFrom: 1024 * 1024 };
+const PROJECT_ENTRY = /^(project\.json|assets\/[A-Za-z0-9_-]{1,80}\.png)$/;
 
 export interface Project {
   readonly document: CanvasDocument;
@@ -92,7 +98,7 @@ export async function readProject(path: string): Promise<Project> {
     const bytes = entries.get(`assets/${asset}.png`);
     if (!bytes) throw new ProjectError('corrupt', `${basename(path)} is damaged: the image ${asset} is missing`);
     try {
-      decodeRgbPng(bytes, `${asset}.png`);
+      await checkPng(bytes, `${asset}.png`);
     } catch (error) {
       if (error instanceof ModelError) throw new ProjectError('corrupt', `${basename(path)} is damaged: ${error.message}`);
       throw error;
@@ -120,8 +126,10 @@ function readEntries(path: string): Promise<Map<string, Buffer>> {
       archive.on('end', () => done(entries));
       archive.on('entry', (entry: yauzl.Entry) => {
         if (entries.size >= LIMITS.entries) return stop('too many entries');
-        if (entry.fileName.endsWith('/')) return archive.readEntry();
-        if (entry.uncompressedSize > LIMITS.entryBytes || (total += entry.uncompressedSize) > LIMITS.totalBytes) return stop(`${entry.fileName} is too large`);
+        if (entry.fileName.endsWith('/') || !PROJECT_ENTRY.test(entry.fileName)) return archive.readEntry();
+        const limit = entry.fileName === MANIFEST ? LIMITS.manifestBytes : LIMITS.entryBytes;
+        if (entry.uncompressedSize > limit || (total += entry.uncompressedSize) > LIMITS.totalBytes) return stop(`${entry.fileName} is too large`);
+        if (entry.uncompressedSize > LIMITS.ratioFrom && entry.uncompressedSize > LIMITS.ratio * entry.compressedSize) return stop(`${entry.fileName} inflates ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))} times its stored size`);
         archive.openReadStream(entry, (streamError, stream) => {
           if (streamError) return stop(streamError.message);
           const chunks: Buffer[] = [];

@@ -35,6 +35,12 @@ function toData(project: Project): ProjectData {
 export class ProjectStore {
   constructor(readonly dir: string) {}
 
+  /** Removes the temporary files a crash during a save left (`.name.wbproj.1a2b3c4d.tmp`): the saves they belonged to never finished. */
+  async removeLeftovers(): Promise<void> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    await Promise.all(names.filter((f) => /^\..+\.[0-9a-f]{8}\.tmp$/.test(f)).map((f) => rm(join(this.dir, f), { force: true }).catch(() => undefined)));
+  }
+
   async list(): Promise<{ name: string; savedAt: string }[]> {
     const names = (await readdir(this.dir).catch(() => [] as string[])).filter((f) => f.endsWith(EXTENSION) && !f.startsWith('.'));
     const listed = await Promise.all(names.map(async (f) => ({ name: f.slice(0, -EXTENSION.length), savedAt: (await stat(join(this.dir, f))).mtime.toISOString() })));

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   const models = { ...library.models, readOnly: [...options.models.map((dir) => ({ dir: resolve(dir), kind: 'external' as const })), ...library.models.readOnly] };
   const backend = createStudioBackend({
     mode: 'browser',
+    dataDir,
     version,
     launchInference: forkLauncher({ ...paths.inference, cacheDir: library.cacheDir }),
     models,

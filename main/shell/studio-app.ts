@@ -34,6 +34,7 @@ export function launchStudio(electron: ElectronApi): Promise<void> {
 
     const backend = createStudioBackend({
       mode: 'electron',
+      dataDir: app.getPath('userData'),
       version: app.getVersion(),
       launchInference: utilityLauncher((...args) => utilityProcess.fork(...args), { ...paths.inference, cacheDir: library.cacheDir }),
       models: library.models,

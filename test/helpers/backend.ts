@@ -26,6 +26,7 @@ export interface TestBackendOptions {
 export function browserBackend({ galleryDir = temporary('gallery'), libraryDir = temporary('library'), env = {}, hubTokenFile = join(temporary('home'), 'hub-token'), maxQueuedJobs, hangTimeoutMs }: TestBackendOptions = {}) {
   return createStudioBackend({
     mode: 'browser',
+    dataDir: temporary('home'),
     version: '0.0.0-test',
     launchInference: forkLauncher(builtPaths.inference),
     models: { dir: libraryDir, readOnly: [{ dir: fixtureModels, kind: 'external' }] },

@@ -120,8 +120,10 @@ describe('the model library', () => {
     await assert.rejects(library.rename('starter', 'x'), { code: 'not-managed' });
     await assert.rejects(library.remove('nope'), { code: 'unknown-model' });
 
+    // It was put in the library folder by hand: removing it forgets it and leaves its files where they are.
     await library.remove('v-model');
-    assert.deepEqual(readdirSync(dir).filter((f) => f !== 'library.json'), []);
+    assert.deepEqual(readdirSync(dir).filter((f) => f !== 'library.json'), ['v-model']);
+    assert.ok(existsSync(join(dir, 'v-model', 'unet', 'model.onnx')));
     const after = await library.list();
     assert.deepEqual([after.models.map((m) => m.id), after.defaultId], [['starter'], null]);
   });

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { decode } from 'fast-png';
 import { ModelError } from '../model/model-error';
+import { checkImageData, InflateBoundError, type PngLayout } from '../../images/inflate-bounds';
 import type { RgbImage } from '../pipeline/vae';
 
 /**
@@ -34,7 +35,13 @@ export async function readImageSource(source: string, what: string): Promise<Rgb
 
 /** PNG bytes as 8-bit RGB; `origin` names them in the error. */
 export function decodeRgbPng(bytes: Uint8Array, origin: string): RgbImage {
-  checkPngHeader(bytes, origin);
+  const layout = checkPngHeader(bytes, origin);
+  try {
+    checkImageData(bytes, layout);
+  } catch (error) {
+    if (error instanceof InflateBoundError) throw new ModelError(error.message.startsWith('its pixel data inflates past') ? 'image-too-large' : 'invalid-image', `${origin} is refused: ${error.message}`);
+    throw error;
+  }
   let png: ReturnType<typeof decode>;
   try {
     png = decode(bytes);
@@ -57,8 +64,8 @@ export function decodeRgbPng(bytes: Uint8Array, origin: string): RgbImage {
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/** Reads width and height from the IHDR chunk, which the PNG format puts first, and holds them to the limits. */
-function checkPngHeader(bytes: Uint8Array, origin: string): void {
+/** Reads the IHDR chunk, which the PNG format puts first, and holds its size to the limits. */
+function checkPngHeader(bytes: Uint8Array, origin: string): PngLayout {
   if (bytes.length > IMAGE_LIMITS.bytes) throw new ModelError('image-too-large', `${origin} is ${(bytes.length / 2 ** 20).toFixed(0)} MB; images up to ${IMAGE_LIMITS.bytes / 2 ** 20} MB are read`);
   const isPng = bytes.length >= 24 && PNG_SIGNATURE.every((b, i) => bytes[i] === b) && String.fromCharCode(...bytes.subarray(12, 16)) === 'IHDR';
   if (!isPng) throw new ModelError('invalid-image', `${origin} is not a PNG image`);
@@ -67,6 +74,8 @@ function checkPngHeader(bytes: Uint8Array, origin: string): void {
   if (width > IMAGE_LIMITS.side || height > IMAGE_LIMITS.side || width * height > IMAGE_LIMITS.pixels) {
     throw new ModelError('image-too-large', `${origin} is ${width}x${height} pixels; images up to ${IMAGE_LIMITS.side} pixels a side and ${IMAGE_LIMITS.pixels / 1e6} megapixels are read`);
   }
+  if (bytes.length < 29) throw new ModelError('invalid-image', `${origin} is not a PNG image`);
+  return { width, height, depth: bytes[24]!, colorType: bytes[25]!, interlaced: bytes[28] === 1 };
 }
 
 function expandPalette(indices: Uint8Array, palette: readonly (readonly number[])[]): Uint8Array {

@@ -1,4 +1,5 @@
-import { crc32, deflateSync, inflateSync } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
+import { inflateText } from '../../images/inflate-bounds';
 import { decodeTextChunk as decodeChunk, readPngText as readTextChunks } from '../../../app/domain/png-text';
 
 const SIGNATURE = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
@@ -38,12 +39,12 @@ function chunk(type: string, data: Buffer): Buffer {
 
 /** The text chunks of a PNG (tEXt, zTXt and iTXt), so a result's parameters can be read back. */
 export function readPngText(png: Buffer): Record<string, string> {
-  const text = readTextChunks(png, (data) => inflateSync(data));
+  const text = readTextChunks(png, inflateText);
   if (!text) throw new Error('Not a PNG file');
   return text;
 }
 
-/** One text chunk's keyword and text, inflating with zlib. */
-export const decodeTextChunk = (type: string, data: Buffer) => decodeChunk(type, data, (compressed) => inflateSync(compressed));
+/** One text chunk's keyword and text, inflating with zlib up to MAX_TEXT_INFLATED. */
+export const decodeTextChunk = (type: string, data: Buffer) => decodeChunk(type, data, inflateText);
 
 export const PNG_SIGNATURE = SIGNATURE;
