@@ -33,7 +33,11 @@ export class Gallery {
   /** Images whose thumbnail failed, by the size and time of the file that failed. */
   private readonly failedThumbnails = new Map<string, string>();
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    /** Makes a thumbnail (in the image worker); a test may count the tries. */
+    private readonly makeThumbnail: (png: Uint8Array, side: number, origin: string) => Promise<Uint8Array> = thumbnailPng,
+  ) {}
 
   async list(before: string | null, limit: number): Promise<GalleryPage> {
     const all = await this.scan();
@@ -130,7 +134,7 @@ export class Gallery {
     const key = this.heads.get(id)?.key;
     if (key !== undefined && this.failedThumbnails.get(id) === key) return false;
     try {
-      const thumbnail = await thumbnailPng(await readFile(join(this.dir, `${id}.png`)), THUMB_SIDE, id);
+      const thumbnail = await this.makeThumbnail(await readFile(join(this.dir, `${id}.png`)), THUMB_SIDE, id);
       await this.ownFolder(THUMBS);
       await writeFileAtomic(target, thumbnail);
       return true;

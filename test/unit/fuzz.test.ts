@@ -15,8 +15,8 @@ const MESSAGES = 10_000;
 const LEFT_OUT = new Set(['inference.restart', 'models.download']);
 
 
-/** Deeply nested arrays and objects, past what any schema allows. */
-const deep = fc.integer({ min: 50, max: 400 }).map((depth) => {
+/** Deeply nested arrays and objects, past what any schema allows (and, at thousands, past what a recursive JSON.stringify survives). */
+const deep = fc.oneof(fc.integer({ min: 50, max: 400 }), fc.integer({ min: 2000, max: 5000 })).map((depth) => {
   let value: unknown = 'bottom';
   for (let i = 0; i < depth; i++) value = i % 2 ? [value] : { nested: value };
   return value;
@@ -29,6 +29,8 @@ const input = fc.oneof(
   { weight: 6, arbitrary: fc.record({ jobId: fc.string(), settings: fc.record({ model: fc.oneof(fc.string(), fc.integer()), prompt: fc.string({ maxLength: 30_000 }), seed: fc.oneof(fc.double(), fc.string()), width: fc.integer() }, { requiredKeys: [] }) }, { requiredKeys: [] }) },
   { weight: 1, arbitrary: fc.string({ minLength: 50_000, maxLength: 100_000 }).map((huge) => ({ nonce: huge, prompt: huge })) },
   { weight: 1, arbitrary: deep },
+  // Deep nesting in any one field of an otherwise plausible input.
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom('settings', 'document', 'panel', 'assets', 'conditioning', 'name', 'nonce', 'input'), deep).map(([field, value]) => ({ [field]: value, name: 'fuzzed' })) },
 );
 
 const methods = [...Object.keys(studioContract.calls).filter((m) => !LEFT_OUT.has(m)), 'no.such.method', '__proto__', 'constructor', 'toString'];
@@ -38,7 +40,14 @@ const call = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('event', 'result', 'CALL', ''), id: fc.oneof(fc.constant(-1), fc.string(), fc.double()), method: fc.string(), input }, { requiredKeys: [] }) },
 );
 /** A frame on the wire: a message, or text that is not one. */
-const frame = fc.oneof({ weight: 8, arbitrary: call.map((m) => JSON.stringify(m)) }, { weight: 1, arbitrary: fc.string({ maxLength: 200 }) }, { weight: 1, arbitrary: deep.map((d) => JSON.stringify(d)) });
+/** JSON text may say 1e999, which parses to Infinity: numbers no schema expects. */
+const nonFinite = call.map((m) => JSON.stringify(m).replace(/(?<=:)(-?\d+(\.\d+)?)(?=[,}\]])/g, (n) => (Number(n) % 2 ? '-1e999' : '1e999')));
+const frame = fc.oneof(
+  { weight: 8, arbitrary: call.map((m) => JSON.stringify(m)) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
+  { weight: 1, arbitrary: deep.map((d) => JSON.stringify(d)) },
+  { weight: 1, arbitrary: nonFinite },
+);
 
 // 10,000 generated and mutated messages through `npm run serve`'s own process, as an outside probe would send them.
 describe('fuzzing the browser-mode server', () => {
