@@ -9,7 +9,7 @@ import { providerOrder } from './onnx/execution';
 import { maskToLatent, readImageSource, resizeRgb } from './output/images';
 import { a1111Parameters } from './output/parameters';
 import { encodePng } from './output/png';
-import { latentPreview } from './output/preview';
+import { previewOf } from './output/preview';
 import type { AttentionObserver } from './conditioning/spatial-denoiser';
 import { generate, resolveSettings, type StartImages } from './pipeline/generate';
 import { ensureWritable, PARTIAL } from './output/output-folder';
@@ -90,7 +90,7 @@ export class Engine {
         const now = performance.now();
         const due = p.step === 1 || now - lastPreview >= previewInterval;
         if (due) lastPreview = now;
-        const preview = due && previewInterval !== Infinity ? latentPreview(p.denoised, model.family.latentRgb.slice(0, model.folder.latent.channels), p.latentWidth, p.latentHeight) : undefined;
+        const preview = due && previewInterval !== Infinity ? await previewOf(model, p.denoised, p.latentWidth, p.latentHeight) : undefined;
         await hooks.onProgress({ phase: 'sampling', image: p.image, images: p.images, step: p.step, steps: p.steps, ...(preview ? { preview } : {}) });
       },
       onImage: async (image, seed, soFar) => {
