@@ -135,7 +135,8 @@ export function generationInfoOf(chunks: Readonly<Record<string, string>>): Gene
 export function wordbrushRecordOf(json: string): Record<string, unknown> | null {
   let record: unknown;
   try {
-    record = parseBoundedJson(json);
+    // Shallower than the contract's bound, so the record still fits inside the answer that carries it.
+    record = parseBoundedJson(json, { maxDepth: 32 });
   } catch {
     return null;
   }

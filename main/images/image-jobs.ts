@@ -28,17 +28,20 @@ class ImageWorkerClient {
     const id = ++this.next;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.ensureWorker().postMessage({ ...job, id });
+      const worker = this.ensureWorker();
+      // Held open while it has work, so an awaited job is never cut short; let go when idle.
+      worker.ref();
+      worker.postMessage({ ...job, id });
     });
   }
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(workerScript(), { resourceLimits: { maxOldGenerationSizeMb: 2048 } });
-    worker.unref();
     worker.on('message', (reply: ImageReply) => {
       const pending = this.pending.get(reply.id);
       this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
       if (!pending) return;
       if (reply.ok) pending.resolve(reply.result);
       else pending.reject(new ModelError(reply.code, reply.message));
@@ -52,6 +55,8 @@ class ImageWorkerClient {
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`the image worker stopped with code ${code}`)));
+    // Only after the listeners: adding a 'message' listener refs the worker again.
+    worker.unref();
     this.worker = worker;
     return worker;
   }

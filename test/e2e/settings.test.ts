@@ -46,6 +46,12 @@ describe('settings in browser mode', { skip: noChromium }, () => {
     assert.match(await error.innerText(), /Give a full path/);
     assert.equal((JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')) as { galleryDir: string | null }).galleryDir, null);
 
+    // A folder the studio must not own (it lists, writes and deletes in its gallery) is refused in words at the field.
+    await form().getByLabel('Gallery folder (from the next start)').fill('/etc');
+    await form().getByRole('button', { name: 'Save settings' }).click();
+    await page.locator('#settings-galleryDir-error', { hasText: 'is a system folder' }).waitFor();
+    assert.equal((JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')) as { galleryDir: string | null }).galleryDir, null);
+
     const gallery = join(temporary('elsewhere'), 'my-gallery');
     await form().getByLabel('Gallery folder (from the next start)').fill(gallery);
     await form().getByRole('button', { name: 'Save settings' }).click();

@@ -15,8 +15,8 @@ const MESSAGES = 10_000;
 const LEFT_OUT = new Set(['inference.restart', 'models.download']);
 
 
-/** Deeply nested arrays and objects, past what any schema allows (and, at thousands, past what a recursive JSON.stringify survives). */
-const deep = fc.oneof(fc.integer({ min: 50, max: 400 }), fc.integer({ min: 2000, max: 5000 })).map((depth) => {
+/** Deeply nested arrays and objects, past what any schema allows. */
+const deep = fc.integer({ min: 50, max: 400 }).map((depth) => {
   let value: unknown = 'bottom';
   for (let i = 0; i < depth; i++) value = i % 2 ? [value] : { nested: value };
   return value;
@@ -40,6 +40,13 @@ const call = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('event', 'result', 'CALL', ''), id: fc.oneof(fc.constant(-1), fc.string(), fc.double()), method: fc.string(), input }, { requiredKeys: [] }) },
 );
 /** A frame on the wire: a message, or text that is not one. */
+/**
+ * Nesting past what a recursive JSON.stringify or structured clone survives (up to 20,000 deep), in any one
+ * field of a call to any method: written as text, since the test's own JSON.stringify could not make it.
+ */
+const deepText = fc
+  .record({ id: fc.nat(), method: fc.constantFrom(...methods), field: fc.constantFrom('settings', 'document', 'panel', 'assets', 'conditioning', 'name', 'nonce', 'prompt'), depth: fc.integer({ min: 2000, max: 20_000 }), open: fc.constantFrom('[', '{"a":') })
+  .map(({ id, method, field, depth, open }) => `{"kind":"call","id":${id},"method":${JSON.stringify(method)},"input":{"name":"fuzzed","${field}":${open.repeat(depth)}0${(open === '[' ? ']' : '}').repeat(depth)}}}`);
 /** JSON text may say 1e999, which parses to Infinity: numbers no schema expects. */
 const nonFinite = call.map((m) => JSON.stringify(m).replace(/(?<=:)(-?\d+(\.\d+)?)(?=[,}\]])/g, (n) => (Number(n) % 2 ? '-1e999' : '1e999')));
 const frame = fc.oneof(
@@ -47,6 +54,7 @@ const frame = fc.oneof(
   { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
   { weight: 1, arbitrary: deep.map((d) => JSON.stringify(d)) },
   { weight: 1, arbitrary: nonFinite },
+  { weight: 1, arbitrary: deepText },
 );
 
 // 10,000 generated and mutated messages through `npm run serve`'s own process, as an outside probe would send them.
