@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import { encode } from 'fast-png';
@@ -14,7 +15,7 @@ import { encodePng } from '../../main/engine/output/png';
 import { ASSET_CHUNK_CHARS } from '../../main/assets/asset-store';
 import { startBrowserServer, type BrowserServer } from '../../main/server/browser-server';
 import { browserBackend, temporary } from '../helpers/backend';
-import { builtPaths, requireBuild } from '../helpers/paths';
+import { builtPaths, repoRoot, requireBuild } from '../helpers/paths';
 import { connectStudioSocket } from '../helpers/socket-client';
 import { zipOf } from '../helpers/zip';
 import { waitFor } from '../helpers/wait';
@@ -266,5 +267,25 @@ describe('a gallery remembers an image it could not thumbnail', () => {
     await gallery.trash('image');
     await gallery.emptyTrash();
     assert.deepEqual(readdirSync(elsewhere), ['precious.txt']);
+  });
+});
+
+describe("main's last resort", () => {
+  test('an unhandled rejection and an uncaught exception are logged and the process goes on', () => {
+    // In a process of its own: the test runner has handlers of its own for both.
+    const script = [
+      "const { keepServingOnUncaughtErrors } = require('./main/core/last-resort.ts');",
+      'keepServingOnUncaughtErrors((m) => console.log(m.split("\\n")[0]));',
+      "void Promise.reject(new Error('nobody awaited this'));",
+      "setImmediate(() => { throw new Error('thrown from a callback'); });",
+      "setTimeout(() => console.log('still serving'), 100);",
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(run.stdout.trim().split('\n').sort(), [
+      'Wordbrush: an uncaught exception was caught and main goes on: Error: thrown from a callback',
+      'Wordbrush: an unhandled rejection was caught and main goes on: Error: nobody awaited this',
+      'still serving',
+    ]);
   });
 });
