@@ -31,7 +31,7 @@ export async function inspectModel(dir: string): Promise<Inspection> {
     const tokenizers = await Promise.all(folder.tokenizers.map(loadTokenizer));
     const first = tokenizers[0]!;
     const detectedFamily = detectFamily({ folder, unetHasAddedConditions: has(signatures.unet!, 'text_embeds'), padsWithExclamation: first.padId === first.tokenizer.idOf('!') });
-    const side = folder.sampleSize ? folder.sampleSize * 8 : FAMILIES[detectedFamily].defaults.size;
+    const side = folder.sampleSize ? folder.sampleSize * folder.latent.factor : FAMILIES[detectedFamily].defaults.size;
     return { detectedFamily, problem: null, nativeSize: { width: side, height: side } };
   } catch (error) {
     if (error instanceof ModelError) return { detectedFamily: null, problem: error.message, nativeSize: null };
