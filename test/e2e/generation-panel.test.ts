@@ -95,7 +95,10 @@ describe('the generation panel in browser mode', { skip: noChromium }, () => {
   });
 
   test('a cancelled run says so, and the newest result shows unless one is pinned', async () => {
+    // Long enough to still be running when Cancel lands: 200 steps at 256x256 (the starter does 200 at 64x64 in about a second).
     await page.getByTestId('steps').fill('200');
+    await page.getByTestId('width').fill('256');
+    await page.getByTestId('height').fill('256');
     await page.getByTestId('generate').click();
     await page.locator('[data-testid=generation-progress]').waitFor();
     await page.getByTestId('cancel').click();

@@ -159,7 +159,10 @@ describe('studio in browser mode', { skip: noChromium }, () => {
 
   test('Cancel stops a long generation without an error or a result', async () => {
     const before = await page.locator('[data-testid=gallery] img').count();
+    // Long enough to still be running when Cancel lands: 200 steps at 256x256 (the starter does 200 at 64x64 in about a second).
     await page.getByTestId('steps').fill('200');
+    await page.getByTestId('width').fill('256');
+    await page.getByTestId('height').fill('256');
     await page.getByTestId('generate').click();
     await page.locator('[data-testid=generation-progress]').waitFor();
     await page.getByTestId('cancel').click();

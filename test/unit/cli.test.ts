@@ -176,7 +176,7 @@ describe('CLI models', () => {
       const listed = await cliAsync(env, 'models', 'list', '--json');
       assert.equal(listed.status, 0, listed.stderr);
       const before = JSON.parse(listed.stdout) as { models: { id: string; family: string; problem: string | null; sizeBytes: number; location: string }[] };
-      assert.deepEqual(before.models.map((m) => [m.id, m.family, m.problem, m.location]), [['starter', 'sd1', null, 'bundled']]);
+      assert.deepEqual(before.models.map((m) => [m.id, m.family, m.problem, m.location]), [['starter', 'sd2', null, 'bundled']]);
       assert.ok(before.models[0]!.sizeBytes > 1e6);
 
       const imported = await cliAsync(env, 'models', 'import', join(fixtureModels, 'sd1-conversion'), '--id', 'converted');
