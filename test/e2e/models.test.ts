@@ -32,7 +32,8 @@ describe('the Models panel in browser mode', { skip: noChromium }, () => {
     requireBuild();
     hub = await startHubServer();
     hub.host(CATALOG_REPO, join(fixtureModels, 'sd1-optimum'));
-    hub.faults.cdnDelayMs = 300;
+    // Slow enough that the download is still under way (its Pause button shown) on a loaded machine.
+    hub.faults.cdnDelayMs = 1500;
     serve = await startServe([], { HF_ENDPOINT: hub.url });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
