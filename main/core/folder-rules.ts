@@ -31,7 +31,8 @@ const real = (path: string): string => {
     return parent === path ? path : join(real(parent), path.slice(parent.length));
   }
 };
-const inside = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
+/** `child` is `parent` or lies below it (paths already resolved). */
+export const inside = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
 
 /**
  * Why `folder` cannot be the studio's library or gallery, or null when it can.

@@ -7,6 +7,7 @@ import type { ModelEntry, NewManifest } from '../../app/contract/models';
 import { hashModelFiles, listModelFiles, MANIFEST_FILE } from './model-files';
 import { inspectModel } from './inspect-model';
 import { LibraryError } from './library-error';
+import { inside } from '../core/folder-rules';
 import type { ModelLibrary } from './model-library';
 
 export interface ImportRequest {
@@ -88,9 +89,8 @@ export async function importModel(library: ModelLibrary, request: ImportRequest)
 async function checkModelFolder(source: string, libraryDir: string): Promise<void> {
   const real = await realpath(source).catch(() => source);
   const library = await realpath(libraryDir).catch(() => resolve(libraryDir));
-  const within = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
-  if (within(library, real)) throw new LibraryError('invalid-import', `${source} holds the model library itself; choose a model's own folder`);
-  if (within(real, library)) throw new LibraryError('invalid-import', `${source} is already inside the model library`);
+  if (inside(library, real)) throw new LibraryError('invalid-import', `${source} holds the model library itself; choose a model's own folder`);
+  if (inside(real, library)) throw new LibraryError('invalid-import', `${source} is already inside the model library`);
   if (!existsSync(join(real, 'model_index.json'))) throw new LibraryError('invalid-import', `${source} is not a diffusers model: it has no model_index.json`);
   const inspection = await inspectModel(real);
   if (inspection.problem) throw new LibraryError('invalid-import', `${source} cannot be imported: ${inspection.problem}`);

@@ -224,7 +224,7 @@ def optimiser_state(optimiser, dtype):
     return saved
 
 
-def evaluate(ema_text, ema_unet, state, remap, vocab, args):
+def evaluate(ema_text, ema_unet, state, args):
     """Exports the EMA weights to a scratch folder and runs the held-out control evaluation on it."""
     import export  # noqa: PLC0415 (export imports this module)
 
@@ -339,7 +339,7 @@ def main():
         if state["step"] % 250 == 0:
             save()
         if state["step"] % args.eval_every == 0:
-            evaluate(ema_text, ema_unet, state, remap, vocab, args)
+            evaluate(ema_text, ema_unet, state, args)
     save()
     print("stopped", state, flush=True)
 
