@@ -12,12 +12,13 @@
  *
  * Writes a markdown table and a grid of samples (one row per mode) to docs/starter/.
  *
- *   npm run eval:control -- [--preset small|full] [--model DIR] [--out DIR (default docs/starter)]
+ *   npm run eval:control -- [--preset small|full] [--model DIR] [--out DIR (default docs/starter)] [--cfg N] [--sampler NAME]
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SamplerName } from '../app/contract/generation';
 import type { ConditioningDocument, NormalizedRect, Relation } from '../app/contract/conditioning';
 import { relationHolds } from '../app/domain/relations';
 import { detectObjects, iou, type Box, type WorldPalette } from './evaluation/world-detector';
@@ -38,9 +39,13 @@ interface Scene {
   readonly relations: readonly { subject: number; object: number; predicate: string }[];
 }
 
-const { values } = parseArgs({ options: { preset: { type: 'string', default: 'small' }, model: { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { preset: { type: 'string', default: 'small' }, model: { type: 'string' }, out: { type: 'string' }, cfg: { type: 'string' }, sampler: { type: 'string' } },
+});
 const PRESETS = { small: { scenes: 8, seeds: 2, steps: 20 }, full: { scenes: 64, seeds: 4, steps: 30 } } as const;
 const preset = PRESETS[values.preset as keyof typeof PRESETS] ?? PRESETS.small;
+/** The model's own defaults unless asked otherwise: a starter's training is judged as the studio runs it. */
+const overrides = { ...(values.cfg !== undefined ? { cfgScale: Number(values.cfg) } : {}), ...(values.sampler !== undefined ? { sampler: SamplerName.parse(values.sampler) } : {}) };
 const MODEL = resolve(values.model ?? join(repoRoot, 'models', 'starter'));
 const DIRECTIONAL = new Set(['left of', 'right of', 'above', 'below']);
 
@@ -86,7 +91,7 @@ async function main(): Promise<void> {
     for (const scene of scenes) {
       const setup = build(scene)!;
       for (let seed = 0; seed < preset.seeds; seed++) {
-        const request = { model: MODEL, prompt: setup.prompt ?? scene.caption, negativePrompt: '', seed, steps: preset.steps, outputDir, ...(setup.conditioning ? { conditioning: setup.conditioning } : {}) };
+        const request = { model: MODEL, prompt: setup.prompt ?? scene.caption, negativePrompt: '', seed, steps: preset.steps, outputDir, ...overrides, ...(setup.conditioning ? { conditioning: setup.conditioning } : {}) };
         const result = await engine.run(request, { previewIntervalMs: Infinity }).catch((error: unknown) => {
           // A sample that fails is a miss on every measure, and listed: the evaluation never stops short.
           failures.push(`${mode}, scene ${scenes.indexOf(scene)}, seed ${seed}: ${error instanceof Error ? error.message : String(error)}`);

@@ -6,13 +6,14 @@ import { GalleryEntry, GalleryId, GalleryPage, GalleryRecord } from './gallery';
 import { SettingsChange, StudioSettings } from './settings';
 import { ModelId as ProjectName } from './model-id';
 import { AssetRef } from './conditioning';
+import { RunSettings } from '../document/run-settings';
 
-/** A project as it crosses the wire: the canvas document (checked by main), its assets as PNG data URLs, the prompt panel. */
+/** A project as it crosses the wire: the canvas document (checked by main), its assets as PNG data URLs, the run's settings (null: none were kept). */
 const ProjectData = z
   .object({
     document: z.unknown(),
     assets: z.record(z.string().regex(/^asset_[A-Za-z0-9-]{1,40}$/), z.string().regex(/^data:image\/png;base64,/).max(48_000_000)),
-    panel: z.unknown(),
+    panel: RunSettings.nullable(),
   })
   .strict();
 const SavedProject = z.object({ name: ProjectName, savedAt: z.string() });

@@ -18,6 +18,7 @@ import { ModelLibrary, type LibraryOptions } from '../models/model-library';
 import { Gallery } from '../gallery/gallery';
 import type { SettingsStore } from './settings-store';
 import { DocumentError, migrateDocument } from '../../app/document/document';
+import type { RunSettings } from '../../app/document/run-settings';
 import { ProjectError } from '../projects/project-file';
 import { ProjectStore, type ProjectData } from '../projects/project-store';
 import { AssetStore } from '../assets/asset-store';
@@ -107,7 +108,7 @@ async function projectCall<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** The renderer is untrusted: its document is checked (and migrated) here before anything is written. */
-function checked(data: { document?: unknown; assets: Record<string, string>; panel?: unknown }): ProjectData {
+function checked(data: { document?: unknown; assets: Record<string, string>; panel?: RunSettings | null }): ProjectData {
   return { document: migrateDocument(data.document), assets: data.assets, panel: data.panel ?? null };
 }
 

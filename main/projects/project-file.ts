@@ -7,6 +7,7 @@ import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { z } from 'zod';
 import { AssetId, assetsOf, DocumentError, migrateDocument, type CanvasDocument } from '../../app/document/document';
+import { runSettingsOf, type RunSettings } from '../../app/document/run-settings';
 import { checkPng } from '../images/image-jobs';
 import { ModelError } from '../engine/model/model-error';
 import { parseBoundedJson } from '../../app/domain/bounded-json';
@@ -32,8 +33,8 @@ export interface Project {
   readonly document: CanvasDocument;
   /** PNG bytes of every asset the document refers to. */
   readonly assets: ReadonlyMap<AssetId, Uint8Array>;
-  /** The prompt panel as it was (prompt, settings): free-form for the renderer, kept as JSON. */
-  readonly panel: unknown;
+  /** The run's settings as they were (prompt, model, numbers, seed, start picture); null when none were kept. */
+  readonly panel: RunSettings | null;
 }
 
 export class ProjectError extends Error {
@@ -105,7 +106,8 @@ export async function readProject(path: string): Promise<Project> {
     }
     assets.set(AssetId.parse(asset), bytes);
   }
-  return { document, assets, panel: manifest.data.panel ?? null };
+  // Settings that no longer parse (an older studio's, a hand edit) are dropped: the document still opens.
+  return { document, assets, panel: runSettingsOf(manifest.data.panel) };
 }
 
 function readEntries(path: string): Promise<Map<string, Buffer>> {

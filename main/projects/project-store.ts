@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AssetId, type CanvasDocument } from '../../app/document/document';
+import type { RunSettings } from '../../app/document/run-settings';
 import { writeFileAtomic } from '../core/atomic-file';
 import { readProject, writeProject, type Project } from './project-file';
 import { parseBoundedJson } from '../../app/domain/bounded-json';
@@ -13,7 +14,7 @@ const AUTOSAVE = '.autosave';
 export interface ProjectData {
   readonly document: CanvasDocument;
   readonly assets: Readonly<Record<string, string>>;
-  readonly panel: unknown;
+  readonly panel: RunSettings | null;
 }
 
 const toDataUrl = (bytes: Uint8Array) => `data:image/png;base64,${Buffer.from(bytes).toString('base64')}`;

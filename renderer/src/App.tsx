@@ -4,14 +4,15 @@ import { useProject } from './document/use-project';
 import { ProjectBar } from './panels/ProjectBar';
 import { CanvasArea } from './canvas/CanvasArea';
 import { addImage, addResult } from './document/actions';
-import { editorStore, fitEmptyCanvas, usedAssets } from './document/editor-store';
+import { editorStore, fitEmptyCanvas, setRun, usedAssets } from './document/editor-store';
 import { canvasRequest } from './generation/canvas-request';
 import type { StudioConnection } from './connection/studio-client';
 import { useStudioState } from './connection/use-studio-state';
 import type { GenerationSettings } from '../../app/contract/generation';
 import { generationInfoOf } from '../../app/domain/generation-info';
 import { readPngText } from '../../app/domain/png-text';
-import { presetFromText, presetOf, randomSeed, settingsOf, type PanelPreset } from './generation/recall';
+import { presetFromText, presetOf, randomSeed, type RecalledRun } from './generation/recall';
+import { generationSettingsOf } from '../../app/document/run-settings';
 import { useGallery } from './generation/use-gallery';
 import { useGeneration } from './generation/use-generation';
 import { useModelLibrary } from './generation/use-models';
@@ -75,7 +76,6 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
   // A picked result shows until a newer one arrives, unless it is pinned.
   const [picked, setPicked] = useState<{ id: string; newest: string | null } | null>(null);
   const [pinned, setPinned] = useState(false);
-  const [recall, setRecall] = useState<{ nonce: number; preset: PanelPreset } | null>(null);
   const newest = gallery.items[0]?.id ?? null;
   const stillPicked = picked && (pinned || picked.newest === newest) ? picked.id : null;
   const shown = gallery.items.find((item) => item.id === stillPicked) ?? gallery.items[0] ?? null;
@@ -85,7 +85,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
     generate: (settings: GenerationSettings) => {
       if (project.document.layers.length === 0) return generation.generate(settings);
       const { document, assets } = project;
-      const run = canvasRequest(studio.client, document, assets, editorStore.getState().initSource).then(
+      const run = canvasRequest(studio.client, document, assets, editorStore.getState().run.startFrom).then(
         (pictures) => generation.generate({ ...settings, ...pictures }, { document, assets: usedAssets(document, assets) }),
         (e: Error) => (setNotice(`Not run: ${e.message}`), null),
       );
@@ -113,12 +113,12 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
     const preset = text ? presetFromText(text, generationInfoOf(text), library.listing) : null;
     // A picture that says how it was made offers its settings; any other becomes a layer.
     if (preset) {
-      setRecall({ nonce: Date.now(), preset });
+      setRun(preset);
       setNotice(`Settings from ${file.name}`);
     } else importFiles([file]);
   };
 
-  const withRecord = (id: string, use: (preset: PanelPreset, parameters: string | null) => void) =>
+  const withRecord = (id: string, use: (preset: RecalledRun, parameters: string | null) => void) =>
     gallery.record(id).then(
       (record) => use(presetOf(record, library.listing), record.parameters),
       (e: Error) => setNotice(e.message),
@@ -129,12 +129,12 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
         <h1>Wordbrush</h1>
         <ProjectBar
           project={project}
-          onImport={(files) => importFiles([...files])}
+          onImport={importFiles}
           onExport={() => void compositePng(project.document.canvas, canvasLayers).then((url) => download(url, `${project.name ?? 'wordbrush-canvas'}.png`))}
         />
       </header>
       <aside className="left-dock">
-        <PromptPanel key={recall?.nonce ?? 0} client={studio.client} initial={recall?.preset} listing={library.listing} providers={state.providers} generation={fromCanvas} />
+        <PromptPanel client={studio.client} listing={library.listing} providers={state.providers} generation={fromCanvas} />
       </aside>
       <main className="centre">
         <CanvasArea
@@ -157,19 +157,23 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
               if (pin && shown) setPicked({ id: shown.id, newest });
               setPinned(pin);
             },
-            useSettings: (id) => void withRecord(id, (preset) => setRecall({ nonce: Date.now(), preset })),
+            useSettings: (id) => void withRecord(id, setRun),
             useEverything: (id) =>
-              void withRecord(id, (preset) => {
-                setRecall({ nonce: Date.now(), preset });
-                studio.client.call('gallery.document', { id }).then(project.adopt, () => setNotice('No canvas document was kept with that image; its settings are in the panel'));
-              }),
+              void withRecord(id, (preset) =>
+                studio.client.call('gallery.document', { id }).then(
+                  (data) => project.adopt(data, preset),
+                  () => {
+                    setRun(preset);
+                    setNotice('No canvas document was kept with that image; its settings are in the panel');
+                  },
+                ),
+              ),
             rerun: (id) =>
               void withRecord(id, (preset) => {
-                const seed = randomSeed();
-                const settings = settingsOf(preset, seed);
-                if (!settings) return setNotice('The model of that image is not in the library');
-                setRecall({ nonce: Date.now(), preset: { ...preset, seed } });
-                generation.generate(settings);
+                const model = library.listing.models.find((m) => m.id === preset.model);
+                if (!model?.defaults) return setNotice('The model of that image is not in the library');
+                setRun({ ...preset, seed: randomSeed() });
+                void generation.generate(generationSettingsOf(editorStore.getState().run, { id: model.id, defaults: model.defaults }));
               }),
             copyParameters: (id) =>
               void withRecord(id, (_preset, parameters) =>

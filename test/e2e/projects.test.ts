@@ -194,4 +194,90 @@ describe('projects in browser mode', { skip: noChromium }, () => {
     assert.equal(box?.label, 'red star');
     for (const [key, expected] of [['x', 0.3], ['y', 0.2], ['width', 0.4], ['height', 0.4]] as const) assert.ok(Math.abs(box!.rect[key] - expected) < 0.03, `${key}: ${box!.rect[key]} vs ${expected}`);
   });
+
+  test('a project keeps every setting of the run: reopened, reloaded and restored after a crash, each field comes back', async () => {
+    page.on('dialog', (dialog) => void dialog.accept().catch(() => undefined));
+    await page.getByRole('button', { name: 'New', exact: true }).click();
+    await page.getByLabel('Image to import').setInputFiles(picture);
+    await page.getByRole('listitem', { name: 'sunset' }).waitFor();
+    await page.getByTestId('model').selectOption({ label: 'sd1-optimum (sd1)' });
+    await page.getByTestId('prompt').fill('a lighthouse on a cliff');
+    await page.getByTestId('negative-prompt').fill('fog');
+    await page.getByTestId('sampler').selectOption('euler');
+    await page.getByTestId('schedule').selectOption('karras');
+    await page.getByTestId('steps').fill('7');
+    await page.getByTestId('cfg').fill('3.5');
+    await page.getByTestId('random-seed').uncheck();
+    await page.getByTestId('seed').fill('4242');
+    await page.getByTestId('width').fill('128');
+    await page.getByTestId('height').fill('96');
+    await page.getByTestId('batch').fill('2');
+    await page.getByTestId('provider-choice').selectOption('cpu');
+    await page.getByLabel('Start from').selectOption({ label: 'sunset' });
+    await page.getByLabel('Repaint strength').fill('0.4');
+    const set = await runFields();
+    assert.deepEqual(
+      [set.model, set.prompt, set.negative, set.sampler, set.schedule, set.steps, set.cfg, set.seed, set.newSeed, set.width, set.height, set.batch, set.provider, set.startFrom, set.strength],
+      ['sd1-optimum', 'a lighthouse on a cliff', 'fog', 'euler', 'karras', '7', '3.5', '4242', false, '128', '96', '2', 'cpu', set.startFrom, '0.4'],
+    );
+    assert.notEqual(set.startFrom, '');
+    await page.getByRole('button', { name: 'Save as…' }).click();
+    await page.getByLabel('Project name').fill('lighthouse');
+    await page.getByRole('button', { name: 'Save as', exact: true }).click();
+    await page.locator('[data-testid=project-name][data-dirty=false]', { hasText: 'lighthouse' }).waitFor();
+
+    // Another project in between: a new one starts afresh (the model stays chosen).
+    await page.getByRole('button', { name: 'New', exact: true }).click();
+    await page.waitForFunction(() => (document.querySelector('[data-testid=prompt]') as HTMLTextAreaElement | null)?.value === '');
+    const fresh = await runFields();
+    assert.deepEqual([fresh.model, fresh.steps, fresh.newSeed, fresh.startFrom], ['sd1-optimum', '25', true, '']);
+
+    await page.getByLabel('Open project').selectOption('lighthouse');
+    await page.locator('[data-testid=project-name][data-dirty=false]', { hasText: 'lighthouse' }).waitFor();
+    assert.deepEqual(await runFields(), set);
+
+    // Reloading the page reopens the project that was open.
+    await page.reload();
+    await page.locator('[data-testid=connection][data-state=connected]').waitFor();
+    await page.locator('[data-testid=project-name]', { hasText: 'lighthouse' }).waitFor();
+    await page.getByRole('listitem', { name: 'sunset' }).waitFor();
+    assert.deepEqual(await runFields(), set);
+
+    // A prompt changed and never saved comes back after a crash.
+    await page.getByTestId('prompt').fill('a lighthouse in a storm');
+    rmSync(join(projects, '.autosave.wbproj'), { force: true });
+    await waitFor('the autosave', () => (existsSync(join(projects, '.autosave.wbproj')) ? true : undefined));
+    serve.child.kill('SIGKILL');
+    await page.close();
+    await start();
+    await page.getByRole('button', { name: 'Restore' }).click();
+    await page.getByRole('listitem', { name: 'sunset' }).waitFor();
+    // The restarted studio lists its models and providers anew before the panel can show them chosen.
+    await page.locator('[data-testid=model] option[value=sd1-optimum]').waitFor({ state: 'attached' });
+    await page.locator('[data-testid=provider-choice] option[value=cpu]').waitFor({ state: 'attached' });
+    assert.deepEqual(await runFields(), { ...set, prompt: 'a lighthouse in a storm' });
+  });
+
+  /** Every field of the prompt panel, as a person reads it. */
+  async function runFields() {
+    const value = (id: string) => page.getByTestId(id).inputValue();
+    const strength = page.getByLabel('Repaint strength');
+    return {
+      model: await value('model'),
+      prompt: await value('prompt'),
+      negative: await value('negative-prompt'),
+      sampler: await value('sampler'),
+      schedule: await value('schedule'),
+      steps: await value('steps'),
+      cfg: await value('cfg'),
+      seed: await value('seed'),
+      newSeed: await page.getByTestId('random-seed').isChecked(),
+      width: await value('width'),
+      height: await value('height'),
+      batch: await value('batch'),
+      provider: await value('provider-choice'),
+      startFrom: await page.getByLabel('Start from').inputValue(),
+      strength: (await strength.count()) > 0 ? await strength.inputValue() : null,
+    };
+  }
 });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { AssetId, assetsOf, emptyDocument, type CanvasDocument } from '../../app/document/document';
+import { AssetId, assetsOf, emptyDocument, LayerId, type CanvasDocument } from '../../app/document/document';
+import { defaultRunSettings, type RunSettings } from '../../app/document/run-settings';
 import { encodePng } from '../../main/engine/output/png';
 import { ProjectError, readProject, writeProject } from '../../main/projects/project-file';
 import { temporary } from '../helpers/backend';
@@ -14,7 +15,19 @@ const tinyPng = (shade: number) => new Uint8Array(encodePng(4, 4, new Uint8Array
 const fullProject = () => {
   const document: CanvasDocument = { ...emptyDocument(640, 512), layers: everyKind };
   const assets = new Map(assetsOf(document).map((a, i) => [a, tinyPng(i * 40)]));
-  return { document, assets, panel: { prompt: 'a cat left of a dog', seed: 7 } };
+  const panel: RunSettings = {
+    ...defaultRunSettings(7),
+    prompt: 'a cat left of a dog',
+    negativePrompt: 'blurry',
+    model: 'starter',
+    overrides: { steps: 12, cfgScale: 4.5, sampler: 'euler', width: 640, height: 512 },
+    schedule: 'karras',
+    newSeedEachRun: false,
+    batchCount: 3,
+    provider: 'cpu',
+    startFrom: { layer: LayerId.parse('layer_photo'), strength: 0.4 },
+  };
+  return { document, assets, panel };
 };
 
 
@@ -28,6 +41,16 @@ describe('project files', () => {
     assert.deepEqual(back.panel, project.panel);
     assert.deepEqual([...back.assets.keys()].sort(), [...project.assets.keys()].sort());
     for (const [id, bytes] of project.assets) assert.deepEqual(Buffer.from(back.assets.get(id)!), Buffer.from(bytes));
+  });
+
+  test('settings that no longer parse (an older panel, a hand edit) are dropped; the document still opens', async () => {
+    const dir = temporary('projects');
+    const document = emptyDocument(64, 64);
+    for (const [name, panel] of [['old', { prompt: 'a cat', seed: 7 }], ['edited', { ...defaultRunSettings(1), batchCount: 'many' }], ['none', null]] as const) {
+      writeFileSync(join(dir, `${name}.wbproj`), await zipOf({ 'project.json': JSON.stringify({ format: 'wordbrush-project', version: 1, savedAt: '', document, panel }) }));
+      const back = await readProject(join(dir, `${name}.wbproj`));
+      assert.deepEqual([back.document, back.panel], [document, null], name);
+    }
   });
 
   test('damage at any byte of a small project is a ProjectError or a valid project, never a crash', async () => {

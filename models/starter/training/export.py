@@ -57,8 +57,7 @@ def write_model(out, text_encoder, unet, state, device="cpu"):
     for name in ("vocab.json", "merges.txt"):
         shutil.copy(train.TOKENIZER / name, out / "tokenizer" / name)
     write_json(out / "tokenizer" / "tokenizer_config.json", {"model_max_length": 77, "pad_token": "<|endoftext|>", "bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>"})
-    write_json(out / "scheduler" / "scheduler_config.json", {"_class_name": "EulerDiscreteScheduler", "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear",
-                                                             "num_train_timesteps": 1000, "prediction_type": "v_prediction", "steps_offset": 1, "timestep_spacing": "leading"})
+    write_json(out / "scheduler" / "scheduler_config.json", {"_class_name": "EulerDiscreteScheduler", **train.SCHEDULE, "prediction_type": "v_prediction"})
     write_json(out / "model_index.json", {"_class_name": "OnnxStableDiffusionPipeline", "_diffusers_version": "0.25.0", "_wordbrush_starter": {"trained_steps": state["step"], "design": state["design"]},
                                           **{p: ["diffusers", "x"] for p in PARTS}})
     write_json(out / "world.json", {"size": world.SIZE, "shapes": world.SHAPES, "colors": world.COLORS, "backgrounds": world.BACKGROUNDS, "sizes": list(world.SIZES)})

@@ -14,6 +14,12 @@ Design (issue #19; README's "The starter model" has the measured table):
   step in this torch (measured: 0.75 s per step at batch 64 on 2 cores instead of 1.6 s).
 - v-prediction with min-SNR weighting (gamma 5), an EMA of the weights (what is exported), a
   warm-up then cosine learning rate, 10% caption dropout for classifier-free guidance.
+- DDPM's linear noise schedule (alpha-bar at t=999 is 4e-5) with trailing timesteps, not SD's
+  scaled-linear one (alpha-bar 0.0047): these latents are pixels in disguise, and a flat object
+  spread over ~900 values keeps an object-level SNR near 4 at SD's highest noise level, so a model
+  trained on it reads the layout from the noise and, sampling from pure noise, draws blobs where
+  the noise points. The schedule is exported in scheduler_config.json, so the engine samples as
+  diffusers would. A checkpoint of the earlier design warm-starts this one (recorded in its state).
 
 Resumable in stretches: checkpoint.pt holds the weights, the EMA, the optimiser (in bfloat16, to
 stay under 40 MB) and the data position; it is replaced every few hundred steps. Every
@@ -58,6 +64,10 @@ PATCH = 4
 LATENT_CHANNELS = 3 * PATCH * PATCH
 DROPOUT = 0.1
 TRAIN_SEED = 0  # the held-out evaluation uses world seed 777 (make_eval_sets.py)
+DESIGN = "space-to-depth-4/v-prediction/linear-trailing"
+EARLIER_DESIGNS = ("space-to-depth-4/v-prediction",)  # same networks on SD's schedule: their weights warm-start this one
+# diffusers' scheduler_config fields for the noise schedule; export.py writes them as they are.
+SCHEDULE = {"beta_schedule": "linear", "beta_start": 0.0001, "beta_end": 0.02, "num_train_timesteps": 1000, "timestep_spacing": "trailing", "steps_offset": 0}
 
 
 class TextEncoder(nn.Module):
@@ -170,8 +180,9 @@ def world_vocabulary(bpe, samples=20000):
     return remap, len(ordered) + 1
 
 
-def sd_alphas():
-    betas = torch.linspace(0.00085**0.5, 0.012**0.5, 1000, dtype=torch.float64) ** 2
+def schedule_alphas():
+    """alpha-bar for each training timestep of SCHEDULE (diffusers' `linear` betas)."""
+    betas = torch.linspace(SCHEDULE["beta_start"], SCHEDULE["beta_end"], SCHEDULE["num_train_timesteps"], dtype=torch.float64)
     return torch.cumprod(1 - betas, 0).float()
 
 
@@ -269,10 +280,11 @@ def main():
     parameters = [*text_encoder.parameters(), *unet.parameters()]
     optimiser = torch.optim.AdamW(parameters, lr=args.lr, weight_decay=0.01)
     encode = SpaceToDepthEncoder()
-    state = {"step": 0, "position": 0, "latent_scale": None, "design": "space-to-depth-4/v-prediction"}
+    state = {"step": 0, "position": 0, "latent_scale": None, "design": DESIGN}
     if CHECKPOINT.exists() and not args.from_scratch:
         saved = torch.load(CHECKPOINT, map_location=device)
-        if saved.get("state", {}).get("design") == state["design"]:
+        design = saved.get("state", {}).get("design")
+        if design == DESIGN or design in EARLIER_DESIGNS:
             text_encoder.load_state_dict(saved["text_encoder"])
             unet.load_state_dict(saved["unet"])
             ema_text.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in saved["ema_text_encoder"].items()})
@@ -282,6 +294,8 @@ def main():
                 for key in ("exp_avg", "exp_avg_sq"):
                     slot[key] = slot[key].float()
             state = saved["state"]
+            if design != DESIGN:
+                state = {**state, "design": DESIGN, "warm_start": {"design": design, "step": state["step"]}}
             print(f"resumed at {state}", flush=True)
         else:
             print("checkpoint.pt is from an earlier design: starting from scratch", flush=True)
@@ -296,7 +310,7 @@ def main():
                     "optimiser": optimiser_state(optimiser, torch.bfloat16), "state": state, "vocab": vocab, "remap": remap}, CHECKPOINT.with_suffix(".tmp"))
         CHECKPOINT.with_suffix(".tmp").replace(CHECKPOINT)
 
-    alphas = sd_alphas().to(device)
+    alphas = schedule_alphas().to(device)
     empty = torch.tensor(bpe.encode(""), dtype=torch.int32)
     order = np.random.default_rng(1).permutation(len(images))
     deadline = time.time() + args.hours * 3600

@@ -35,7 +35,7 @@ interface Props {
 function suggestedLabel(): string {
   const state = editorStore.getState();
   const taken = new Set(documentOf(state).layers.flatMap((l) => (l.kind === 'layout-boxes' ? l.boxes.map((b) => b.label.toLowerCase()) : [])));
-  return nounPhrases(state.prompt).find((p) => !taken.has(p.toLowerCase())) ?? 'object';
+  return nounPhrases(state.run.prompt).find((p) => !taken.has(p.toLowerCase())) ?? 'object';
 }
 
 /**
@@ -47,7 +47,7 @@ function strokeTarget(erase: boolean, onHint: (message: string) => void) {
   const state = editorStore.getState();
   const document = documentOf(state);
   const selection = state.promptSelection;
-  const phrase = selection ? state.prompt.slice(selection.start, selection.end).trim() : '';
+  const phrase = selection ? state.run.prompt.slice(selection.start, selection.end).trim() : '';
   if (phrase) {
     const bound = document.layers.find((l) => l.kind === 'word-region' && l.phrase.toLowerCase() === phrase.toLowerCase());
     if (bound && !bound.locked) {
@@ -100,7 +100,7 @@ export function CanvasArea({ page, viewerUrl, previewUrl, onHint }: Props) {
   }, []);
   useEffect(() => stage.current?.resize(size), [size]);
   useEffect(() => stage.current?.setPage(page), [page]);
-  const layoutSeed = useEditor((s) => s.layoutSeed);
+  const layoutSeed = useEditor((s) => s.run.seed);
   useEffect(() => stage.current?.setLayoutSeed(layoutSeed), [layoutSeed]);
   const viewer = useHtmlImage(viewerUrl);
   useEffect(() => stage.current?.setViewerImage(viewer), [viewer]);

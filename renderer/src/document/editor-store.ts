@@ -2,10 +2,13 @@ import { useStore } from 'zustand';
 import { createStore } from 'zustand/vanilla';
 import { assetsOf, emptyDocument, type CanvasDocument, type LayerId } from '../../../app/document/document';
 import { commit, redo, startHistory, undo, type History } from '../../../app/document/history';
+import { defaultRunSettings, type RunSettings, type StartFrom } from '../../../app/document/run-settings';
+import { randomSeed } from '../generation/recall';
 
 /**
  * The editor's one store: the document with its history, its pixels
- * (assets), the selection, the active tool and the prompt being written.
+ * (assets), the selection, the active tool and the run being set up (prompt,
+ * model, numbers, seed, start picture), which a project saves with the document.
  *
  * Zustand, because the canvas is drawn by imperative Konva adapters that
  * subscribe to the store outside React: a pan or a brush move touches no
@@ -39,18 +42,10 @@ export interface EditorState {
   readonly pickedBox: string | null;
   readonly tool: Tool;
   readonly brush: BrushSettings;
-  readonly prompt: string;
+  /** The run being set up; its seed is the next run's, which scene graphs are laid out with. */
+  readonly run: RunSettings;
   /** The words selected in the prompt, which the next stroke binds to a new region. */
   readonly promptSelection: PromptSelection | null;
-  /** The seed the next run uses, which scene graphs are laid out with. */
-  readonly layoutSeed: number;
-  /** img2img: the picture layer a run starts from, and how much of it to repaint; null: text to image. */
-  readonly initSource: InitSource | null;
-}
-
-export interface InitSource {
-  readonly layer: LayerId;
-  readonly strength: number;
 }
 
 export const BRUSH_SIZES = { min: 1, max: 512 } as const;
@@ -63,10 +58,8 @@ const initialState = (): EditorState => ({
   pickedBox: null,
   tool: 'move',
   brush: { size: 32, hardness: 0.8 },
-  prompt: '',
+  run: defaultRunSettings(randomSeed()),
   promptSelection: null,
-  layoutSeed: 0,
-  initSource: null,
 });
 
 export const editorStore = createStore<EditorState>()(initialState);
@@ -89,9 +82,9 @@ export function edit(change: (document: CanvasDocument) => CanvasDocument, asset
 export const undoEdit = () => editorStore.setState((s) => (s.history.past.length > 0 ? { history: undo(s.history), dirty: true } : s));
 export const redoEdit = () => editorStore.setState((s) => (s.history.future.length > 0 ? { history: redo(s.history), dirty: true } : s));
 
-/** A document from a file, a recovery or a result: a fresh history. */
-export function loadDocument(document: CanvasDocument, assets: Readonly<Record<string, string>>, dirty: boolean): void {
-  editorStore.setState({ history: startHistory(document), assets, dirty, selected: null, pickedBox: null });
+/** A document from a file, a recovery or a result: a fresh history, with the run settings saved beside it (kept as they are when none come). */
+export function loadDocument(document: CanvasDocument, assets: Readonly<Record<string, string>>, dirty: boolean, run?: RunSettings): void {
+  editorStore.setState((s) => ({ history: startHistory(document), assets, dirty, selected: null, pickedBox: null, run: run ?? s.run, promptSelection: run ? null : s.promptSelection }));
 }
 
 /** An empty document takes the size of the page it is drawn on (a shown result's), without an undo step: nothing is on it yet. */
@@ -117,9 +110,10 @@ export const setBrush = (change: Partial<BrushSettings>) =>
     const brush = { ...s.brush, ...change };
     return { brush: { size: Math.round(Math.min(BRUSH_SIZES.max, Math.max(BRUSH_SIZES.min, brush.size))), hardness: Math.min(1, Math.max(0, brush.hardness)) } };
   });
-export const setPrompt = (prompt: string) => editorStore.setState({ prompt });
-export const setInitSource = (initSource: InitSource | null) => editorStore.setState({ initSource });
-export const setLayoutSeed = (layoutSeed: number) => editorStore.setState({ layoutSeed });
+/** Changes the run's settings: part of the project, so it is saved (and autosaved) with the document. */
+export const setRun = (change: Partial<RunSettings>) => editorStore.setState((s) => ({ run: { ...s.run, ...change }, dirty: true }));
+export const setPrompt = (prompt: string) => setRun({ prompt });
+export const setStartFrom = (startFrom: StartFrom | null) => setRun({ startFrom });
 export const setPromptSelection = (promptSelection: PromptSelection | null) => editorStore.setState({ promptSelection });
 
 export function useEditor<T>(selector: (state: EditorState) => T): T {

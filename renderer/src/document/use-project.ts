@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { emptyDocument, migrateDocument, type CanvasDocument } from '../../../app/document/document';
-import { loadDocument, markSaved, redoEdit, undoEdit, usedAssets, useEditor } from './editor-store';
+import { defaultRunSettings, runSettingsOf, type RunSettings } from '../../../app/document/run-settings';
+import { randomSeed } from '../generation/recall';
+import { editorStore, loadDocument, markSaved, redoEdit, undoEdit, usedAssets, useEditor } from './editor-store';
 import type { StudioConnection } from '../connection/studio-client';
 import type { ConnectionState } from '../connection/socket-port';
 
@@ -19,18 +21,28 @@ export interface ProjectState {
   save(name: string): void;
   restore(): void;
   discardRecovery(): void;
-  /** Takes a document from elsewhere (a result's "Use everything") as a new, unsaved project. */
-  adopt(data: { document: unknown; assets: Record<string, string> }): void;
+  /** Takes a document from elsewhere (a result's "Use everything") as a new, unsaved project, with the run settings it came with. */
+  adopt(data: { document: unknown; assets: Record<string, string> }, run: Partial<RunSettings>): void;
   readonly canUndo: boolean;
   readonly canRedo: boolean;
   undo(): void;
   redo(): void;
 }
 
+/** Where the name of the open project is kept, so that reloading the page reopens it. */
+const OPEN_PROJECT_KEY = 'wordbrush.openProject';
+
+/** A new project's run settings: the last model and provider stay chosen, the rest starts afresh. */
+function freshRun(): RunSettings {
+  const { model, provider } = editorStore.getState().run;
+  return { ...defaultRunSettings(randomSeed()), model, provider };
+}
+
 /**
- * The open project: the canvas document with its images, saved by name
- * through main, autosaved after `autosaveSeconds` without edits, and an
- * autosave a crash left behind offered back on start.
+ * The open project: the canvas document with its images and the run settings
+ * (prompt, model, numbers, seed), saved by name through main, autosaved after
+ * `autosaveSeconds` without edits, an autosave a crash left behind offered
+ * back on start, and the project that was open reopened on reload.
  */
 export function useProject(studio: StudioConnection, connection: ConnectionState, autosaveSeconds: number): ProjectState {
   const { client } = studio;
@@ -39,43 +51,57 @@ export function useProject(studio: StudioConnection, connection: ConnectionState
   const document = history.present;
   const assets = useEditor((s) => s.assets);
   const dirty = useEditor((s) => s.dirty);
+  const run = useEditor((s) => s.run);
   const [recovery, setRecovery] = useState<ProjectState['recovery']>(null);
   const [recent, setRecent] = useState<ProjectState['recent']>([]);
   const [error, setError] = useState<string | null>(null);
   const fail = useCallback((e: Error) => setError(e.message), []);
 
   const refreshRecent = useCallback(() => void client.call('projects.list', {}).then(setRecent, () => undefined), [client]);
+  const remember = (opened: string | null) => (opened === null ? localStorage.removeItem(OPEN_PROJECT_KEY) : localStorage.setItem(OPEN_PROJECT_KEY, opened));
+  const load = (loadedName: string | null, data: { document: unknown; assets: Record<string, string> }, dirty: boolean, loadedRun?: RunSettings) => {
+    loadDocument(migrateDocument(data.document), data.assets, dirty, loadedRun);
+    setName(loadedName);
+    setError(null);
+  };
+  const openByName = (target: string) =>
+    client.call('projects.open', { name: target }).then((data) => {
+      load(target, data, false, runSettingsOf(data.panel) ?? freshRun());
+      remember(target);
+    });
+
+  // On start: an autosave a crash left is offered back; else the project that was open comes back.
   useEffect(() => {
     if (connection !== 'connected') return;
     refreshRecent();
-    client.call('projects.recovery', {}).then(setRecovery, () => undefined);
+    client.call('projects.recovery', {}).then((found) => {
+      setRecovery(found);
+      const last = localStorage.getItem(OPEN_PROJECT_KEY);
+      if (!found && last && !editorStore.getState().dirty) openByName(last).catch(() => remember(null));
+    }, () => undefined);
+    // Once per connection: a reconnect must not reopen over the work in progress.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, connection, refreshRecent]);
 
   // Autosave: a few seconds after the last edit.
   useEffect(() => {
     if (!dirty) return;
-    const timer = setTimeout(() => void client.call('projects.autosave', { name, document, assets: usedAssets(document, assets), panel: null }).catch(() => undefined), autosaveSeconds * 1000);
+    const timer = setTimeout(() => void client.call('projects.autosave', { name, document, assets: usedAssets(document, assets), panel: run }).catch(() => undefined), autosaveSeconds * 1000);
     return () => clearTimeout(timer);
-  }, [client, dirty, name, document, assets, autosaveSeconds]);
+  }, [client, dirty, name, document, assets, run, autosaveSeconds]);
 
   // Closing with unsaved changes asks first; and whatever the answer, the work is autosaved as the page goes.
   useEffect(() => {
     if (!dirty) return;
     const onBeforeUnload = (event: BeforeUnloadEvent) => event.preventDefault();
-    const onPageHide = () => void client.call('projects.autosave', { name, document, assets: usedAssets(document, assets), panel: null }).catch(() => undefined);
+    const onPageHide = () => void client.call('projects.autosave', { name, document, assets: usedAssets(document, assets), panel: run }).catch(() => undefined);
     window.addEventListener('beforeunload', onBeforeUnload);
     window.addEventListener('pagehide', onPageHide);
     return () => {
       window.removeEventListener('beforeunload', onBeforeUnload);
       window.removeEventListener('pagehide', onPageHide);
     };
-  }, [client, dirty, name, document, assets]);
-
-  const load = (loadedName: string | null, data: { document: unknown; assets: Record<string, string> }, dirty: boolean) => {
-    loadDocument(migrateDocument(data.document), data.assets, dirty);
-    setName(loadedName);
-    setError(null);
-  };
+  }, [client, dirty, name, document, assets, run]);
 
   return {
     name,
@@ -87,25 +113,27 @@ export function useProject(studio: StudioConnection, connection: ConnectionState
     error,
     newProject: () => {
       if (dirty && !window.confirm('Discard the unsaved changes?')) return;
-      loadDocument(emptyDocument(), {}, false);
+      loadDocument(emptyDocument(), {}, false, freshRun());
       setName(null);
+      setError(null);
+      remember(null);
     },
     open: (target) => {
       if (dirty && !window.confirm('Discard the unsaved changes?')) return;
-      client.call('projects.open', { name: target }).then((data) => {
-        load(target, data, false);
-      }, fail);
+      openByName(target).catch(fail);
     },
     save: (target) =>
-      void client.call('projects.save', { name: target, document, assets: usedAssets(document, assets), panel: null }).then(() => {
+      void client.call('projects.save', { name: target, document, assets: usedAssets(document, assets), panel: run }).then(() => {
         setName(target);
+        remember(target);
         markSaved();
         setError(null);
         refreshRecent();
       }, fail),
     restore: () =>
       void client.call('projects.restore', {}).then((data) => {
-        load(recovery?.name ?? null, data, true);
+        load(recovery?.name ?? null, data, true, runSettingsOf(data.panel) ?? undefined);
+        remember(recovery?.name ?? null);
         setRecovery(null);
       }, fail),
     discardRecovery: () => void client.call('projects.discardAutosave', {}).then(() => setRecovery(null), fail),
@@ -113,10 +141,11 @@ export function useProject(studio: StudioConnection, connection: ConnectionState
     canRedo: history.future.length > 0,
     undo: undoEdit,
     redo: redoEdit,
-    adopt: (data) => {
+    adopt: (data, recalled) => {
       if (dirty && !window.confirm('Discard the unsaved changes?')) return;
       try {
-        load(null, data, true);
+        load(null, data, true, { ...freshRun(), ...recalled });
+        remember(null);
       } catch (e) {
         setError((e as Error).message);
       }

@@ -2,7 +2,7 @@ import type { GenerationSettings } from '../../../app/contract/generation';
 import { compileConditioning, regionMasksOf, type CanvasDocument } from '../../../app/document/document';
 import { uploadAsset } from '../connection/asset-upload';
 import type { StudioClient } from '../connection/studio-client';
-import type { InitSource } from '../document/editor-store';
+import type { StartFrom } from '../../../app/document/run-settings';
 import { compositePng } from '../document/images';
 
 /**
@@ -10,7 +10,7 @@ import { compositePng } from '../document/images';
  * conditioning, and for img2img the chosen picture (placed as it is on the
  * canvas) with the visible inpaint mask, every picture uploaded as an asset.
  */
-export async function canvasRequest(client: StudioClient, document: CanvasDocument, assets: Readonly<Record<string, string>>, initSource: InitSource | null): Promise<Pick<GenerationSettings, 'init' | 'mask' | 'conditioning'>> {
+export async function canvasRequest(client: StudioClient, document: CanvasDocument, assets: Readonly<Record<string, string>>, initSource: StartFrom | null): Promise<Pick<GenerationSettings, 'init' | 'mask' | 'conditioning'>> {
   const upload = (asset: string) => {
     const url = assets[asset];
     if (!url) throw new Error(`The picture ${asset} of the document is missing; remove its layer`);

@@ -40,7 +40,7 @@ function circlePosition(index: number, count: number) {
  * engine will solve it; contradicting edges turn red and say why.
  */
 export function GraphEditor({ layer }: { readonly layer: GraphLayer }) {
-  const seed = useEditor((s) => s.layoutSeed);
+  const seed = useEditor((s) => s.run.seed);
   const canvas = useEditor((s) => documentOf(s).canvas);
   const [moved, setMoved] = useState<Readonly<Record<string, { x: number; y: number }>>>({});
   const [predicate, setPredicate] = useState<Relation>('left of');

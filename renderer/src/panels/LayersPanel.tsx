@@ -27,7 +27,7 @@ function CommitField({ label, value, onCommit, list, multiline, placeholder }: {
 }
 
 function LayerDetails({ layer }: { readonly layer: Layer }) {
-  const prompt = useEditor((s) => s.prompt);
+  const prompt = useEditor((s) => s.run.prompt);
   const assets = useEditor((s) => s.assets);
   switch (layer.kind) {
     case 'image':

@@ -3,7 +3,7 @@ import type { ProjectState } from '../document/use-project';
 
 interface Props {
   readonly project: ProjectState;
-  readonly onImport: (files: FileList) => void;
+  readonly onImport: (files: readonly File[]) => void;
   readonly onExport: () => void;
 }
 
@@ -60,7 +60,12 @@ export function ProjectBar({ project, onImport, onExport }: Props) {
       <button type="button" onClick={() => picker.current?.click()}>
         Import image
       </button>
-      <input ref={picker} type="file" accept="image/png,image/jpeg,image/webp" hidden aria-label="Image to import" onChange={(e) => e.target.files && onImport(e.target.files)} />
+      <input ref={picker} type="file" accept="image/png,image/jpeg,image/webp" hidden aria-label="Image to import" onChange={(e) => {
+          if (e.target.files) onImport([...e.target.files]);
+          // Cleared, so that choosing the same file again imports it again.
+          e.target.value = '';
+        }}
+      />
       <button type="button" onClick={onExport} disabled={project.document.layers.length === 0}>
         Export PNG
       </button>

@@ -49,7 +49,7 @@ function highlighted(prompt: string, marks: readonly { start: number; end: numbe
  * region paint nothing, or paint twice, is said under it before any run.
  */
 export function PromptEditor({ tokenizer }: { readonly tokenizer: ModelTokenizer | null }) {
-  const prompt = useEditor((s) => s.prompt);
+  const prompt = useEditor((s) => s.run.prompt);
   const document = useEditor(documentOf);
   const selection = useEditor((s) => s.promptSelection);
   const painted = usePaintedRegions();

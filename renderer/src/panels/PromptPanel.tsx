@@ -1,11 +1,12 @@
-import { useEffect, useState, type KeyboardEvent, type ReactNode } from 'react';
-import type { GenerationSettings, SamplerName } from '../../../app/contract/generation';
+import type { KeyboardEvent, ReactNode } from 'react';
+import type { SamplerName } from '../../../app/contract/generation';
 import type { ModelListing, RunDefaults } from '../../../app/contract/models';
-import type { ExecutionProviderName, ProviderReport } from '../../../app/contract/providers';
+import { ExecutionProviderName, type ProviderReport } from '../../../app/contract/providers';
+import { generationSettingsOf, resolvedNumbers, RunSchedule, type RunOverrides } from '../../../app/document/run-settings';
 import { sizePresets } from '../../../app/domain/size-presets';
-import { randomSeed, type PanelPreset } from '../generation/recall';
+import { randomSeed } from '../generation/recall';
 import type { GenerationState } from '../generation/use-generation';
-import { setLayoutSeed, setPrompt, useEditor } from '../document/editor-store';
+import { editorStore, setRun, useEditor } from '../document/editor-store';
 import { GenerationStatus } from './GenerationStatus';
 import { PromptEditor } from './PromptEditor';
 import type { StudioClient } from '../connection/studio-client';
@@ -20,77 +21,36 @@ const SAMPLERS: readonly [SamplerName, string][] = [
   ['lcm', 'LCM'],
 ];
 
-function recalledOverrides(initial: PanelPreset | undefined): Partial<RunDefaults> {
-  if (!initial) return {};
-  const { steps, cfgScale, sampler, width, height } = initial;
-  return Object.fromEntries(Object.entries({ steps, cfgScale, sampler, width, height }).filter(([, v]) => v !== undefined));
-}
-
-/** Used until a model's own defaults are known. */
-const FALLBACK: RunDefaults = { steps: 25, cfgScale: 7, sampler: 'dpmpp_2m', width: 512, height: 512 };
-
 interface Props {
   readonly listing: ModelListing;
   readonly providers: readonly ProviderReport[];
   readonly generation: GenerationState;
   /** Reads the chosen model's tokenizer for the token view. */
   readonly client: StudioClient;
-  /** Recalled settings to start from (a result's "Use these settings"). */
-  readonly initial?: PanelPreset | undefined;
 }
 
 /**
- * Prompt, negative prompt and the settings of a run; Generate (Ctrl+Enter)
- * turns into Cancel (Esc) while it runs. Choosing a model fills in its
- * defaults (size, steps, CFG, sampler) except what the user changed.
+ * Prompt, negative prompt and the settings of a run, all kept in the
+ * editor's store (a project saves them with its document); Generate
+ * (Ctrl+Enter) turns into Cancel (Esc) while it runs. A number the user
+ * never set shows the chosen model's default. The seed shown is the one the
+ * next run takes: with "New seed each run" another is drawn after each run.
  */
-export function PromptPanel({ listing, providers, generation, initial, client }: Props) {
+export function PromptPanel({ listing, providers, generation, client }: Props) {
   const usable = listing.models.filter((m) => m.problem === null);
-  const [model, setModel] = useState(initial?.model ?? '');
-  const prompt = useEditor((s) => s.prompt);
-  // A recalled result brings its prompt; the prompt lives in the editor's store, where the canvas binds its words.
-  useEffect(() => {
-    if (initial?.prompt !== undefined) setPrompt(initial.prompt);
-  }, [initial]);
-  const [negative, setNegative] = useState(initial?.negativePrompt ?? '');
-  const [seed, setSeed] = useState(() => initial?.seed ?? randomSeed());
-  // Scene graphs are laid out per seed: the canvas shows the layout of the seed the next (or last) run uses.
-  useEffect(() => setLayoutSeed(seed), [seed]);
-  const [randomEachRun, setRandomEachRun] = useState(initial?.seed === undefined);
-  // What the user set themselves (or recalled); every other field shows the chosen model's default.
-  const [overrides, setOverrides] = useState<Partial<RunDefaults>>(() => recalledOverrides(initial));
-  const [karras, setKarras] = useState(initial?.karras ?? false);
-  const [batchCount, setBatchCount] = useState(1);
-  const [provider, setProvider] = useState<ExecutionProviderName | ''>('');
-  const selected = usable.find((m) => m.id === model) ?? usable.find((m) => m.id === listing.defaultId) ?? usable[0];
-  const { steps, cfgScale, sampler, width, height } = { ...FALLBACK, ...selected?.defaults, ...overrides };
+  const run = useEditor((s) => s.run);
+  const selected = usable.find((m) => m.id === run.model) ?? usable.find((m) => m.id === listing.defaultId) ?? usable[0];
+  const shown: Partial<RunDefaults> = selected?.defaults ? resolvedNumbers(run, selected.defaults) : run.overrides;
   const tokenizer = useTokenizer(client, selected?.id ?? null);
-  const override = (change: Partial<RunDefaults>) => setOverrides((o) => ({ ...o, ...change }));
+  const override = (change: RunOverrides) => setRun({ overrides: { ...run.overrides, ...change } });
   const presets = selected?.nativeSize ? sizePresets(selected.nativeSize) : [];
   const { running, generate, cancel, fieldErrors } = generation;
 
-  const settingsWith = (runSeed: number): GenerationSettings | null =>
-    selected
-      ? {
-          model: selected.id,
-          prompt,
-          negativePrompt: negative,
-          seed: runSeed,
-          steps,
-          cfgScale,
-          sampler,
-          ...(karras && sampler !== 'lcm' ? { schedule: 'karras' as const } : {}),
-          width,
-          height,
-          batchCount,
-          ...(provider ? { provider } : {}),
-        }
-      : null;
   const start = () => {
-    const runSeed = randomEachRun ? randomSeed() : seed;
-    setSeed(runSeed);
-    const settings = settingsWith(runSeed);
-    if (settings && !running) generate(settings);
+    if (!selected?.defaults || running) return;
+    void generate(generationSettingsOf(run, { id: selected.id, defaults: selected.defaults })).then((result) => {
+      if (result && editorStore.getState().run.newSeedEachRun) setRun({ seed: randomSeed() });
+    });
   };
 
   const onKeyDown = (event: KeyboardEvent) => {
@@ -109,14 +69,15 @@ export function PromptPanel({ listing, providers, generation, initial, client }:
       )}
     </label>
   );
-  const numberInput = (label: string, name: string, value: number, set: (v: number) => void, props: { min: number; max: number; step: number }) =>
+  const numberInput = (label: string, name: string, value: number | undefined, set: (v: number) => void, props: { min: number; max: number; step: number }) =>
     field(
       label,
       name,
       <input
         type="number"
         data-testid={name === 'cfgScale' ? 'cfg' : name === 'batchCount' ? 'batch' : name}
-        value={value}
+        value={value ?? ''}
+        disabled={value === undefined}
         min={props.min}
         max={props.max}
         step={props.step}
@@ -125,14 +86,14 @@ export function PromptPanel({ listing, providers, generation, initial, client }:
         onChange={(e) => set(Number(e.target.value))}
       />,
     );
-  const preset = presets.find((p) => p.width === width && p.height === height);
+  const preset = presets.find((p) => p.width === shown.width && p.height === shown.height);
 
   return (
     <section className="panel prompt-panel" aria-label="Prompt" onKeyDown={onKeyDown}>
       <h2>Prompt</h2>
       <label>
         <span>Model</span>
-        <select data-testid="model" value={selected?.id ?? ''} onChange={(e) => setModel(e.target.value)} disabled={usable.length === 0}>
+        <select data-testid="model" value={selected?.id ?? ''} onChange={(e) => setRun({ model: e.target.value })} disabled={usable.length === 0}>
           {usable.length === 0 && <option value="">No models in the library</option>}
           {usable.map((m) => (
             <option key={m.id} value={m.id}>
@@ -144,7 +105,7 @@ export function PromptPanel({ listing, providers, generation, initial, client }:
       <PromptEditor tokenizer={tokenizer} />
       <label>
         <span>Negative prompt</span>
-        <textarea data-testid="negative-prompt" rows={2} value={negative} onChange={(e) => setNegative(e.target.value)} placeholder="blurry, low quality" spellCheck={false} />
+        <textarea data-testid="negative-prompt" rows={2} value={run.negativePrompt} onChange={(e) => setRun({ negativePrompt: e.target.value })} placeholder="blurry, low quality" spellCheck={false} />
       </label>
       <div className="field-grid">
         {field(
@@ -152,7 +113,7 @@ export function PromptPanel({ listing, providers, generation, initial, client }:
           'sampler',
           <select
             data-testid="sampler"
-            value={sampler}
+            value={shown.sampler ?? ''}
             onChange={(e) => override({ sampler: e.target.value as SamplerName })}
           >
             {SAMPLERS.map(([value, label]) => (
@@ -165,22 +126,22 @@ export function PromptPanel({ listing, providers, generation, initial, client }:
         {field(
           'Schedule',
           'schedule',
-          <select data-testid="schedule" value={karras ? 'karras' : ''} onChange={(e) => setKarras(e.target.value === 'karras')} title="The model's own follows its scheduler config, as diffusers does; Karras is A1111's">
-            <option value="">Model's own</option>
+          <select data-testid="schedule" value={run.schedule} onChange={(e) => setRun({ schedule: RunSchedule.parse(e.target.value) })} title="The model's own follows its scheduler config, as diffusers does; Karras is A1111's">
+            <option value="model">Model's own</option>
             <option value="karras">Karras</option>
           </select>,
         )}
-        {numberInput('Steps', 'steps', steps, (v) => override({ steps: v }), { min: 1, max: 200, step: 1 })}
-        {numberInput('CFG', 'cfgScale', cfgScale, (v) => override({ cfgScale: v }), { min: 0, max: 30, step: 0.5 })}
+        {numberInput('Steps', 'steps', shown.steps, (v) => override({ steps: v }), { min: 1, max: 200, step: 1 })}
+        {numberInput('CFG', 'cfgScale', shown.cfgScale, (v) => override({ cfgScale: v }), { min: 0, max: 30, step: 0.5 })}
         {field(
           'Seed',
           'seed',
           <span className="seed">
-            <input type="number" data-testid="seed" aria-label="Seed" value={seed} min={0} max={4294967295} disabled={randomEachRun} onChange={(e) => setSeed(Number(e.target.value))} />
+            <input type="number" data-testid="seed" aria-label="Seed" value={run.seed} min={0} max={4294967295} onChange={(e) => setRun({ seed: Number(e.target.value) })} title="The seed the next run takes" />
           </span>,
         )}
         <label className="check field">
-          <input type="checkbox" data-testid="random-seed" checked={randomEachRun} onChange={(e) => setRandomEachRun(e.target.checked)} /> New seed each run
+          <input type="checkbox" data-testid="random-seed" checked={run.newSeedEachRun} onChange={(e) => setRun({ newSeedEachRun: e.target.checked })} /> New seed each run
         </label>
       </div>
       {presets.length > 0 &&
@@ -205,13 +166,13 @@ export function PromptPanel({ listing, providers, generation, initial, client }:
         )}
       <StartFromField />
       <div className="field-grid">
-        {numberInput('Width', 'width', width, (v) => override({ width: v }), { min: 64, max: 4096, step: 8 })}
-        {numberInput('Height', 'height', height, (v) => override({ height: v }), { min: 64, max: 4096, step: 8 })}
-        {numberInput('Batch count', 'batchCount', batchCount, setBatchCount, { min: 1, max: 64, step: 1 })}
+        {numberInput('Width', 'width', shown.width, (v) => override({ width: v }), { min: 64, max: 4096, step: 8 })}
+        {numberInput('Height', 'height', shown.height, (v) => override({ height: v }), { min: 64, max: 4096, step: 8 })}
+        {numberInput('Batch count', 'batchCount', run.batchCount, (batchCount) => setRun({ batchCount }), { min: 1, max: 64, step: 1 })}
         {field(
           'Run on',
           'provider',
-          <select data-testid="provider-choice" value={provider} onChange={(e) => setProvider(e.target.value as ExecutionProviderName | '')}>
+          <select data-testid="provider-choice" value={run.provider ?? ''} onChange={(e) => setRun({ provider: e.target.value ? ExecutionProviderName.parse(e.target.value) : null })}>
             <option value="">Best available</option>
             {providers
               .filter((p) => p.usable)
@@ -228,7 +189,7 @@ export function PromptPanel({ listing, providers, generation, initial, client }:
           Cancel
         </button>
       ) : (
-        <button type="button" className="primary" data-testid="generate" disabled={!selected} onClick={start} title="Generate (Ctrl+Enter)">
+        <button type="button" className="primary" data-testid="generate" disabled={!selected?.defaults} onClick={start} title="Generate (Ctrl+Enter)">
           Generate
         </button>
       )}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { ExecutionProviderName } from '../contract/providers';
+import { SamplerName, type GenerationSettings } from '../contract/generation';
+import { ModelId } from '../contract/model-id';
+import type { RunDefaults } from '../contract/models';
+import { LayerId } from './document';
+
+/**
+ * Everything a person sets up for a run besides the canvas: the prompt and
+ * negative prompt, the model, the numbers, the seed and whether it is kept,
+ * the batch, the provider and what the run starts from. A project keeps it
+ * beside its document, so reopening, restoring after a crash and "Use
+ * everything" bring back the studio as it was.
+ *
+ * Numbers are kept as overrides over the chosen model's own defaults
+ * (`ModelEntry.defaults`): a field the user never touched follows the model,
+ * so changing the model changes it, as the panel shows. They are kept as
+ * typed, in range or not: a half-edited field must never stop a save; the
+ * run's own contract judges them, field by field, when it is asked for.
+ */
+export const RunOverrides = z
+  .object({
+    steps: z.number(),
+    cfgScale: z.number(),
+    sampler: SamplerName,
+    width: z.number(),
+    height: z.number(),
+  })
+  .partial()
+  .strict();
+export type RunOverrides = z.infer<typeof RunOverrides>;
+
+/** Which sigmas a run takes: the model's own (its scheduler config, as diffusers does) or Karras' (A1111's option). */
+export const RunSchedule = z.enum(['model', 'karras']);
+export type RunSchedule = z.infer<typeof RunSchedule>;
+
+export const StartFrom = z.object({ layer: LayerId, strength: z.number().gt(0).max(1) }).strict();
+export type StartFrom = z.infer<typeof StartFrom>;
+
+export const RunSettings = z
+  .object({
+    prompt: z.string().max(1_000_000),
+    negativePrompt: z.string().max(1_000_000),
+    /** Null: the library's default model. */
+    model: ModelId.nullable(),
+    overrides: RunOverrides,
+    schedule: RunSchedule,
+    /** The seed the next run uses (and the one scene graphs are laid out with). */
+    seed: z.number(),
+    /** After each run a new seed is drawn, so the one shown is always the one the next run takes. */
+    newSeedEachRun: z.boolean(),
+    batchCount: z.number(),
+    /** Null: the best provider available. */
+    provider: ExecutionProviderName.nullable(),
+    /** img2img: the picture layer a run starts from; null: text to image. */
+    startFrom: StartFrom.nullable(),
+  })
+  .strict();
+export type RunSettings = z.infer<typeof RunSettings>;
+
+/** A fresh studio's settings: nothing chosen, everything following the model, a new seed each run. */
+export function defaultRunSettings(seed: number): RunSettings {
+  return { prompt: '', negativePrompt: '', model: null, overrides: {}, schedule: 'model', seed, newSeedEachRun: true, batchCount: 1, provider: null, startFrom: null };
+}
+
+/** A project's saved settings, or null where they are missing or no longer parse (the document still opens). */
+export function runSettingsOf(saved: unknown): RunSettings | null {
+  const parsed = RunSettings.safeParse(saved);
+  return parsed.success ? parsed.data : null;
+}
+
+/** The numbers a run takes: the user's overrides over the model's defaults. */
+export function resolvedNumbers(run: RunSettings, defaults: RunDefaults): RunDefaults {
+  return { ...defaults, ...run.overrides };
+}
+
+/** The contract's settings for a run of `model` (whose defaults fill what the user left alone); pictures and conditioning come from the canvas. */
+export function generationSettingsOf(run: RunSettings, model: { id: string; defaults: RunDefaults }): GenerationSettings {
+  const { steps, cfgScale, sampler, width, height } = resolvedNumbers(run, model.defaults);
+  return {
+    model: model.id,
+    prompt: run.prompt,
+    negativePrompt: run.negativePrompt,
+    seed: run.seed,
+    steps,
+    cfgScale,
+    sampler,
+    // LCM takes its own timesteps: Karras sigmas do not apply to it.
+    ...(run.schedule === 'karras' && sampler !== 'lcm' ? { schedule: 'karras' as const } : {}),
+    width,
+    height,
+    batchCount: run.batchCount,
+    ...(run.provider ? { provider: run.provider } : {}),
+  };
+}
