@@ -159,14 +159,23 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
     await page.getByTestId('steps').fill('2');
     await page.getByTestId('width').fill('64');
     await page.getByTestId('height').fill('64');
+    // What is shown is what runs: the live layout and the seed it names are the run's.
+    const hint = page.getByTestId('layout-seed');
+    const shownSeed = Number(await page.getByTestId('seed').inputValue());
+    assert.match(await hint.innerText(), new RegExp(`seed ${shownSeed},`));
+    const shownLayout = JSON.parse((await hint.getAttribute('data-layout')) ?? 'null') as unknown[];
+    assert.equal(shownLayout.length, 3);
     const count = await page.locator('[data-testid=gallery] button.thumb').count();
     await page.getByTestId('generate').click();
     await page.locator('[data-testid=gallery] button.thumb').nth(count).waitFor();
     await page.getByRole('listitem', { name: /^Result \d+$/ }).waitFor();
     const id = ((await page.locator('[data-testid=gallery] button.thumb').first().locator('img').getAttribute('src')) ?? '').replace(/^.*\//, '').replace(/\.png.*$/, '');
     const sidecar = JSON.parse(readFileSync(join(home, 'gallery', `${id}.json`), 'utf8')) as {
-      request: { conditioning: { regions: { phrase: string; mask: { png: string } }[]; boxes: { label: string; rect: Record<string, number> }[]; sceneGraph: { objects: unknown[]; relations: unknown[] } } };
+      request: { seed: number; conditioning: { regions: { phrase: string; mask: { png: string } }[]; boxes: { label: string; rect: Record<string, number> }[]; sceneGraph: { objects: unknown[]; relations: unknown[] } } };
+      run: { layout: unknown[] };
     };
+    assert.equal(sidecar.request.seed, shownSeed);
+    assert.deepEqual(sidecar.run.layout, shownLayout);
     const { regions, boxes, sceneGraph } = sidecar.request.conditioning;
     assert.deepEqual(regions.map((r) => r.phrase), ['red star', 'blue circle']);
     // Painted where the strokes went, and nowhere else.

@@ -46,7 +46,7 @@ describe('the generation panel in browser mode', { skip: noChromium }, () => {
     assert.deepEqual([await value('steps'), await value('cfg')], ['3', '7'], 'the steps the user set stay; CFG follows the model');
   });
 
-  test('a new random seed each run by default; a locked seed repeats', async () => {
+  test('a new random seed each run by default, shown before the run that takes it; a locked seed repeats', async () => {
     await page.getByTestId('size-preset').selectOption({ label: 'Custom' }).catch(() => undefined);
     await page.getByTestId('width').fill('64');
     await page.getByTestId('height').fill('64');
@@ -59,10 +59,13 @@ describe('the generation panel in browser mode', { skip: noChromium }, () => {
     });
     const seeds: string[] = [];
     for (let run = 0; run < 2; run++) {
+      // What is shown is what runs: the seed field holds the next run's seed, and a new one is drawn after it.
+      const shown = await value('seed');
       await page.getByTestId('generate').click();
       await page.locator('[data-testid=gallery] img').nth(run).waitFor();
       await page.getByTestId('generate').waitFor();
-      seeds.push(await value('seed'));
+      await page.waitForFunction((before) => (document.querySelector('[data-testid=seed]') as HTMLInputElement).value !== before, shown);
+      seeds.push(shown);
     }
     assert.notEqual(seeds[0], seeds[1]);
     const phases = await page.evaluate(() => [...(window as unknown as { phasesSeen: Set<string> }).phasesSeen].sort());

@@ -145,7 +145,7 @@ export function GraphEditor({ layer }: { readonly layer: GraphLayer }) {
           Turn into boxes
         </button>
       )}
-      <p className="hint" data-testid="layout-seed">
+      <p className="hint" data-testid="layout-seed" data-layout={JSON.stringify(solved)}>
         Laid out for seed {seed}, as the next run will lay it out.
       </p>
     </div>
