@@ -176,6 +176,12 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
     };
     assert.equal(sidecar.request.seed, shownSeed);
     assert.deepEqual(sidecar.run.layout, shownLayout);
+    // The graph's node view stays drawn after a run (its nodes keep their measured sizes across renders).
+    // After the run's last re-render (the next seed drawn, the result layered), not before it.
+    await page.waitForFunction((before) => (document.querySelector('[data-testid=seed]') as HTMLInputElement).value !== String(before), shownSeed);
+    await page.getByRole('listitem', { name: /^Result \d+$/ }).waitFor();
+    await page.waitForTimeout(500);
+    for (const words of ['red ball', 'brown dog', 'orange cat']) assert.ok(await page.getByLabel(`Object ${words}`, { exact: true }).isVisible(), `node ${words} visible after the run`);
     const { regions, boxes, sceneGraph } = sidecar.request.conditioning;
     assert.deepEqual(regions.map((r) => r.phrase), ['red star', 'blue circle']);
     // Painted where the strokes went, and nowhere else.

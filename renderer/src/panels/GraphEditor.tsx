@@ -1,6 +1,6 @@
-import { Background, MarkerType, ReactFlow, type Connection, type Edge, type Node, type NodeChange } from '@xyflow/react';
+import { applyNodeChanges, Background, MarkerType, ReactFlow, type Connection, type Edge, type Node, type NodeChange } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { RELATIONS, type Relation } from '../../../app/contract/conditioning';
 import type { Layer } from '../../../app/document/document';
 import * as edits from '../../../app/document/edits';
@@ -42,7 +42,21 @@ function circlePosition(index: number, count: number) {
 export function GraphEditor({ layer }: { readonly layer: GraphLayer }) {
   const seed = useEditor((s) => s.run.seed);
   const canvas = useEditor((s) => documentOf(s).canvas);
-  const [moved, setMoved] = useState<Readonly<Record<string, { x: number; y: number }>>>({});
+  const [nodes, setNodes] = useState<Node[]>([]);
+  // Nodes are kept across renders with what React Flow measured of them (a node without its size is hidden):
+  // only objects added, removed or renamed change them; a drag moves them through onNodesChange.
+  useEffect(
+    () =>
+      setNodes((current) =>
+        layer.objects.map((o, i) => {
+          const label = objectWords(o);
+          const kept = current.find((n) => n.id === o.id);
+          if (kept?.data.label === label) return kept;
+          return { ...(kept ?? { id: o.id, position: circlePosition(i, layer.objects.length) }), data: { label }, ariaLabel: `Object ${label}` };
+        }),
+      ),
+    [layer.objects],
+  );
   const [predicate, setPredicate] = useState<Relation>('left of');
   const [draft, setDraft] = useState({ name: '', colour: '', size: '' });
   const [relation, setRelation] = useState({ subject: '', object: '' });
@@ -51,7 +65,6 @@ export function GraphEditor({ layer }: { readonly layer: GraphLayer }) {
   const conflicting = (r: { subject: string; predicate: string; object: string }) => conflicts.find((c) => c.relations.some((x) => x.subject === r.subject && x.object === r.object && x.predicate === r.predicate));
   const nameOf = (id: string) => layer.objects.find((o) => o.id === id)?.name ?? id;
 
-  const nodes: Node[] = layer.objects.map((o, i) => ({ id: o.id, position: moved[o.id] ?? circlePosition(i, layer.objects.length), data: { label: objectWords(o) }, ariaLabel: `Object ${objectWords(o)}` }));
   const edges: Edge[] = layer.relations.map((r, i) => {
     const conflict = conflicting(r);
     return {
@@ -66,9 +79,7 @@ export function GraphEditor({ layer }: { readonly layer: GraphLayer }) {
       data: { conflict: conflict?.reason ?? null },
     };
   });
-  const onNodesChange = (changes: NodeChange[]) => {
-    for (const change of changes) if (change.type === 'position' && change.position) setMoved((m) => ({ ...m, [change.id]: change.position! }));
-  };
+  const onNodesChange = (changes: NodeChange[]) => setNodes((current) => applyNodeChanges(changes, current));
   const relate = (subject: string, object: string) => subject && object && edit((d) => edits.addRelation(d, layer.id, { subject, predicate, object }));
   const addObject = () => {
     const name = draft.name.trim();
