@@ -180,7 +180,9 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
     // After the run's last re-render (the next seed drawn, the result layered), not before it.
     await page.waitForFunction((before) => (document.querySelector('[data-testid=seed]') as HTMLInputElement).value !== String(before), shownSeed);
     await page.getByRole('listitem', { name: /^Result \d+$/ }).waitFor();
-    await page.waitForTimeout(500);
+    // Every render after it too (another seed re-renders the graph editor with its layout).
+    await page.getByTestId('seed').fill(String(shownSeed + 1));
+    await page.waitForTimeout(1500);
     for (const words of ['red ball', 'brown dog', 'orange cat']) assert.ok(await page.getByLabel(`Object ${words}`, { exact: true }).isVisible(), `node ${words} visible after the run`);
     const { regions, boxes, sceneGraph } = sidecar.request.conditioning;
     assert.deepEqual(regions.map((r) => r.phrase), ['red star', 'blue circle']);
