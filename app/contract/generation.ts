@@ -15,7 +15,8 @@ export type SigmaScheduleName = z.infer<typeof SigmaScheduleName>;
 /** Chosen by the caller so it can cancel a job before the job's answer comes. */
 export const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
-const dimension = z.number().int().min(64).max(4096).multipleOf(8);
+// Bounds say their limit in words: the panel shows these messages at the field as it is typed in.
+const dimension = z.number().int('a whole number of px').min(64, 'at least 64 px').max(4096, 'at most 4096 px').multipleOf(8, 'a multiple of 8 px');
 
 const maskNeedsInit = (r: { mask?: unknown; init?: unknown }) => r.mask === undefined || r.init !== undefined;
 const maskNeedsInitError = { message: 'A mask needs an init image', path: ['mask'] };
@@ -25,14 +26,14 @@ const RunShape = z
   .object({
     prompt: z.string().max(20_000),
     negativePrompt: z.string().max(20_000).default(''),
-    steps: z.number().int().min(1).max(200).optional(),
+    steps: z.number().int('a whole number of steps').min(1, 'at least 1 step').max(200, 'at most 200 steps').optional(),
     sampler: SamplerName.optional(),
     schedule: SigmaScheduleName.optional(),
-    cfgScale: z.number().min(0).max(50).optional(),
-    seed: z.number().int().min(0).max(0xffffffff),
+    cfgScale: z.number().min(0, 'at least 0').max(50, 'at most 50').optional(),
+    seed: z.number().int('a whole number').min(0, 'at least 0').max(0xffffffff, 'at most 4294967295'),
     width: dimension.optional(),
     height: dimension.optional(),
-    batchCount: z.number().int().min(1).max(64).default(1),
+    batchCount: z.number().int('a whole number of images').min(1, 'at least 1 image').max(64, 'at most 64 images').default(1),
     family: FamilyId.optional(),
     provider: ExecutionProviderName.optional(),
   })

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ExecutionProviderName } from '../contract/providers';
-import { SamplerName, type GenerationSettings } from '../contract/generation';
+import { GenerationSettings, SamplerName } from '../contract/generation';
 import { ModelId } from '../contract/model-id';
 import type { RunDefaults } from '../contract/models';
 import { LayerId } from './document';
@@ -92,4 +92,23 @@ export function generationSettingsOf(run: RunSettings, model: { id: string; defa
     batchCount: run.batchCount,
     ...(run.provider ? { provider: run.provider } : {}),
   };
+}
+
+/**
+ * What is wrong with a run's fields, by field ("width", "steps", …), in the
+ * contract's words, with the nearest size that fits where a size is off the
+ * grid: shown as the person types, before any run is asked for.
+ */
+export function runFieldErrors(settings: GenerationSettings): Record<string, string> {
+  const parsed = GenerationSettings.safeParse(settings);
+  if (parsed.success) return {};
+  const errors: Record<string, string> = {};
+  for (const issue of parsed.error.issues) {
+    const field = String(issue.path[0] ?? '');
+    if (errors[field]) continue;
+    const value = (settings as Record<string, unknown>)[field];
+    const nearest = typeof value === 'number' ? Math.min(4096, Math.max(64, Math.round(value / 8) * 8)) : null;
+    errors[field] = issue.message === 'a multiple of 8 px' && nearest !== null ? `${issue.message} (${nearest}?)` : issue.message;
+  }
+  return errors;
 }

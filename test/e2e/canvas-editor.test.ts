@@ -214,7 +214,24 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
     // The start image is the picture as it lies on the page; the mask is white where painted.
     assert.equal(pixelOf(request.init.image, 0.5, 0.5), 120);
     assert.ok(pixelOf(request.mask, 0.5, 0.5) > 200 && pixelOf(request.mask, 0.1, 0.1) < 20);
-    await page.getByLabel('Start from').selectOption('');
+
+    // Removing the picture a run starts from asks first: No keeps both; Yes removes it and the run is text to image again.
+    const chosen = await page.getByLabel('Start from').inputValue();
+    page.once('dialog', (dialog) => void dialog.dismiss());
+    await page.getByRole('button', { name: 'Remove layer meadow' }).click();
+    assert.equal(await page.getByRole('listitem', { name: 'meadow' }).count(), 1);
+    assert.equal(await page.getByLabel('Start from').inputValue(), chosen);
+    let asked = '';
+    page.once('dialog', (dialog) => {
+      asked = dialog.message();
+      void dialog.accept();
+    });
+    await page.getByRole('button', { name: 'Remove layer meadow' }).click();
+    await page.getByRole('listitem', { name: 'meadow' }).waitFor({ state: 'detached' });
+    assert.match(asked, /meadow is the picture the next run starts from/);
+    assert.equal(await page.getByLabel('Start from').inputValue(), '');
+    await page.keyboard.press('Control+z');
+    await page.getByRole('listitem', { name: 'meadow' }).waitFor();
   });
 
   test('the live preview is drawn on the canvas, and Esc from the canvas cancels the run', async () => {
@@ -250,7 +267,16 @@ describe('canvas tools by keyboard and mouse', { skip: noChromium }, () => {
     await prompt.focus();
     await page.keyboard.press('Control+End');
     for (let i = 0; i < 8; i++) await page.keyboard.press('Shift+ArrowLeft');
+    // From the prompt, the hint's Alt+B picks the brush and types nothing over the selected words.
     await page.getByTestId('canvas').focus();
+    await page.keyboard.press('v');
+    assert.match(await page.getByTestId('binding-hint').innerText(), /Paint “red star” \(Alt\+B\)/);
+    await prompt.focus();
+    await page.keyboard.press('Alt+b');
+    assert.equal(await prompt.inputValue(), 'a red star');
+    assert.equal(await page.getByTestId('canvas').getAttribute('data-tool'), 'brush');
+    await page.getByTestId('canvas').focus();
+    await page.keyboard.press('v');
     await page.keyboard.press('b');
     await page.keyboard.press(']');
     await page.keyboard.press(']');

@@ -81,19 +81,25 @@ describe('the generation panel in browser mode', { skip: noChromium }, () => {
     assert.equal(await value('seed'), '1234');
   });
 
-  test('a size the contract refuses is shown at the size field; the next run clears it', async () => {
-    await page.getByTestId('width').fill('65');
-    await page.getByTestId('generate').click();
+  test('a field error shows as the field is typed, in words, and Generate waits until it is fixed', async () => {
     const error = page.locator('#width-error');
+    await page.getByTestId('width').fill('65');
     await error.waitFor();
-    assert.match(await error.innerText(), /multiple of 8/);
+    assert.equal(await error.innerText(), 'a multiple of 8 px (64?)');
     assert.equal(await page.getByTestId('width').getAttribute('aria-invalid'), 'true');
-    assert.match(await page.getByTestId('generation-error').innerText(), /Not run: check width/);
+    assert.equal(await page.getByTestId('generate').isDisabled(), true);
+    await page.getByTestId('width').fill('8000');
+    assert.equal(await error.innerText(), 'at most 4096 px');
+    await page.getByTestId('steps').fill('0');
+    assert.equal(await page.locator('#steps-error').innerText(), 'at least 1 step');
 
+    await page.getByTestId('steps').fill('2');
     await page.getByTestId('width').fill('64');
+    assert.equal(await error.count(), 0);
+    assert.equal(await page.locator('#steps-error').count(), 0);
+    assert.equal(await page.getByTestId('generate').isDisabled(), false);
     await page.getByTestId('generate').click();
     await page.getByTestId('generate').waitFor();
-    assert.equal(await error.count(), 0);
     assert.equal(await page.getByTestId('generation-error').count(), 0);
   });
 

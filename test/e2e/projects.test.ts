@@ -86,6 +86,9 @@ describe('projects in browser mode', { skip: noChromium }, () => {
     await page.getByLabel('Open project').selectOption('newer');
     await page.waitForFunction(() => /newer Wordbrush/.test(document.querySelector('[data-testid=project-error]')?.textContent ?? ''));
     assert.deepEqual({ broken: readFileSync(join(projects, 'broken.wbproj')), newer: readFileSync(join(projects, 'newer.wbproj')), good: readFileSync(join(projects, 'my-scene.wbproj')) }, before);
+    // A new project starts without the failed open's message.
+    await page.getByRole('button', { name: 'New', exact: true }).click();
+    await page.getByTestId('project-error').waitFor({ state: 'detached' });
   });
 
   test('"Use everything" on a result brings back its settings and the canvas document it was made from', async () => {

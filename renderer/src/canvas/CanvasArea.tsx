@@ -109,6 +109,13 @@ export function CanvasArea({ page, viewerUrl, previewUrl, onHint }: Props) {
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
+      // Alt+key picks a tool from anywhere, the prompt included (by the key's place: Alt changes the character on a Mac).
+      const fromAnywhere = event.altKey && !event.ctrlKey && !event.metaKey ? TOOLS.find((t) => event.code === `Key${t.key}`) : undefined;
+      if (fromAnywhere) {
+        setTool(fromAnywhere.tool);
+        event.preventDefault();
+        return;
+      }
       if (event.target instanceof HTMLElement && event.target.closest('input, textarea, select, [contenteditable]')) return;
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       const chosen = TOOLS.find((t) => t.key.toLowerCase() === event.key.toLowerCase());

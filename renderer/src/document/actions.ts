@@ -1,6 +1,6 @@
 import { AssetId, type CanvasDocument, type LayerId } from '../../../app/document/document';
 import * as edits from '../../../app/document/edits';
-import { documentOf, edit, editorStore, select } from './editor-store';
+import { documentOf, edit, editorStore, select, setStartFrom } from './editor-store';
 
 /** Edits that need fresh ids or new pixels, as the tools and panels call them; each is one undo step. */
 
@@ -85,7 +85,14 @@ export function commitMask(layer: LayerId, png: string, madeByStroke: boolean): 
   edit((d) => edits.setMask(d, layer, mask), { [mask]: png }, madeByStroke);
 }
 
+/** Removes a layer; the picture a run starts from goes only when the person agrees, and the run is then text to image again. */
 export function removeLayer(layer: LayerId): void {
+  const { run } = editorStore.getState();
+  if (run.startFrom?.layer === layer) {
+    const name = documentOf(editorStore.getState()).layers.find((l) => l.id === layer)?.name ?? 'This layer';
+    if (!window.confirm(`${name} is the picture the next run starts from. Remove it, and run from text alone?`)) return;
+    setStartFrom(null);
+  }
   edit((d) => edits.removeLayer(d, layer));
   if (editorStore.getState().selected === layer) select(null);
 }

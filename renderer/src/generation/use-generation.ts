@@ -17,8 +17,8 @@ export interface GenerationState {
   /** The latest preview of the running job (previews come with some steps, not all). */
   readonly preview: string | null;
   readonly error: string | null;
-  /** What the contract refused, by settings field ("width", "seed", …), in its words. */
-  readonly fieldErrors: Readonly<Record<string, string>>;
+  /** What the contract refused, by settings field ("width", "seed", …), in its words, with the value it refused. */
+  readonly fieldErrors: Readonly<Record<string, FieldError>>;
   readonly warnings: readonly string[];
   /** Which execution provider ran each model part in the last run. */
   readonly providers: Readonly<Record<string, string>>;
@@ -27,12 +27,22 @@ export interface GenerationState {
   cancel(): void;
 }
 
+export interface FieldError {
+  readonly message: string;
+  readonly value: unknown;
+}
+
 const newJobId = () => `job-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
-/** A refusal's issues as field → message; "settings.width" is the width field. */
-function fieldErrorsOf(error: unknown): Record<string, string> {
+/** A refusal's issues by field ("settings.width" is the width field), each with the value that was refused. */
+function fieldErrorsOf(error: unknown, settings: GenerationSettings): Record<string, FieldError> {
   if (!(error instanceof StudioError) || error.code !== 'invalid-input' || !error.issues) return {};
-  return Object.fromEntries(error.issues.map((issue) => [issue.path.replace(/^settings\./, '').split('.')[0]!, issue.message]));
+  return Object.fromEntries(
+    error.issues.map((issue) => {
+      const field = issue.path.replace(/^settings\./, '').split('.')[0]!;
+      return [field, { message: issue.message, value: (settings as Record<string, unknown>)[field] }];
+    }),
+  );
 }
 
 /** Runs generations through the contract: one at a time, progress and previews from events, cancel by job id. */
@@ -45,7 +55,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
   const [lastStepAt, setLastStepAt] = useState<number | null>(null);
   const [preview, setPreview] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<Readonly<Record<string, string>>>({});
+  const [fieldErrors, setFieldErrors] = useState<Readonly<Record<string, FieldError>>>({});
   const [warnings, setWarnings] = useState<readonly string[]>([]);
   const [providers, setProviders] = useState<Readonly<Record<string, string>>>({});
 
@@ -93,7 +103,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
               return null;
             }
             setPhase('failed');
-            const fields = fieldErrorsOf(e);
+            const fields = fieldErrorsOf(e, settings);
             setFieldErrors(fields);
             const names = Object.keys(fields);
             setError(names.length > 0 ? `Not run: check ${names.join(', ')}` : e instanceof Error ? e.message : String(e));

@@ -1,6 +1,6 @@
 import { applyNodeChanges, Background, MarkerType, ReactFlow, type Connection, type Edge, type Node, type NodeChange } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { RELATIONS, type Relation } from '../../../app/contract/conditioning';
 import type { Layer } from '../../../app/document/document';
 import * as edits from '../../../app/document/edits';
@@ -42,21 +42,19 @@ function circlePosition(index: number, count: number) {
 export function GraphEditor({ layer }: { readonly layer: GraphLayer }) {
   const seed = useEditor((s) => s.run.seed);
   const canvas = useEditor((s) => documentOf(s).canvas);
-  const [nodes, setNodes] = useState<Node[]>([]);
   // Nodes are kept across renders with what React Flow measured of them (a node without its size is hidden):
-  // only objects added, removed or renamed change them; a drag moves them through onNodesChange.
-  useEffect(
-    () =>
-      setNodes((current) =>
-        layer.objects.map((o, i) => {
-          const label = objectWords(o);
-          const kept = current.find((n) => n.id === o.id);
-          if (kept?.data.label === label) return kept;
-          return { ...(kept ?? { id: o.id, position: circlePosition(i, layer.objects.length) }), data: { label }, ariaLabel: `Object ${label}` };
-        }),
-      ),
-    [layer.objects],
-  );
+  // only objects added, removed or renamed change them (synced as the graph changes); a drag moves them through onNodesChange.
+  const [view, setView] = useState<{ objects: GraphLayer['objects'] | null; nodes: Node[] }>({ objects: null, nodes: [] });
+  let nodes = view.nodes;
+  if (view.objects !== layer.objects) {
+    nodes = layer.objects.map((o, i) => {
+      const label = objectWords(o);
+      const kept = view.nodes.find((n) => n.id === o.id);
+      if (kept?.data.label === label) return kept;
+      return { ...(kept ?? { id: o.id, position: circlePosition(i, layer.objects.length) }), data: { label }, ariaLabel: `Object ${label}` };
+    });
+    setView({ objects: layer.objects, nodes });
+  }
   const [predicate, setPredicate] = useState<Relation>('left of');
   const [draft, setDraft] = useState({ name: '', colour: '', size: '' });
   const [relation, setRelation] = useState({ subject: '', object: '' });
@@ -79,7 +77,7 @@ export function GraphEditor({ layer }: { readonly layer: GraphLayer }) {
       data: { conflict: conflict?.reason ?? null },
     };
   });
-  const onNodesChange = (changes: NodeChange[]) => setNodes((current) => applyNodeChanges(changes, current));
+  const onNodesChange = (changes: NodeChange[]) => setView((v) => ({ ...v, nodes: applyNodeChanges(changes, v.nodes) }));
   const relate = (subject: string, object: string) => subject && object && edit((d) => edits.addRelation(d, layer.id, { subject, predicate, object }));
   const addObject = () => {
     const name = draft.name.trim();

@@ -97,8 +97,8 @@ export function PromptEditor({ tokenizer }: { readonly tokenizer: ModelTokenizer
         {chosen ? (
           <>
             Paint on the canvas to place “{chosen}”.{' '}
-            <button type="button" className="link" onClick={() => setTool('brush')}>
-              Paint “{chosen}” (B)
+            <button type="button" className="link" onClick={() => setTool('brush')} title="Alt+B from the prompt; B on the canvas">
+              Paint “{chosen}” (Alt+B)
             </button>
           </>
         ) : (

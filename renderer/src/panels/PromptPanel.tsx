@@ -2,7 +2,7 @@ import type { KeyboardEvent, ReactNode } from 'react';
 import type { SamplerName } from '../../../app/contract/generation';
 import type { ModelListing, RunDefaults } from '../../../app/contract/models';
 import { ExecutionProviderName, type ProviderReport } from '../../../app/contract/providers';
-import { generationSettingsOf, resolvedNumbers, RunSchedule, type RunOverrides } from '../../../app/document/run-settings';
+import { generationSettingsOf, resolvedNumbers, runFieldErrors, RunSchedule, type RunOverrides } from '../../../app/document/run-settings';
 import { sizePresets } from '../../../app/domain/size-presets';
 import { randomSeed } from '../generation/recall';
 import type { GenerationState } from '../generation/use-generation';
@@ -44,11 +44,17 @@ export function PromptPanel({ listing, providers, generation, client }: Props) {
   const tokenizer = useTokenizer(client, selected?.id ?? null);
   const override = (change: RunOverrides) => setRun({ overrides: { ...run.overrides, ...change } });
   const presets = selected?.nativeSize ? sizePresets(selected.nativeSize) : [];
-  const { running, generate, cancel, fieldErrors } = generation;
+  const { running, generate, cancel } = generation;
+  const settings = selected?.defaults ? generationSettingsOf(run, { id: selected.id, defaults: selected.defaults }) : null;
+  // Checked as typed, in the contract's words; what main refused of the last run shows while the field holds the refused value.
+  const typedErrors = settings ? runFieldErrors(settings) : {};
+  const refused = Object.entries(generation.fieldErrors).flatMap(([field, e]) => (settings && (settings as Record<string, unknown>)[field] === e.value ? [[field, e.message] as const] : []));
+  const fieldErrors: Readonly<Record<string, string>> = { ...Object.fromEntries(refused), ...typedErrors };
+  const runnable = settings !== null && Object.keys(typedErrors).length === 0;
 
   const start = () => {
-    if (!selected?.defaults || running) return;
-    void generate(generationSettingsOf(run, { id: selected.id, defaults: selected.defaults })).then((result) => {
+    if (!settings || !runnable || running) return;
+    void generate(settings).then((result) => {
       if (result && editorStore.getState().run.newSeedEachRun) setRun({ seed: randomSeed() });
     });
   };
@@ -189,7 +195,7 @@ export function PromptPanel({ listing, providers, generation, client }: Props) {
           Cancel
         </button>
       ) : (
-        <button type="button" className="primary" data-testid="generate" disabled={!selected?.defaults} onClick={start} title="Generate (Ctrl+Enter)">
+        <button type="button" className="primary" data-testid="generate" disabled={!runnable} onClick={start} title="Generate (Ctrl+Enter)">
           Generate
         </button>
       )}
