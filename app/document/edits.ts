@@ -150,3 +150,8 @@ export function graphToBoxes(document: CanvasDocument, layer: LayerId, boxesId: 
   layers.splice(at + 1, 0, boxes);
   return { ...document, layers };
 }
+
+/** The page at another size: every layer is placed in fractions of the page, so pictures, masks and boxes scale with it. */
+export function resizeCanvas(document: CanvasDocument, size: { width: number; height: number }): CanvasDocument {
+  return document.canvas.width === size.width && document.canvas.height === size.height ? document : { ...document, canvas: { width: size.width, height: size.height } };
+}

@@ -69,6 +69,12 @@ export function runSettingsOf(saved: unknown): RunSettings | null {
   return parsed.success ? parsed.data : null;
 }
 
+/** The model a run takes: the one chosen when the library can run it, else the library's default, else the first usable one. */
+export function chosenModel<M extends { readonly id: string; readonly problem: string | null }>(listing: { readonly models: readonly M[]; readonly defaultId: string | null }, run: RunSettings): M | undefined {
+  const usable = listing.models.filter((m) => m.problem === null);
+  return usable.find((m) => m.id === run.model) ?? usable.find((m) => m.id === listing.defaultId) ?? usable[0];
+}
+
 /** The numbers a run takes: the user's overrides over the model's defaults. */
 export function resolvedNumbers(run: RunSettings, defaults: RunDefaults): RunDefaults {
   return { ...defaults, ...run.overrides };

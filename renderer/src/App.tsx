@@ -1,10 +1,10 @@
-import { useEffect, useMemo, useState, type DragEvent } from 'react';
+import { useEffect, useState, type DragEvent } from 'react';
 import { compositePng, download, toPngAsset } from './document/images';
 import { useProject } from './document/use-project';
 import { ProjectBar } from './panels/ProjectBar';
 import { CanvasArea } from './canvas/CanvasArea';
-import { addImage, addResult } from './document/actions';
-import { editorStore, fitEmptyCanvas, setRun, usedAssets } from './document/editor-store';
+import { addImage } from './document/actions';
+import { discardStaged, editorStore, fitPixelFreeCanvas, setRun, stage, usedAssets, useEditor } from './document/editor-store';
 import { canvasRequest } from './generation/canvas-request';
 import type { StudioConnection } from './connection/studio-client';
 import { useStudioState } from './connection/use-studio-state';
@@ -12,9 +12,9 @@ import type { GenerationSettings } from '../../app/contract/generation';
 import { generationInfoOf } from '../../app/domain/generation-info';
 import { readPngText } from '../../app/domain/png-text';
 import { presetFromText, presetOf, randomSeed, type RecalledRun } from './generation/recall';
-import { generationSettingsOf } from '../../app/document/run-settings';
+import { chosenModel, generationSettingsOf, runFieldErrors } from '../../app/document/run-settings';
 import { useGallery } from './generation/use-gallery';
-import { useGeneration } from './generation/use-generation';
+import { useGeneration, type GenerationState } from './generation/use-generation';
 import { useModelLibrary } from './generation/use-models';
 import { GalleryStrip } from './panels/GalleryStrip';
 import { LayersPanel } from './panels/LayersPanel';
@@ -22,8 +22,6 @@ import { ModelsPanel } from './panels/ModelsPanel';
 import { PromptPanel } from './panels/PromptPanel';
 import { SettingsPanel, useSettings } from './panels/SettingsPanel';
 import { StatusBar } from './panels/StatusBar';
-
-const DEFAULT_PAGE = { width: 512, height: 512 };
 
 /** The studio frame: prompt on the left, canvas and gallery in the middle, layers and models on the right. */
 export function App({ studio }: { readonly studio: StudioConnection }) {
@@ -73,35 +71,43 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
     window.addEventListener('paste', onPaste);
     return () => window.removeEventListener('paste', onPaste);
   });
-  // A picked result shows until a newer one arrives, unless it is pinned.
-  const [picked, setPicked] = useState<{ id: string; newest: string | null } | null>(null);
-  const [pinned, setPinned] = useState(false);
-  const newest = gallery.items[0]?.id ?? null;
-  const stillPicked = picked && (pinned || picked.newest === newest) ? picked.id : null;
-  const shown = gallery.items.find((item) => item.id === stillPicked) ?? gallery.items[0] ?? null;
+  // The gallery's selected result: the one picked, else the newest.
+  const [picked, setPicked] = useState<string | null>(null);
+  const selected = gallery.items.find((item) => item.id === picked) ?? gallery.items[0] ?? null;
+  const stageResults = (images: readonly { id: string; seed: number }[]) => stage(images.map((image) => ({ id: image.id, url: studio.galleryUrl(`${image.id}.png`), name: `Result ${image.seed}` })));
+  // A run's images wait on the canvas's staging area, to be accepted as a layer or discarded.
+  const runAndStage: GenerationState['generate'] = (settings, kept) => {
+    // A new run's results take the staging area's place.
+    discardStaged();
+    return generation.generate(settings, kept).then((result) => {
+      if (result) stageResults(result.images);
+      return result;
+    });
+  };
   // Runs take the canvas: its regions, boxes and graph as conditioning, and the document itself kept with the results.
   const fromCanvas = {
     ...generation,
     generate: (settings: GenerationSettings) => {
-      if (project.document.layers.length === 0) return generation.generate(settings);
+      if (project.document.layers.length === 0) return runAndStage(settings);
       const { document, assets } = project;
-      const run = canvasRequest(studio.client, document, assets, editorStore.getState().run.startFrom).then(
-        (pictures) => generation.generate({ ...settings, ...pictures }, { document, assets: usedAssets(document, assets) }),
+      return canvasRequest(studio.client, document, assets, editorStore.getState().run.startFrom).then(
+        (pictures) => runAndStage({ ...settings, ...pictures }, { document, assets: usedAssets(document, assets) }),
         (e: Error) => (setNotice(`Not run: ${e.message}`), null),
       );
-      // Each result comes back onto the canvas as a picture layer.
-      void run.then(async (result) => {
-        for (const image of result?.images ?? []) {
-          const { url } = await toPngAsset(await (await fetch(studio.galleryUrl(`${image.id}.png`))).blob());
-          addResult(url, `Result ${image.seed}`);
-        }
-      });
-      return run;
     },
   };
-  const canvasSize = project.document.layers.length > 0 ? project.document.canvas : null;
-  const page = useMemo(() => canvasSize ?? (shown ? { width: shown.width, height: shown.height } : DEFAULT_PAGE), [canvasSize, shown]);
-  useEffect(() => fitEmptyCanvas(page), [page]);
+  // A page without pixels is the size the next run makes; one with pixels keeps its size, and the canvas offers the run's.
+  const run = useEditor((s) => s.run);
+  const model = chosenModel(library.listing, run);
+  const next = model?.defaults ? generationSettingsOf(run, { id: model.id, defaults: model.defaults }) : null;
+  const sizeErrors = next ? runFieldErrors(next) : {};
+  // Only a size the run can make (not one half typed).
+  const [runWidth, runHeight] = next && !sizeErrors.width && !sizeErrors.height ? [next.width!, next.height!] : [null, null];
+  useEffect(() => {
+    if (runWidth && runHeight) fitPixelFreeCanvas({ width: runWidth, height: runHeight });
+  }, [runWidth, runHeight, project.document]);
+  const page = project.document.canvas;
+  const offerSize = runWidth && runHeight && (runWidth !== page.width || runHeight !== page.height) ? { width: runWidth, height: runHeight } : null;
 
   // A PNG dropped on the studio offers what a gallery result does: its settings go to the panel.
   const onDrop = async (event: DragEvent<HTMLDivElement>) => {
@@ -137,25 +143,19 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
         <PromptPanel client={studio.client} listing={library.listing} providers={state.providers} generation={fromCanvas} />
       </aside>
       <main className="centre">
-        <CanvasArea
-          page={page}
-          viewerUrl={shown ? studio.galleryUrl(`${shown.id}.png`) : null}
-          previewUrl={generation.preview}
-          onHint={setNotice}
-        />
+        <CanvasArea page={page} runSize={offerSize} generation={fromCanvas} onHint={setNotice} />
         <GalleryStrip
           items={gallery.items}
-          selected={shown?.id ?? null}
-          pinned={pinned && stillPicked !== null}
+          selected={selected?.id ?? null}
           trashed={gallery.trashed}
           hasMore={gallery.hasMore}
           notice={notice ?? gallery.error}
           urlOf={studio.galleryUrl}
           actions={{
-            select: (id) => setPicked({ id, newest }),
-            pin: (pin) => {
-              if (pin && shown) setPicked({ id: shown.id, newest });
-              setPinned(pin);
+            select: (id) => {
+              setPicked(id);
+              const item = gallery.items.find((i) => i.id === id);
+              stageResults([{ id, seed: item?.info?.seed ?? 0 }]);
             },
             useSettings: (id) => void withRecord(id, setRun),
             useEverything: (id) =>
@@ -173,7 +173,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
                 const model = library.listing.models.find((m) => m.id === preset.model);
                 if (!model?.defaults) return setNotice('The model of that image is not in the library');
                 setRun({ ...preset, seed: randomSeed() });
-                void generation.generate(generationSettingsOf(editorStore.getState().run, { id: model.id, defaults: model.defaults }));
+                void runAndStage(generationSettingsOf(editorStore.getState().run, { id: model.id, defaults: model.defaults }));
               }),
             copyParameters: (id) =>
               void withRecord(id, (_preset, parameters) =>

@@ -154,7 +154,7 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
     }
   });
 
-  test('a run follows the drawing: its sidecar holds the regions as painted, the box as dragged and the graph; the result comes back as a layer', async () => {
+  test('a run follows the drawing: its sidecar holds the regions as painted, the box as dragged and the graph; the result, accepted, comes back as a layer', async () => {
     await page.getByTestId('model').selectOption({ label: 'sd1-optimum (sd1)' });
     await page.getByTestId('steps').fill('2');
     await page.getByTestId('width').fill('64');
@@ -168,6 +168,8 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
     const count = await page.locator('[data-testid=gallery] button.thumb').count();
     await page.getByTestId('generate').click();
     await page.locator('[data-testid=gallery] button.thumb').nth(count).waitFor();
+    // The result waits on the staging area; accepting it makes it a layer.
+    await page.getByRole('group', { name: 'Staged results' }).getByRole('button', { name: 'Accept (Enter)' }).click();
     await page.getByRole('listitem', { name: /^Result \d+$/ }).waitFor();
     const id = ((await page.locator('[data-testid=gallery] button.thumb').first().locator('img').getAttribute('src')) ?? '').replace(/^.*\//, '').replace(/\.png.*$/, '');
     const sidecar = JSON.parse(readFileSync(join(home, 'gallery', `${id}.json`), 'utf8')) as {

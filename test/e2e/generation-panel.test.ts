@@ -103,34 +103,63 @@ describe('the generation panel in browser mode', { skip: noChromium }, () => {
     assert.equal(await page.getByTestId('generation-error').count(), 0);
   });
 
-  test('a cancelled run says so, and the newest result shows unless one is pinned', async () => {
+  test('a cancelled run says so, with its progress and Cancel on the canvas', async () => {
     // Long enough to still be running when Cancel lands: 200 steps at 256x256 (the starter does 200 at 64x64 in about a second).
     await page.getByTestId('steps').fill('200');
     await page.getByTestId('width').fill('256');
     await page.getByTestId('height').fill('256');
     await page.getByTestId('generate').click();
-    await page.locator('[data-testid=generation-progress]').waitFor();
-    await page.getByTestId('cancel').click();
+    const status = page.getByRole('status', { name: 'Run progress' });
+    await status.locator('[data-testid=generation-progress]').waitFor();
+    // Where the eye is: the progress sits on the canvas, above the page, and the canvas toolbar stays inside the canvas, clear of the prompt panel.
+    const [canvas, shown, toolbar, panel] = await Promise.all(
+      [page.getByRole('region', { name: 'Canvas' }), status, page.getByRole('toolbar', { name: 'Canvas tools' }), page.getByRole('region', { name: 'Prompt' })].map(async (l) => (await l.boundingBox())!),
+    );
+    const inside = (a: NonNullable<typeof canvas>, b: NonNullable<typeof canvas>) => a.x >= b.x && a.y >= b.y && a.x + a.width <= b.x + b.width + 0.5 && a.y + a.height <= b.y + b.height + 0.5;
+    assert.ok(inside(shown!, canvas!) && shown!.y < canvas!.y + canvas!.height / 3, 'progress at the top of the canvas');
+    assert.ok(inside(toolbar!, canvas!) && toolbar!.x >= panel!.x + panel!.width, 'toolbar inside the canvas');
+    await status.getByRole('button', { name: 'Cancel the run (Esc)' }).click();
     await page.locator('[data-testid=generation-phase][data-phase=cancelled]').waitFor();
+    await status.waitFor({ state: 'detached' });
+  });
 
-    // Pick an older result: the next result replaces it on the canvas…
-    const thumbs = page.locator('[data-testid=gallery] button.thumb');
-    const older = (await thumbs.last().locator('img').getAttribute('src'))!.replace('/.thumbs/', '/');
-    await thumbs.last().click();
-    await page.waitForFunction((url) => document.querySelector('[data-testid=canvas]')!.getAttribute('data-image') === url, older);
+  test('results wait on the staging area: stepped through, discarded without a trace, accepted as one layer and one undo step', async () => {
+    const layers = async () => (JSON.parse((await page.getByRole('region', { name: 'Layers' }).getAttribute('data-document')) ?? '{}') as { layers: { name: string }[] }).layers;
+    const canvasImage = () => page.getByTestId('canvas').getAttribute('data-image');
+    const staging = page.getByRole('group', { name: 'Staged results' });
+    const before = await layers();
     await page.getByTestId('steps').fill('2');
+    await page.getByTestId('width').fill('64');
+    await page.getByTestId('height').fill('64');
+    await page.getByTestId('batch').fill('2');
     await page.getByTestId('generate').click();
+    await staging.waitFor();
     await page.getByTestId('generate').waitFor();
-    const newest = (await thumbs.first().locator('img').getAttribute('src'))!.replace('/.thumbs/', '/');
-    await page.waitForFunction((url) => document.querySelector('[data-testid=canvas]')!.getAttribute('data-image') === url, newest);
-    assert.equal(await page.locator('[data-testid=generation-phase][data-phase=cancelled]').count(), 0, 'a new run clears "Cancelled"');
+    assert.match(await staging.innerText(), /\(1 of 2\)/);
+    await page.waitForFunction(() => document.querySelector('[data-testid=canvas]')!.getAttribute('data-image'));
+    const first = await canvasImage();
+    await page.getByTestId('canvas').focus();
+    await page.keyboard.press('ArrowRight');
+    assert.match(await staging.innerText(), /\(2 of 2\)/);
+    await page.waitForFunction((url) => document.querySelector('[data-testid=canvas]')!.getAttribute('data-image') !== url, first);
+    await staging.getByRole('button', { name: 'Previous result (←)' }).click();
+    await page.waitForFunction((url) => document.querySelector('[data-testid=canvas]')!.getAttribute('data-image') === url, first);
 
-    // …unless it is pinned.
-    await thumbs.last().click();
-    await page.getByRole('button', { name: 'Keep showing the selected image' }).click();
-    const count = await thumbs.count();
-    await page.getByTestId('generate').click();
-    await thumbs.nth(count).waitFor();
-    assert.equal(await page.getByTestId('canvas').getAttribute('data-image'), older);
+    await page.keyboard.press('Escape');
+    await staging.waitFor({ state: 'detached' });
+    assert.equal(await canvasImage(), '');
+    assert.deepEqual(await layers(), before, 'discarding leaves no trace');
+
+    // A gallery pick is staged too; Enter accepts it as one layer, one undo step.
+    await page.locator('[data-testid=gallery] button.thumb').first().click();
+    await staging.waitFor();
+    await page.getByTestId('canvas').focus();
+    await page.keyboard.press('Enter');
+    await staging.waitFor({ state: 'detached' });
+    await page.waitForFunction((n) => JSON.parse(document.querySelector('[aria-label=Layers]')!.getAttribute('data-document')!).layers.length === n, before.length + 1);
+    assert.match((await layers()).at(-1)!.name, /^Result \d+$/);
+    await page.keyboard.press('Control+z');
+    assert.deepEqual(await layers(), before);
+    await page.getByTestId('batch').fill('1');
   });
 });

@@ -1,8 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
-import { removeBox, updateBox } from '../../../app/document/edits';
+import { removeBox, resizeCanvas, updateBox } from '../../../app/document/edits';
 import { nounPhrases } from '../../../app/domain/noun-phrases';
-import { addBoxAt, addWordRegion, commitMask, removeLayer } from '../document/actions';
-import { documentOf, edit, editorStore, pickBox, select, setBrush, setTool, useEditor, type Tool } from '../document/editor-store';
+import { acceptStaged, addBoxAt, addWordRegion, commitMask, removeLayer } from '../document/actions';
+import { discardStaged, documentOf, edit, editorStore, pickBox, select, setBrush, setTool, stepStaged, useEditor, type Tool } from '../document/editor-store';
+import type { GenerationState } from '../generation/use-generation';
+import { RunProgress } from './RunProgress';
 import { blankMaskPng } from './mask-pixels';
 import { StageView } from './stage-view';
 import { useElementSize } from './use-element-size';
@@ -21,12 +23,12 @@ const TOOLS: readonly { tool: Tool; name: string; key: string; title: string }[]
 ];
 
 interface Props {
-  /** The page's size in pixels: the document's canvas, or the shown result's. */
+  /** The page's size in pixels: the document's canvas. */
   readonly page: Size;
-  /** A gallery result shown on the page while the document has no pictures. */
-  readonly viewerUrl: string | null;
-  /** The running generation's latest estimate. */
-  readonly previewUrl: string | null;
+  /** The size the next run makes, when a page holding pictures has another: the canvas offers to resize the page to it. */
+  readonly runSize: Size | null;
+  /** The running generation: its progress, preview and Cancel are shown on the canvas. */
+  readonly generation: GenerationState;
   /** Says why a tool did nothing (a stroke with nowhere to go). */
   readonly onHint: (message: string) => void;
 }
@@ -66,7 +68,10 @@ function strokeTarget(erase: boolean, onHint: (message: string) => void) {
  * The canvas: a Konva stage the StageView draws from the editor store, the
  * tool bar, and the tools' shortcuts (shown in each button's name and tooltip).
  */
-export function CanvasArea({ page, viewerUrl, previewUrl, onHint }: Props) {
+export function CanvasArea({ page, runSize, generation, onHint }: Props) {
+  const previewUrl = generation.preview;
+  const staged = useEditor((s) => s.staged);
+  const stagedImage = staged ? staged.images[staged.index]! : null;
   const container = useRef<HTMLDivElement>(null);
   const stage = useRef<StageView | null>(null);
   const size = useElementSize(container);
@@ -74,9 +79,11 @@ export function CanvasArea({ page, viewerUrl, previewUrl, onHint }: Props) {
   const tool = useEditor((s) => s.tool);
   const brush = useEditor((s) => s.brush);
   const hint = useRef(onHint);
+  const running = useRef(generation.running);
   useEffect(() => {
     hint.current = onHint;
-  }, [onHint]);
+    running.current = generation.running;
+  }, [onHint, generation.running]);
 
   useEffect(() => {
     const element = container.current!;
@@ -102,8 +109,8 @@ export function CanvasArea({ page, viewerUrl, previewUrl, onHint }: Props) {
   useEffect(() => stage.current?.setPage(page), [page]);
   const layoutSeed = useEditor((s) => s.run.seed);
   useEffect(() => stage.current?.setLayoutSeed(layoutSeed), [layoutSeed]);
-  const viewer = useHtmlImage(viewerUrl);
-  useEffect(() => stage.current?.setViewerImage(viewer), [viewer]);
+  const stagedPicture = useHtmlImage(stagedImage?.url ?? null);
+  useEffect(() => stage.current?.setStagedImage(stagedImage ? stagedPicture : null), [stagedPicture, stagedImage]);
   const preview = useHtmlImage(previewUrl);
   useEffect(() => stage.current?.setPreview(previewUrl ? preview : null), [preview, previewUrl]);
 
@@ -118,6 +125,17 @@ export function CanvasArea({ page, viewerUrl, previewUrl, onHint }: Props) {
       }
       if (event.target instanceof HTMLElement && event.target.closest('input, textarea, select, [contenteditable]')) return;
       if (event.ctrlKey || event.metaKey || event.altKey) return;
+      // Staged results: ← → step through them, Enter accepts the one shown, Esc discards them (Esc cancels a run first).
+      if (editorStore.getState().staged) {
+        const act = { ArrowLeft: () => stepStaged(-1), ArrowRight: () => stepStaged(1), Enter: () => void acceptStaged(), Escape: discardStaged }[event.key];
+        // Enter on a focused button presses that button; Esc while a run goes cancels the run.
+        const taken = (event.key === 'Enter' && event.target instanceof HTMLElement && event.target.closest('button')) || (event.key === 'Escape' && running.current);
+        if (act && !taken) {
+          act();
+          event.preventDefault();
+          return;
+        }
+      }
       const chosen = TOOLS.find((t) => t.key.toLowerCase() === event.key.toLowerCase());
       const view = stage.current;
       if (chosen) setTool(chosen.tool);
@@ -142,7 +160,45 @@ export function CanvasArea({ page, viewerUrl, previewUrl, onHint }: Props) {
 
   return (
     <section className="canvas-area" aria-label="Canvas">
-      <div ref={container} className="canvas-stage" tabIndex={0} role="application" aria-label="Canvas page: paint, draw boxes, pan and zoom" data-testid="canvas" data-image={viewer ? viewerUrl : ''} data-page={`${page.width}x${page.height}`} data-tool={tool} data-preview={previewUrl && preview ? 'shown' : ''} />
+      <div
+        ref={container}
+        className="canvas-stage"
+        tabIndex={0}
+        role="application"
+        aria-label="Canvas page: paint, draw boxes, pan and zoom"
+        data-testid="canvas"
+        data-image={stagedImage && stagedPicture ? stagedImage.url : ''}
+        data-page={`${page.width}x${page.height}`}
+        data-tool={tool}
+        data-preview={previewUrl && preview ? 'shown' : ''}
+      />
+      <div className="canvas-top">
+        <RunProgress generation={generation} />
+        {staged && stagedImage && (
+          <div className="staging" role="group" aria-label="Staged results">
+            <span data-testid="staged-count">
+              {stagedImage.name} ({staged.index + 1} of {staged.images.length})
+            </span>
+            <button type="button" onClick={() => stepStaged(-1)} disabled={staged.images.length < 2} aria-label="Previous result (←)" title="Previous result (←)">
+              ‹
+            </button>
+            <button type="button" onClick={() => stepStaged(1)} disabled={staged.images.length < 2} aria-label="Next result (→)" title="Next result (→)">
+              ›
+            </button>
+            <button type="button" className="primary" onClick={() => void acceptStaged()} aria-label="Accept (Enter)" title="Keep it as a picture layer (Enter)">
+              Accept
+            </button>
+            <button type="button" onClick={discardStaged} aria-label="Discard (Esc)" title="Discard the staged results (Esc)">
+              Discard
+            </button>
+          </div>
+        )}
+        {runSize && !staged && (
+          <button type="button" className="resize-offer" onClick={() => edit((d) => resizeCanvas(d, runSize))} title="The page holds pictures at another size than the run makes; its layers scale with it">
+            Resize the page to {runSize.width}×{runSize.height}
+          </button>
+        )}
+      </div>
       <div className="canvas-toolbar" role="toolbar" aria-label="Canvas tools">
         {TOOLS.map((t) => (
           <button key={t.tool} type="button" aria-pressed={tool === t.tool} onClick={() => setTool(t.tool)} title={`${t.title} (${t.key})`} aria-label={`${t.name} (${t.key})`}>

@@ -54,7 +54,8 @@ export class StageView {
   private readonly world = new Konva.Layer();
   private readonly overlay = new Konva.Layer({ listening: false });
   private readonly page = new Konva.Rect({ fill: '#2a2e37', shadowColor: '#000', shadowBlur: 24, shadowOpacity: 0.5, listening: false });
-  private readonly viewer = new Konva.Image({ image: undefined, listening: false });
+  /** A result waiting to be accepted or discarded, over the page and its layers. */
+  private readonly staged = new Konva.Image({ image: undefined, listening: false, visible: false });
   private readonly preview = new Konva.Image({ image: undefined, listening: false });
   private readonly cursor = new Konva.Circle({ stroke: '#fff', strokeWidth: 1, visible: false, shadowColor: '#000', shadowBlur: 2 });
   private readonly boxDraft = new Konva.Rect({ stroke: '#e5c07b', visible: false });
@@ -75,9 +76,9 @@ export class StageView {
     private readonly callbacks: StageCallbacks,
   ) {
     this.stage = new Konva.Stage({ container, width: Math.max(1, container.clientWidth), height: Math.max(1, container.clientHeight) });
-    for (const node of [this.page, this.viewer, this.preview]) node.size(this.pageSize);
-    this.world.add(this.page, this.viewer);
-    this.overlay.add(this.preview, this.boxDraft, this.cursor);
+    for (const node of [this.page, this.staged, this.preview]) node.size(this.pageSize);
+    this.world.add(this.page);
+    this.overlay.add(this.staged, this.preview, this.boxDraft, this.cursor);
     this.stage.add(this.world, this.overlay);
     this.unsubscribe = editorStore.subscribe((state, previous) => {
       if (state.history !== previous.history || state.assets !== previous.assets || state.selected !== previous.selected || state.tool !== previous.tool || state.pickedBox !== previous.pickedBox) this.sync();
@@ -117,16 +118,17 @@ export class StageView {
     if (size.width === this.pageSize.width && size.height === this.pageSize.height) return;
     this.pageSize = size;
     this.page.size(size);
-    this.viewer.size(size);
+    this.staged.size(size);
     this.preview.size(size);
     this.sync(true);
     this.applyView();
   }
 
-  /** A gallery result shown on the page when the document has no pictures of its own. */
-  setViewerImage(image: HTMLImageElement | null): void {
-    this.viewer.image(image ?? undefined);
-    this.world.batchDraw();
+  /** A staged result, drawn over the page and its layers until it is accepted or discarded. */
+  setStagedImage(image: HTMLImageElement | null): void {
+    this.staged.image(image ?? undefined);
+    this.staged.visible(image !== null);
+    this.overlay.batchDraw();
   }
 
   /** The running generation's latest estimate, drawn over the page in the generation frame. */
@@ -165,7 +167,7 @@ export class StageView {
     const view = this.current();
     for (const layer of [this.world, this.overlay]) layer.setAttrs({ x: view.x, y: view.y, scaleX: view.scale, scaleY: view.scale });
     // Zoomed in, a person inspects pixels: show them as squares, not smoothed.
-    this.world.imageSmoothingEnabled(view.scale < 1.5);
+    for (const layer of [this.world, this.overlay]) layer.imageSmoothingEnabled(view.scale < 1.5);
     // Strokes and labels keep their size on screen, so adapters redraw when the zoom changes (not when it pans).
     if (this.drawnScale !== view.scale) {
       this.drawnScale = view.scale;
@@ -196,8 +198,8 @@ export class StageView {
         entry = { adapter, drawn: '' };
         this.adapters.set(layer.id, entry);
       }
-      // The viewer image sits on the page, under every layer.
-      entry.adapter.group.zIndex(index + 2);
+      // Above the page.
+      entry.adapter.group.zIndex(index + 1);
       const key = this.drawKey(layer, state);
       if (force || key !== entry.drawn) {
         entry.adapter.update(layer, this.context(layer, state));
@@ -209,7 +211,6 @@ export class StageView {
       entry.adapter.destroy();
       this.adapters.delete(id);
     }
-    this.viewer.visible(!document.layers.some((l) => l.kind === 'image' && l.visible));
     this.world.batchDraw();
   }
 

@@ -1,6 +1,7 @@
 import { AssetId, type CanvasDocument, type LayerId } from '../../../app/document/document';
 import * as edits from '../../../app/document/edits';
-import { documentOf, edit, editorStore, select, setStartFrom } from './editor-store';
+import { discardStaged, documentOf, edit, editorStore, select, setStartFrom } from './editor-store';
+import { toPngAsset } from './images';
 
 /** Edits that need fresh ids or new pixels, as the tools and panels call them; each is one undo step. */
 
@@ -30,6 +31,18 @@ export function addResult(url: string, name: string): void {
     },
     { [asset]: url },
   );
+}
+
+/** Takes the staged result shown as a picture layer over the page's pictures (one undo step), and clears the staging area. */
+export async function acceptStaged(): Promise<void> {
+  const staged = editorStore.getState().staged;
+  const image = staged?.images[staged.index];
+  if (!image) return;
+  const { url } = await toPngAsset(await (await fetch(image.url)).blob());
+  // Staged anew meanwhile (another run finished): that one is not what was accepted.
+  if (editorStore.getState().staged !== staged) return;
+  addResult(url, image.name);
+  discardStaged();
 }
 
 /** The layer boxes go to: the selected boxes layer, else the top one, else a new one. */

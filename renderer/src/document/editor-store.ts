@@ -46,6 +46,21 @@ export interface EditorState {
   readonly run: RunSettings;
   /** The words selected in the prompt, which the next stroke binds to a new region. */
   readonly promptSelection: PromptSelection | null;
+  /** Results waiting over the page to be accepted (as a layer) or discarded; null when none are. */
+  readonly staged: Staging | null;
+}
+
+/** A result on the staging area: a gallery image by id, its URL and the name its layer gets. */
+export interface StagedImage {
+  readonly id: string;
+  readonly url: string;
+  readonly name: string;
+}
+
+export interface Staging {
+  readonly images: readonly StagedImage[];
+  /** The one shown. */
+  readonly index: number;
 }
 
 export const BRUSH_SIZES = { min: 1, max: 512 } as const;
@@ -60,6 +75,7 @@ const initialState = (): EditorState => ({
   brush: { size: 32, hardness: 0.8 },
   run: defaultRunSettings(randomSeed()),
   promptSelection: null,
+  staged: null,
 });
 
 export const editorStore = createStore<EditorState>()(initialState);
@@ -84,14 +100,18 @@ export const redoEdit = () => editorStore.setState((s) => (s.history.future.leng
 
 /** A document from a file, a recovery or a result: a fresh history, with the run settings saved beside it (kept as they are when none come). */
 export function loadDocument(document: CanvasDocument, assets: Readonly<Record<string, string>>, dirty: boolean, run?: RunSettings): void {
-  editorStore.setState((s) => ({ history: startHistory(document), assets, dirty, selected: null, pickedBox: null, run: run ?? s.run, promptSelection: run ? null : s.promptSelection }));
+  editorStore.setState((s) => ({ history: startHistory(document), assets, dirty, selected: null, pickedBox: null, run: run ?? s.run, promptSelection: run ? null : s.promptSelection, staged: null }));
 }
 
-/** An empty document takes the size of the page it is drawn on (a shown result's), without an undo step: nothing is on it yet. */
-export function fitEmptyCanvas(size: { width: number; height: number }): void {
+/**
+ * A page without pixels (empty, or only boxes and graphs, which are placed
+ * in fractions of it) is the size the next run makes, without an undo step:
+ * nothing on it has a size of its own.
+ */
+export function fitPixelFreeCanvas(size: { width: number; height: number }): void {
   editorStore.setState((s) => {
     const present = s.history.present;
-    if (present.layers.length > 0 || (present.canvas.width === size.width && present.canvas.height === size.height)) return s;
+    if (assetsOf(present).length > 0 || (present.canvas.width === size.width && present.canvas.height === size.height)) return s;
     return { history: { ...s.history, present: { ...present, canvas: { width: size.width, height: size.height } } } };
   });
 }
@@ -114,8 +134,21 @@ export const setBrush = (change: Partial<BrushSettings>) =>
 export const setRun = (change: Partial<RunSettings>) => editorStore.setState((s) => ({ run: { ...s.run, ...change }, dirty: true }));
 export const setPrompt = (prompt: string) => setRun({ prompt });
 export const setStartFrom = (startFrom: StartFrom | null) => setRun({ startFrom });
+/** Puts results on the staging area, the first shown; an empty list clears it. */
+export const stage = (images: readonly StagedImage[]) => editorStore.setState({ staged: images.length > 0 ? { images, index: 0 } : null });
+/** Shows the next (1) or previous (-1) staged result, wrapping round. */
+export const stepStaged = (delta: 1 | -1) =>
+  editorStore.setState((s) => (s.staged ? { staged: { ...s.staged, index: (s.staged.index + delta + s.staged.images.length) % s.staged.images.length } } : s));
+export const discardStaged = () => editorStore.setState({ staged: null });
 export const setPromptSelection = (promptSelection: PromptSelection | null) => editorStore.setState({ promptSelection });
 
 export function useEditor<T>(selector: (state: EditorState) => T): T {
   return useStore(editorStore, selector);
 }
+
+// The brush is a share of the page (a sixteenth of a new 512 px one): when the page changes size, so does the brush.
+editorStore.subscribe((state, previous) => {
+  const [now, before] = [state.history.present.canvas, previous.history.present.canvas];
+  if (now.width === before.width && now.height === before.height) return;
+  setBrush({ size: (state.brush.size * Math.max(now.width, now.height)) / Math.max(before.width, before.height) });
+});

@@ -2,7 +2,6 @@ import type { GalleryEntry } from '../../../app/contract/gallery';
 
 export interface GalleryActions {
   select(id: string): void;
-  pin(pinned: boolean): void;
   useSettings(id: string): void;
   useEverything(id: string): void;
   rerun(id: string): void;
@@ -20,8 +19,6 @@ export interface GalleryActions {
 interface Props {
   readonly items: readonly GalleryEntry[];
   readonly selected: string | null;
-  /** The selected result stays on the canvas when new ones arrive. */
-  readonly pinned: boolean;
   readonly trashed: string | null;
   readonly hasMore: boolean;
   readonly notice: string | null;
@@ -33,19 +30,16 @@ const describe = (item: GalleryEntry) => `${item.info?.seed !== undefined ? `See
 
 /**
  * The gallery main keeps, newest first: results, and images copied in or made
- * by other tools. Clicking one shows it on the canvas until a newer one
- * arrives (or for good when pinned); the bar acts on the selected one.
+ * by other tools. Clicking one stages it on the canvas (to accept as a layer
+ * or discard); the bar acts on the selected one.
  */
-export function GalleryStrip({ items, selected, pinned, trashed, hasMore, notice, urlOf, actions }: Props) {
+export function GalleryStrip({ items, selected, trashed, hasMore, notice, urlOf, actions }: Props) {
   const current = items.find((i) => i.id === selected) ?? null;
   return (
     <section className="gallery-strip" aria-label="Gallery" data-testid="gallery">
       {items.length === 0 && <p className="empty">Generated images will appear here.</p>}
       {current && (
         <div className="gallery-actions" role="toolbar" aria-label="Selected result">
-          <button type="button" aria-pressed={pinned} aria-label="Keep showing the selected image" title="Keep showing the selected image when new ones arrive" onClick={() => actions.pin(!pinned)}>
-            {pinned ? 'Pinned' : 'Pin'}
-          </button>
           <button type="button" onClick={() => actions.useSettings(current.id)} disabled={!current.info}>
             Use these settings
           </button>

@@ -2,7 +2,7 @@ import type { KeyboardEvent, ReactNode } from 'react';
 import type { SamplerName } from '../../../app/contract/generation';
 import type { ModelListing, RunDefaults } from '../../../app/contract/models';
 import { ExecutionProviderName, type ProviderReport } from '../../../app/contract/providers';
-import { generationSettingsOf, resolvedNumbers, runFieldErrors, RunSchedule, type RunOverrides } from '../../../app/document/run-settings';
+import { chosenModel, generationSettingsOf, resolvedNumbers, runFieldErrors, RunSchedule, type RunOverrides } from '../../../app/document/run-settings';
 import { sizePresets } from '../../../app/domain/size-presets';
 import { randomSeed } from '../generation/recall';
 import type { GenerationState } from '../generation/use-generation';
@@ -39,7 +39,7 @@ interface Props {
 export function PromptPanel({ listing, providers, generation, client }: Props) {
   const usable = listing.models.filter((m) => m.problem === null);
   const run = useEditor((s) => s.run);
-  const selected = usable.find((m) => m.id === run.model) ?? usable.find((m) => m.id === listing.defaultId) ?? usable[0];
+  const selected = chosenModel(listing, run);
   const shown: Partial<RunDefaults> = selected?.defaults ? resolvedNumbers(run, selected.defaults) : run.overrides;
   const tokenizer = useTokenizer(client, selected?.id ?? null);
   const override = (change: RunOverrides) => setRun({ overrides: { ...run.overrides, ...change } });
