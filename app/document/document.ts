@@ -102,6 +102,12 @@ export function assetsOf(document: CanvasDocument): AssetId[] {
   return [...new Set(document.layers.flatMap((l) => (l.kind === 'image' ? [l.asset] : 'mask' in l ? [l.mask] : [])))];
 }
 
+/** The scene graph a run takes: the top visible one that has objects. */
+export function sceneGraphOf(document: CanvasDocument): Pick<Extract<Layer, { kind: 'scene-graph' }>, 'objects' | 'relations'> | undefined {
+  const graph = document.layers.filter((l) => l.visible && l.kind === 'scene-graph' && l.objects.length > 0).at(-1);
+  return graph?.kind === 'scene-graph' ? { objects: graph.objects, relations: graph.relations } : undefined;
+}
+
 /**
  * The one place where what the canvas shows becomes what the engine gets:
  * visible word regions and regional prompts as painted regions (their masks
@@ -116,12 +122,12 @@ export function compileConditioning(document: CanvasDocument, uploaded: (asset: 
     return [];
   });
   const boxes = visible.flatMap((l) => (l.kind === 'layout-boxes' ? l.boxes : []));
-  const graph = visible.filter((l) => l.kind === 'scene-graph' && l.objects.length > 0).at(-1);
+  const sceneGraph = sceneGraphOf(document);
   return {
     version: 1,
     regions,
     boxes,
-    ...(graph && graph.kind === 'scene-graph' ? { sceneGraph: { objects: graph.objects, relations: graph.relations } } : {}),
+    ...(sceneGraph ? { sceneGraph } : {}),
     regionalMode: document.regionalMode,
     paintWithWordsStrength: document.paintWithWordsStrength,
   };

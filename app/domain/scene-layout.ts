@@ -101,6 +101,17 @@ export function solveSceneGraph(graph: SceneGraphInput, seed: number, aspect = 1
 export const labelOf = (o: Obj) => [...o.attributes, o.name].join(' ');
 
 /** "a large red star left of a small blue ring, a green cross": each object once, in relation phrases where it has them. */
+/**
+ * The prompt a run uses: the user's, with the scene graph's composed sentence
+ * after it (alone when the user wrote nothing). One function for the engine
+ * and the editor, so that what the editor flags before a run is what the run does.
+ */
+export function promptWithGraph(prompt: string, graph: { readonly objects: readonly Obj[]; readonly relations: readonly SceneRel[] } | undefined): string {
+  if (!graph || graph.objects.length === 0) return prompt;
+  const sentence = composePrompt(graph.objects, graph.relations);
+  return prompt.trim() === '' ? sentence : `${prompt}, ${sentence}`;
+}
+
 export function composePrompt(objects: readonly Obj[], relations: readonly SceneRel[]): string {
   const byId = new Map(objects.map((o) => [o.id, o]));
   const mentioned = new Set<string>();

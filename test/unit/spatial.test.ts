@@ -12,6 +12,10 @@ import { Engine } from '../../main/engine/engine';
 import { encodePng, readPngText } from '../../main/engine/output/png';
 import { fixtureModels } from '../helpers/backend';
 import { writeTestPng } from '../helpers/images';
+import { promptWithGraph } from '../../app/domain/scene-layout';
+import { bindingIssues } from '../../app/document/bindings';
+import { emptyDocument } from '../../app/document/document';
+import { everyKind } from '../helpers/documents';
 
 const work = mkdtempSync(join(tmpdir(), 'wordbrush-spatial-'));
 const engine = new Engine({ platform: process.platform, version: '0.0.0-test', cacheDir: join(work, 'cache') });
@@ -102,6 +106,30 @@ describe('what each mode does', () => {
     assert.match(warnings, /Region absent: "purple cube" is not in the prompt/);
     assert.match(warnings, /"a" occurs 2 times in the prompt; every occurrence is painted/);
     assert.equal(result.images.length, 1);
+  });
+
+  test("a scene graph's own sentence does not make its phrases occur twice; each warning is said once; the editor's flags judge the same prompt", async () => {
+    // "red ball" is named by two relations of the composed sentence, and the user wrote nothing.
+    const sceneGraph = {
+      objects: [{ id: 'ball', name: 'ball', attributes: ['red'] }, { id: 'cat', name: 'cat', attributes: ['orange'] }, { id: 'dog', name: 'dog', attributes: ['brown'] }],
+      relations: [{ subject: 'ball', predicate: 'left of' as const, object: 'cat' }, { subject: 'ball', predicate: 'above' as const, object: 'dog' }],
+    };
+    const graphOnly = await engine.run(request('sd1-optimum', { version: 1, sceneGraph }, { prompt: '' }), { previewIntervalMs: Infinity });
+    assert.equal(graphOnly.prompt, promptWithGraph('', sceneGraph));
+    assert.deepEqual(graphOnly.warnings.filter((w) => /occurs/.test(w)), [], graphOnly.warnings.join('\n'));
+    // The editor judges a word region against the same prompt: "orange cat" is painted, not "no longer in the prompt".
+    const region = { ...everyKind.find((l) => l.kind === 'word-region')!, phrase: 'orange cat', visible: true } as const;
+    const document = { ...emptyDocument(64, 64), layers: [region] };
+    assert.deepEqual(bindingIssues(document, promptWithGraph('', sceneGraph), () => true), []);
+    assert.equal(bindingIssues(document, '', () => true)[0]?.problem, 'phrase-gone');
+
+    // Written twice by the user, bound by a region and a box: said once, counted in the user's words.
+    const twice = await engine.run(
+      request('sd1-optimum', { version: 1, regions: [{ id: 'r', phrase: 'red star', mask: left }], boxes: [{ id: 'b', label: 'red star', rect: { x: 0.5, y: 0, width: 0.5, height: 1 } }] }, { prompt: 'a red star, another red star' }),
+      { previewIntervalMs: Infinity },
+    );
+    assert.deepEqual(twice.warnings.filter((w) => /occurs/.test(w)), ['"red star" occurs 2 times in the prompt; every occurrence is painted']);
+    assert.equal(new Set(twice.warnings).size, twice.warnings.length);
   });
 
   test('a contradictory scene graph is a typed error naming the conflicting relations', async () => {

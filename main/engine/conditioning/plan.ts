@@ -1,5 +1,5 @@
 import type { ParsedConditioning } from '../../../app/contract/conditioning';
-import { solveSceneGraph, type Conflict, type SolvedBox } from '../../../app/domain/scene-layout';
+import { promptWithGraph, solveSceneGraph, type Conflict, type SolvedBox } from '../../../app/domain/scene-layout';
 import { latentMask, rectMask, type LatentMask } from './masks';
 import { phraseOccurrences } from '../../../app/domain/phrases';
 
@@ -45,7 +45,7 @@ export interface ConditioningPlan {
  */
 export async function planConditioning(doc: ParsedConditioning, prompt: string, seed: number, latentWidth: number, latentHeight: number): Promise<ConditioningPlan> {
   const warnings: string[] = [];
-  let fullPrompt = prompt;
+  const fullPrompt = promptWithGraph(prompt, doc.sceneGraph);
   let layout: readonly SolvedBox[] = [];
   const boxes = [...doc.boxes];
   if (doc.sceneGraph) {
@@ -53,7 +53,6 @@ export async function planConditioning(doc: ParsedConditioning, prompt: string, 
     if (!solved.ok) throw new SceneGraphConflictError(solved.conflicts);
     layout = solved.boxes;
     warnings.push(...solved.warnings.map((w) => `Scene graph: ${w}`));
-    fullPrompt = prompt.trim() === '' ? solved.prompt : `${prompt}, ${solved.prompt}`;
     boxes.push(...solved.boxes.map((b) => ({ id: b.id, rect: b.rect, label: b.label, strength: 1 })));
   }
 
@@ -76,7 +75,12 @@ export async function planConditioning(doc: ParsedConditioning, prompt: string, 
   for (const region of [...bindings, ...regional]) {
     if (region.mask.data.every((v) => v === 0)) warnings.push(`Region ${region.id} covers no part of the image`);
   }
-  return { prompt: fullPrompt, bindings, regional, layout, warnings };
+  // Counted in what the user wrote: a graph's sentence names an object once per relation, by design.
+  for (const phrase of new Set(bindings.map((b) => b.phrase))) {
+    const times = phraseOccurrences(prompt, phrase).length;
+    if (times > 1) warnings.push(`"${phrase}" occurs ${times} times in the prompt; every occurrence is painted`);
+  }
+  return { prompt: fullPrompt, bindings, regional, layout, warnings: [...new Set(warnings)] };
 }
 
 const containsPhrase = (prompt: string, phrase: string) => phraseOccurrences(prompt, phrase).length > 0;

@@ -192,7 +192,6 @@ function attentionBias(
   const promptTokens = setup.prompts.tokens.tokens;
   const paints = bindings.map((b) => {
     const occurrences = phraseOccurrences(setup.plan!.prompt, b.phrase);
-    if (occurrences.length > 1) warnings.push(`"${b.phrase}" occurs ${occurrences.length} times in the prompt; every occurrence is painted`);
     const positions = occurrences.flatMap((o) => tokensInRange(promptTokens, o.start, o.end)).map((t) => t.chunk * maxLength + t.position).filter((p) => p < setup.prompts.cond.positions);
     if (positions.length === 0) warnings.push(`"${b.phrase}" fell outside the part of the prompt the UNet reads; it paints nothing`);
     return { positions, mask: b.mask, strength: b.strength };

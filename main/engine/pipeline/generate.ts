@@ -123,7 +123,8 @@ export async function generate(
   const initLatents = start.init ? await encodeImage(model, start.init) : null;
   if (initLatents && start.mask) denoise = blendedDenoiser(denoise, initLatents, start.mask);
   const timings = { encodeMs: performance.now() - started, stepMs: [] as number[], decodeMs: [] as number[] };
-  const report: GenerateReport = { prompt, warnings, spatialControl: spatial.method, spatialReason: spatial.reason, layout: [...(conditioning?.layout ?? [])], timings };
+  // Each said once, however many parts found it.
+  const report: GenerateReport = { prompt, warnings: [...new Set(warnings)], spatialControl: spatial.method, spatialReason: spatial.reason, layout: [...(conditioning?.layout ?? [])], timings };
 
   const count = request.batchCount;
   for (let index = 0; index < count; index++) {

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { bindingIssues, promptHighlights } from '../../../app/document/bindings';
-import type { LayerId } from '../../../app/document/document';
+import { sceneGraphOf, type LayerId } from '../../../app/document/document';
+import { promptWithGraph } from '../../../app/domain/scene-layout';
 import { isPainted } from '../canvas/mask-pixels';
 import { documentOf, setPrompt, setPromptSelection, setTool, useEditor } from '../document/editor-store';
 import type { ModelTokenizer } from '../generation/use-tokenizer';
@@ -69,7 +70,8 @@ export function PromptEditor({ tokenizer }: { readonly tokenizer: ModelTokenizer
     };
   }, []);
   const marks = promptHighlights(document, prompt);
-  const issues = bindingIssues(document, prompt, painted);
+  // Judged against the prompt the run will use: the user's, with the scene graph's sentence.
+  const issues = bindingIssues(document, promptWithGraph(prompt, sceneGraphOf(document)), painted);
   const chosen = selection ? prompt.slice(selection.start, selection.end).trim() : '';
 
   return (
