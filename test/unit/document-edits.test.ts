@@ -38,6 +38,7 @@ const EDITS: [string, (d: CanvasDocument) => CanvasDocument][] = [
   ['remove a relation', (d) => edits.removeRelation(d, graph, 0)],
   ['remove an object (and its relations)', (d) => edits.removeObject(d, graph, 'cat')],
   ['turn a graph into boxes', (d) => edits.graphToBoxes(d, graph, id('from-graph'), [{ id: 'cat', rect, label: 'cat' }])],
+  ['resize the page', (d) => edits.resizeCanvas(d, { width: 64, height: 96 })],
 ];
 
 describe('document edits', () => {
