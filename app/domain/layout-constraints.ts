@@ -166,3 +166,29 @@ export function onlyIf(rows: readonly Row[], switchVariable: string): Row[] {
       : { expr: expr([...e.terms, [switchVariable, -BIG_M]], e.constant + BIG_M), sense },
   );
 }
+
+/** The widest a directional relation is aimed: within 15 degrees of its cone's axis, so at least 30 degrees from the cone's edge. */
+const AIM_TANGENT = Math.tan((15 * Math.PI) / 180);
+const AXIS_OF_CONE: Readonly<Record<Cone, readonly [number, number]>> = { 'left of': [-1, 0], 'right of': [1, 0], above: [0, -1], below: [0, 1] };
+
+/**
+ * Rows that aim a directional relation at its cone's axis: |across| <=
+ * tan 15° · along + slack, the slack (a non-negative variable the caller
+ * charges for) paid where other relations pull the pair off the axis. Null
+ * for relations without a cone to aim in.
+ */
+export function aimRows(predicate: Relation, s: BoxVars, o: BoxVars, slack: string): Row[] | null {
+  if (!(predicate in AXIS_OF_CONE)) return null;
+  const [ax, ay] = AXIS_OF_CONE[predicate as Cone];
+  // along = axis · (s − o); across = the other component, either way round.
+  const along = expr([[s.cx, ax], [o.cx, -ax], [s.cy, ay], [o.cy, -ay]]);
+  const across = expr([[s.cx, ay], [o.cx, -ay], [s.cy, -ax], [o.cy, ax]]);
+  const row = (sign: number): Row => ({ expr: expr([...[...across.terms].map(([v, c]) => [v, sign * c] as const), ...[...along.terms].map(([v, c]) => [v, -AIM_TANGENT * c] as const), [slack, -1]]), sense: '<=' });
+  return [row(1), row(-1)];
+}
+
+/** A box's edges `inset` from the image's border, the slack (charged by the caller) paid where relations put it closer. */
+export function insetRows(b: BoxVars, inset: number, slack: string): Row[] {
+  const withSlack = (e: Expr, sign: number, constant: number): Row => ({ expr: expr([...e.terms, [slack, sign]], e.constant + constant), sense: sign > 0 ? '>=' : '<=' });
+  return [withSlack(b.left(), 1, -inset), withSlack(b.top(), 1, -inset), withSlack(b.right(), -1, inset - 1), withSlack(b.bottom(), -1, inset - 1)];
+}

@@ -1,5 +1,5 @@
 import type { NormalizedRect } from '../contract/conditioning';
-import { BoxVars, expr, minus, onlyIf, relationRows, sidesOf, type Expr, type Side } from './layout-constraints';
+import { aimRows, BoxVars, expr, insetRows, minus, onlyIf, relationRows, sidesOf, type Expr, type Side } from './layout-constraints';
 import { containment, findContradictions, minimalConflict, type Conflict, type Describe, type SceneRel } from './layout-conflicts';
 import { LinearProgram } from './linear-program';
 
@@ -36,6 +36,10 @@ const SIZE_REWARD = 1;
 const MOVE_COST = 0.1;
 const GROWTH_COST = 0.05;
 const OVERLAP_COST = 4;
+/** Per unit of a directional relation's pull off its cone's axis, and of a box closer to the border than INSET: looks, worth moving for. */
+const AIM_COST = 3;
+const EDGE_COST = 1;
+const INSET = 0.04;
 const OVERLAP_ROUNDS = 3;
 const SIDE_ROUNDS = 6;
 const EXACT_SIDES_MS = 2000;
@@ -74,20 +78,22 @@ export function solveSceneGraph(graph: SceneGraphInput, seed: number, aspect = 1
   // tried again. Only if that keeps failing does the exact mixed-integer program choose every side, within
   // a time limit: it is exponential at worst.
   const sides = problem.guessSides();
-  let solution = problem.solve(all, sides);
+  // The layouts that are kept are aimed (relations near their cones' axes, boxes off the border); feasibility alone is not.
+  const aimed = { aim: true } as const;
+  let solution = problem.solve(all, sides, aimed);
   let conflict: number[] = [];
   for (let round = 0; !solution && round < SIDE_ROUNDS; round++) {
     conflict = minimalConflict(all, (subset) => problem.solve(subset, sides) !== null);
     const resolved = problem.hasSidedRelations ? problem.solve(conflict, 'free') : null;
     if (!resolved) return refuse(conflict);
     for (const [i, side] of problem.sidesIn(resolved)) if (conflict.includes(i)) sides.set(i, side);
-    solution = problem.solve(all, sides);
+    solution = problem.solve(all, sides, aimed);
   }
   if (!solution) {
-    const chosen = problem.solve(all, 'free', [], EXACT_SIDES_MS);
+    const chosen = problem.solve(all, 'free', { timeoutMs: EXACT_SIDES_MS });
     if (!chosen) return refuse(conflict, 'No layout was found in time; these relations are the hardest to meet together');
     for (const [i, side] of problem.sidesIn(chosen)) sides.set(i, side);
-    solution = problem.solve(all, sides)!;
+    solution = problem.solve(all, sides, aimed)!;
   }
   const { values, warnings } = problem.separate(solution, sides, word);
   return {
@@ -201,9 +207,12 @@ class LayoutProblem {
   /**
    * The optimum with the given relations (by index), or null when they cannot
    * hold. With sides 'free', each side-dependent relation gets a 0/1 variable
-   * per side and the solver chooses: exact, and slower.
+   * per side and the solver chooses: exact, and slower. `aim` adds the soft
+   * rows of a layout that looks right (relations aimed along their cones'
+   * axes, boxes off the border); they never make a program infeasible.
    */
-  solve(included: readonly number[], sides: ReadonlyMap<number, Side> | 'free', separations: readonly Separation[] = [], timeoutMs = Infinity): ReadonlyMap<string, number> | null {
+  solve(included: readonly number[], sides: ReadonlyMap<number, Side> | 'free', options: { separations?: readonly Separation[]; timeoutMs?: number; aim?: boolean } = {}): ReadonlyMap<string, number> | null {
+    const { separations = [], timeoutMs = Infinity, aim = false } = options;
     const program = new LinearProgram();
     for (const o of this.objects) this.addObject(program, o.id);
     for (const i of included) {
@@ -220,6 +229,7 @@ class LayoutProblem {
       }
       program.add({ expr: expr([...options.map((side) => [sideVar(i, side), 1] as const)], -1), sense: '>=' });
     }
+    if (aim) this.addAims(program, included);
     for (const s of separations) {
       const slack = overlapVar(s);
       const [a, b] = [this.box(s.first), this.box(s.second)];
@@ -247,7 +257,7 @@ class LayoutProblem {
       if (fresh.length === 0) break;
       for (const [a, b] of fresh) separated.add(pairKey(a, b));
       separations.push(...fresh.map(([a, b]) => this.separationFor(a, b, values)));
-      values = this.solve(all, sides, separations) ?? values;
+      values = this.solve(all, sides, { separations, aim: true }) ?? values;
     }
     const warnings = this.overlappingPairs(values).map(([a, b]) => `${word(a)} and ${word(b)} overlap: the relations leave no room to keep them apart`);
     for (const o of this.objects) {
@@ -292,6 +302,21 @@ class LayoutProblem {
       program.add({ expr: expr([[moved, 1], [centre, -1]], target), sense: '>=' });
       program.add({ expr: expr([[moved, 1], [centre, 1]], -target), sense: '>=' });
       program.reward(moved, -MOVE_COST);
+    }
+  }
+
+  /** The soft rows of a layout that looks right, each paid for by its own slack. */
+  private addAims(program: LinearProgram, included: readonly number[]): void {
+    for (const i of included) {
+      const r = this.relations[i]!;
+      const rows = aimRows(r.predicate, this.box(r.subject), this.box(r.object), `aim:${i}`);
+      if (!rows) continue;
+      program.addAll(rows);
+      program.reward(`aim:${i}`, -AIM_COST);
+    }
+    for (const o of this.objects) {
+      program.addAll(insetRows(this.box(o.id), INSET, `inset:${o.id}`));
+      program.reward(`inset:${o.id}`, -EDGE_COST);
     }
   }
 

@@ -1,5 +1,6 @@
 import type { ParsedConditioning } from '../../../app/contract/conditioning';
 import { promptWithGraph, solveSceneGraph, type Conflict, type SolvedBox } from '../../../app/domain/scene-layout';
+import { loadLargeProgramSolver } from './large-programs';
 import { latentMask, rectMask, type LatentMask } from './masks';
 import { phraseOccurrences } from '../../../app/domain/phrases';
 
@@ -49,6 +50,7 @@ export async function planConditioning(doc: ParsedConditioning, prompt: string, 
   let layout: readonly SolvedBox[] = [];
   const boxes = [...doc.boxes];
   if (doc.sceneGraph) {
+    await loadLargeProgramSolver();
     const solved = solveSceneGraph(doc.sceneGraph, seed, latentWidth / latentHeight);
     if (!solved.ok) throw new SceneGraphConflictError(solved.conflicts);
     layout = solved.boxes;
