@@ -2,12 +2,14 @@
  * The studio's Content-Security-Policy, sent with every page in both modes.
  * Scripts and styles come only from the app itself; nothing may frame it,
  * submit forms or load plugins. Inline styles stay allowed because React and
- * Konva set element styles at run time.
+ * Konva set element styles at run time. 'wasm-unsafe-eval' lets the layout
+ * worker compile the app's own WebAssembly (HiGHS); it allows no eval of
+ * JavaScript.
  */
 export function contentSecurityPolicy(extraConnectSources: readonly string[] = []): string {
   const directives: Record<string, string[]> = {
     'default-src': ["'self'"],
-    'script-src': ["'self'"],
+    'script-src': ["'self'", "'wasm-unsafe-eval'"],
     'style-src': ["'self'", "'unsafe-inline'"],
     'img-src': ["'self'", 'data:', 'blob:'],
     'connect-src': ["'self'", ...extraConnectSources],

@@ -116,7 +116,8 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
     await page.mouse.up();
     await page.getByRole('button', { name: 'Remove relation ball near dog' }).waitFor();
     await record();
-    // The solved boxes are drawn on the canvas in the graph's colour.
+    // The solved boxes (from the layout worker) are drawn on the canvas in the graph's colour.
+    await page.locator('[data-testid=layout-seed][data-pending=false]').waitFor();
     await page.waitForFunction(() => true);
     assert.ok((await pixelsOf(graphColour)) > before + 200, 'the live layout is drawn');
 
@@ -161,6 +162,7 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
     await page.getByTestId('height').fill('64');
     // What is shown is what runs: the live layout and the seed it names are the run's.
     const hint = page.getByTestId('layout-seed');
+    await page.locator('[data-testid=layout-seed][data-pending=false]').waitFor();
     const shownSeed = Number(await page.getByTestId('seed').inputValue());
     assert.match(await hint.innerText(), new RegExp(`seed ${shownSeed},`));
     const shownLayout = JSON.parse((await hint.getAttribute('data-layout')) ?? 'null') as unknown[];

@@ -75,7 +75,7 @@ describe('browser-mode server (real HTTP and WebSocket on loopback)', () => {
     const res = await fetch(`${base()}/`);
     assert.equal(res.status, 200);
     const csp = res.headers.get('content-security-policy') ?? '';
-    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
     assert.match(csp, /object-src 'none'/);
     assert.match(csp, /frame-ancestors 'none'/);
     assert.match(csp, /connect-src 'self';/);

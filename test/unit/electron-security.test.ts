@@ -139,7 +139,7 @@ describe('app protocol', () => {
     assert.equal(page.status, 200);
     const csp = page.headers.get('content-security-policy') ?? '';
     assert.match(csp, /default-src 'self'/);
-    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
     assert.doesNotMatch(csp, /unsafe-eval/);
     const script = await appResponse(root, gallery, `${APP_ORIGIN}/assets/app.js`);
     assert.equal(script.headers.get('content-type'), 'text/javascript; charset=utf-8');

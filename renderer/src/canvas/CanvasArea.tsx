@@ -107,8 +107,6 @@ export function CanvasArea({ page, runSize, generation, onHint }: Props) {
   }, []);
   useEffect(() => stage.current?.resize(size), [size]);
   useEffect(() => stage.current?.setPage(page), [page]);
-  const layoutSeed = useEditor((s) => s.run.seed);
-  useEffect(() => stage.current?.setLayoutSeed(layoutSeed), [layoutSeed]);
   const stagedPicture = useHtmlImage(stagedImage?.url ?? null);
   useEffect(() => stage.current?.setStagedImage(stagedImage ? stagedPicture : null), [stagedPicture, stagedImage]);
   const preview = useHtmlImage(previewUrl);

@@ -67,7 +67,6 @@ export class StageView {
   /** Fingers on the canvas: two make a pinch. */
   private readonly touches = new Map<number, { x: number; y: number }>();
   private readonly unsubscribe: () => void;
-  private layoutSeed = 0;
   /** The zoom the adapters last drew for. */
   private drawnScale = 0;
 
@@ -81,7 +80,7 @@ export class StageView {
     this.overlay.add(this.staged, this.preview, this.boxDraft, this.cursor);
     this.stage.add(this.world, this.overlay);
     this.unsubscribe = editorStore.subscribe((state, previous) => {
-      if (state.history !== previous.history || state.assets !== previous.assets || state.selected !== previous.selected || state.tool !== previous.tool || state.pickedBox !== previous.pickedBox) this.sync();
+      if (state.history !== previous.history || state.assets !== previous.assets || state.selected !== previous.selected || state.tool !== previous.tool || state.pickedBox !== previous.pickedBox || state.layoutsSolved !== previous.layoutsSolved || state.run.seed !== previous.run.seed) this.sync();
       if (state.brush !== previous.brush || state.tool !== previous.tool) this.updateCursor(null);
     });
     container.addEventListener('pointerdown', this.onPointerDown);
@@ -136,12 +135,6 @@ export class StageView {
     this.preview.image(image ?? undefined);
     this.preview.visible(image !== null);
     this.overlay.batchDraw();
-  }
-
-  setLayoutSeed(seed: number): void {
-    if (seed === this.layoutSeed) return;
-    this.layoutSeed = seed;
-    this.sync(true);
   }
 
   current(): Viewport {
@@ -217,7 +210,7 @@ export class StageView {
   /** What an adapter's drawing depends on besides its layer's contents. */
   private drawKey(layer: Layer, state: EditorState): string {
     const asset = layer.kind === 'image' ? state.assets[layer.asset] : 'mask' in layer ? state.assets[layer.mask] : '';
-    return [layerVersion(layer), asset?.length ?? 0, state.selected === layer.id, state.tool, state.selected === layer.id ? state.pickedBox : '', this.drawnScale, this.layoutSeed].join('|');
+    return [layerVersion(layer), asset?.length ?? 0, state.selected === layer.id, state.tool, state.selected === layer.id ? state.pickedBox : '', this.drawnScale, layer.kind === 'scene-graph' ? `${state.run.seed}:${state.layoutsSolved}` : ''].join('|');
   }
 
   private context(layer: Layer, state: EditorState): AdapterContext {
@@ -227,7 +220,8 @@ export class StageView {
       scale: this.drawnScale || 1,
       selected: state.selected === layer.id,
       tool: state.tool,
-      layoutSeed: this.layoutSeed,
+      // Read with the document, in the same store update: a graph is never drawn for a seed the run will not take.
+      layoutSeed: state.run.seed,
       redraw: () => this.world.batchDraw(),
       onBoxChange: this.callbacks.onBoxChange,
       onBoxSelect: this.callbacks.onBoxSelect,

@@ -48,6 +48,8 @@ export interface EditorState {
   readonly promptSelection: PromptSelection | null;
   /** Results waiting over the page to be accepted (as a layer) or discarded; null when none are. */
   readonly staged: Staging | null;
+  /** Ticks when a scene graph's layout arrives from the layout worker: what shows layouts redraws. */
+  readonly layoutsSolved: number;
 }
 
 /** A result on the staging area: a gallery image by id, its URL and the name its layer gets. */
@@ -76,6 +78,7 @@ const initialState = (): EditorState => ({
   run: defaultRunSettings(randomSeed()),
   promptSelection: null,
   staged: null,
+  layoutsSolved: 0,
 });
 
 export const editorStore = createStore<EditorState>()(initialState);

@@ -6,7 +6,7 @@ import type { Layer } from '../../../app/document/document';
 import * as edits from '../../../app/document/edits';
 import { uniqueId } from '../document/actions';
 import { documentOf, edit, useEditor } from '../document/editor-store';
-import { liveLayout } from '../document/live-layout';
+import { layoutThread, liveLayout } from '../document/live-layout';
 
 type GraphLayer = Extract<Layer, { kind: 'scene-graph' }>;
 
@@ -58,7 +58,9 @@ export function GraphEditor({ layer }: { readonly layer: GraphLayer }) {
   const [predicate, setPredicate] = useState<Relation>('left of');
   const [draft, setDraft] = useState({ name: '', colour: '', size: '' });
   const [relation, setRelation] = useState({ subject: '', object: '' });
-  const layout = liveLayout(layer, seed, canvas.width / canvas.height);
+  // Re-read when a layout arrives from the worker.
+  useEditor((s) => s.layoutsSolved);
+  const { layout, pending } = liveLayout(layer, seed, canvas.width / canvas.height);
   const conflicts = layout && !layout.ok ? layout.conflicts : [];
   const conflicting = (r: { subject: string; predicate: string; object: string }) => conflicts.find((c) => c.relations.some((x) => x.subject === r.subject && x.object === r.object && x.predicate === r.predicate));
   const nameOf = (id: string) => layer.objects.find((o) => o.id === id)?.name ?? id;
@@ -150,12 +152,12 @@ export function GraphEditor({ layer }: { readonly layer: GraphLayer }) {
         </p>
       ))}
       {solved.length > 0 && (
-        <button type="button" onClick={() => edit((d) => edits.graphToBoxes(d, layer.id, edits.newLayerId(uniqueId()), solved))} title="Turn the solved layout into layout boxes to move by hand; the graph is hidden">
+        <button type="button" disabled={pending} onClick={() => edit((d) => edits.graphToBoxes(d, layer.id, edits.newLayerId(uniqueId()), solved))} title="Turn the solved layout into layout boxes to move by hand; the graph is hidden">
           Turn into boxes
         </button>
       )}
-      <p className="hint" data-testid="layout-seed" data-layout={JSON.stringify(solved)}>
-        Laid out for seed {seed}, as the next run will lay it out.
+      <p className="hint" data-testid="layout-seed" data-layout={JSON.stringify(solved)} data-pending={pending} data-solved-in={layoutThread()}>
+        {pending ? 'Laying out…' : `Laid out for seed ${seed}, as the next run will lay it out.`}
       </p>
     </div>
   );

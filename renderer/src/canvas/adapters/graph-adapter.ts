@@ -17,7 +17,7 @@ export function graphAdapter(): LayerAdapter<GraphLayer> {
       group.visible(layer.visible);
       group.opacity(layer.opacity);
       group.destroyChildren();
-      const layout = liveLayout(layer, context.layoutSeed, page.width / page.height);
+      const { layout } = liveLayout(layer, context.layoutSeed, page.width / page.height);
       if (!layout?.ok) return;
       for (const box of layout.boxes) {
         const x = box.rect.x * page.width;

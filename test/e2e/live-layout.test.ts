@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { emptyDocument, LayerId } from '../../app/document/document';
+import { sceneGraphLayer } from '../../app/document/edits';
+import { defaultRunSettings } from '../../app/document/run-settings';
+import { solveSceneGraph } from '../../app/domain/scene-layout';
+import { nestedGraph, sequence } from '../../bench/evaluation/layout-quality';
+import { loadLargeProgramSolver } from '../../main/engine/conditioning/large-programs';
+import { fixtureModels, temporary } from '../helpers/backend';
+import { launchChromium, noChromium } from '../helpers/browser';
+import { requireBuild } from '../helpers/paths';
+import { startServe, type ServeProcess } from '../helpers/serve-process';
+import { zipOf } from '../helpers/zip';
+
+// The live layout is solved in a worker: the page never waits for it, and it is the layout the engine makes.
+describe('the live scene-graph layout', { skip: noChromium }, () => {
+  const home = temporary('home');
+  const graph = nestedGraph(32, 128, sequence(11));
+  let serve: ServeProcess;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    requireBuild();
+    mkdirSync(join(home, 'projects'), { recursive: true });
+    const layer = { ...sceneGraphLayer(LayerId.parse('layer_big')), objects: graph.objects.map((o) => ({ ...o, attributes: [] })), relations: graph.relations };
+    const document = { ...emptyDocument(512, 512), layers: [layer] };
+    const panel = { ...defaultRunSettings(5), newSeedEachRun: false, overrides: { width: 512, height: 512 } };
+    writeFileSync(join(home, 'projects', 'big-graph.wbproj'), await zipOf({ 'project.json': JSON.stringify({ format: 'wordbrush-project', version: 1, savedAt: '', document, panel }) }));
+    serve = await startServe(['--models', fixtureModels], {}, home);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(serve.url);
+    await page.locator('[data-testid=inference][data-state=ready]').waitFor();
+  });
+  after(async () => {
+    await browser?.close();
+    await serve?.stop();
+  });
+
+  test('a 32-object graph is laid out off the page’s thread, as the engine lays it out', async () => {
+    await page.getByLabel('Open project').selectOption('big-graph');
+    const hint = page.getByTestId('layout-seed');
+    await page.locator('[data-testid=layout-seed][data-pending=true]').waitFor();
+    // While the layout is solved, a heartbeat on the page's thread: the longest gap between its ticks.
+    await page.evaluate(() => {
+      const beat = { last: performance.now(), longest: 0 };
+      (window as unknown as { beat: typeof beat }).beat = beat;
+      setInterval(() => {
+        const now = performance.now();
+        beat.longest = Math.max(beat.longest, now - beat.last);
+        beat.last = now;
+      }, 10);
+    });
+    await page.locator('[data-testid=layout-seed][data-pending=false]').waitFor({ timeout: 60_000 });
+    assert.match(await hint.innerText(), /Laid out for seed 5,/);
+    const shown = JSON.parse((await hint.getAttribute('data-layout')) ?? '[]') as unknown[];
+    assert.equal(shown.length, 32);
+    const longest = await page.evaluate(() => (window as unknown as { beat: { longest: number } }).beat.longest);
+    assert.equal(await hint.getAttribute('data-solved-in'), 'worker');
+    // On the page's thread, this graph's solve alone stalls it for about a second.
+    assert.ok(longest < 600, `the page's thread stalled ${longest.toFixed(0)} ms`);
+
+    await loadLargeProgramSolver();
+    const engine = solveSceneGraph({ objects: graph.objects, relations: graph.relations }, 5, 1);
+    assert.ok(engine.ok);
+    assert.deepEqual(shown, JSON.parse(JSON.stringify(engine.boxes)));
+  });
+});
