@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { Engine } from '../../main/engine/engine';
+import { LoadedModel } from '../../main/engine/model/loaded-model';
+import { PWW_SCALE_INPUT } from '../../main/engine/graph/attention-bias';
+import { encodePrompts } from '../../main/engine/pipeline/text-conditioning';
+import { readFloats } from '../../main/engine/onnx/tensors';
+import { fixtureModels } from '../helpers/backend';
+
+/**
+ * Numbers of the conditioning pinned against arithmetic done here, not by
+ * the code under test: eDiff-I's paint-with-words schedule per step, and
+ * A1111's prompt emphasis with its mean restored.
+ */
+const work = mkdtempSync(join(tmpdir(), 'wordbrush-pinned-'));
+const model = join(fixtureModels, 'sd1-optimum');
+
+/** SD's noise level at a training timestep, from its scaled-linear betas (the fixture's scheduler_config). */
+function sdSigma(t: number): number {
+  let alphaBar = 1;
+  for (let i = 0; i <= t; i++) {
+    const beta = (Math.sqrt(0.00085) + ((Math.sqrt(0.012) - Math.sqrt(0.00085)) * i) / 999) ** 2;
+    alphaBar *= 1 - beta;
+  }
+  return Math.sqrt((1 - alphaBar) / alphaBar);
+}
+
+// The class behind onnxruntime's session factory: its `run` is watched for the feeds each UNet call gets.
+type Run = (this: ort.InferenceSession, feeds: ort.InferenceSession.FeedsType, ...rest: unknown[]) => Promise<ort.InferenceSession.ReturnType>;
+const sessionClass = ort.InferenceSession as unknown as { prototype: { run: Run } };
+const scalar = (tensor: ort.Tensor) => (tensor.type === 'int64' ? Number((tensor.data as BigInt64Array)[0]) : readFloats(tensor)[0]!);
+
+describe('conditioning numbers, against arithmetic', () => {
+  const run = sessionClass.prototype.run;
+  after(() => {
+    sessionClass.prototype.run = run;
+  });
+
+  test("paint-with-words: each UNet call's scale is w · log(1 + sigma) at that call's noise level", async () => {
+    // Every UNet call's feeds, as the session gets them.
+    const calls: { timestep: number; scale: number }[] = [];
+    sessionClass.prototype.run = function (feeds, ...rest) {
+      const scale = feeds[PWW_SCALE_INPUT] as ort.Tensor | undefined;
+      if (scale) calls.push({ timestep: scalar(feeds.timestep as ort.Tensor), scale: scalar(scale) });
+      return run.call(this, feeds, ...rest);
+    };
+    const engine = new Engine({ platform: process.platform, version: 'test', cacheDir: join(work, 'cache') });
+    const strength = 0.7;
+    await engine.run(
+      {
+        model,
+        prompt: 'a red star and a blue ring',
+        seed: 3,
+        steps: 4,
+        sampler: 'euler',
+        width: 64,
+        height: 64,
+        outputDir: join(work, 'out'),
+        conditioning: { version: 1, paintWithWordsStrength: strength, regions: [{ id: 'star', phrase: 'red star', mask: { kind: 'rect', rect: { x: 0, y: 0, width: 0.5, height: 1 } } }] },
+      },
+      { previewIntervalMs: Infinity },
+    );
+    sessionClass.prototype.run = run;
+    assert.equal(calls.length, 4, 'one biased UNet call per Euler step');
+    // Leading spacing with steps_offset 1: 751, 501, 251, 1 for four steps of 1000.
+    assert.deepEqual(calls.map((c) => c.timestep), [751, 501, 251, 1]);
+    for (const { timestep, scale } of calls) {
+      const expected = strength * Math.log(1 + sdSigma(timestep));
+      assert.ok(Math.abs(scale - expected) < 1e-5 * expected, `t=${timestep}: ${scale} vs ${expected}`);
+    }
+  });
+
+  test("prompt emphasis: (word:w) scales that word's positions by w, then the chunk's mean is restored (A1111's rule)", async () => {
+    // The starter's text encoder: the fixtures' end in a LayerNorm without bias, whose outputs have a mean of ~1e-10, where a mean restore is noise.
+    const loaded = await LoadedModel.load(join(fixtureModels, '..', 'starter'), ['cpu']);
+    try {
+      const plain = (await encodePrompts(loaded, 'red star', '', false)).cond;
+      const weighted = (await encodePrompts(loaded, '(red:1.5) star', '', false)).cond;
+      // The same tokens either way: <start> red star <end> <pad>…; "red" is position 1.
+      const { width } = plain;
+      const weightOf = (position: number) => (position === 1 ? 1.5 : 1);
+      const mean = (values: ArrayLike<number>) => Array.from(values).reduce((sum, v) => sum + v, 0) / values.length;
+      const scaled = Array.from(plain.hidden, (v, i) => v * weightOf(Math.floor(i / width)));
+      const restore = mean(plain.hidden) / mean(scaled);
+      assert.ok(Math.abs(restore - 1) > 0.01, `the restore is not a no-op here (${restore})`);
+      weighted.hidden.forEach((v, i) => assert.ok(Math.abs(v - scaled[i]! * restore) < 1e-4 * (1 + Math.abs(v)), `value ${i}: ${v} vs ${scaled[i]! * restore}`));
+    } finally {
+      await loaded.release();
+    }
+  });
+});
