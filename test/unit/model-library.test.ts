@@ -70,6 +70,21 @@ describe('the model library', () => {
     assert.deepEqual(Object.keys(listed).sort(), ['good', ...Object.keys(expect)].sort());
   });
 
+  test('two models with one id: the first stays usable, the second is listed with the clash in words', async () => {
+    const [first, second] = [temporary('models-a'), temporary('models-b')];
+    cpSync(fixture('sd1-optimum'), join(first, 'twin'), { recursive: true });
+    cpSync(fixture('sd1-optimum'), join(second, 'twin'), { recursive: true });
+    const listing = await new ModelLibrary({ dir: temporary('library'), readOnly: [{ dir: first, kind: 'external' }, { dir: second, kind: 'external' }] }).list();
+    const twins = listing.models.filter((m) => m.id === 'twin');
+    assert.deepEqual(
+      twins.map((m) => [m.problem, m.family]),
+      [
+        [null, 'sd1'],
+        [`Another model already has the id "twin" (external folder ${join(second, 'twin')}); rename one of the folders`, null],
+      ],
+    );
+  });
+
   test('a --models path that is a file, or gone, is reported while the rest lists', async () => {
     const file = join(temporary('models'), 'not-a-folder');
     writeFileSync(file, 'x');

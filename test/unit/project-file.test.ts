@@ -53,6 +53,14 @@ describe('project files', () => {
     }
   });
 
+  test('an asset that is not a PNG is refused in words, naming it', async () => {
+    const dir = temporary('projects');
+    const document: CanvasDocument = { ...emptyDocument(), layers: [everyKind[0]!] };
+    const [asset] = assetsOf(document);
+    writeFileSync(join(dir, 'fake.wbproj'), await zipOf({ 'project.json': JSON.stringify({ format: 'wordbrush-project', version: 1, savedAt: '', document, panel: null }), [`assets/${asset}.png`]: 'GIF89a, not a PNG' }));
+    await assert.rejects(readProject(join(dir, 'fake.wbproj')), (e: unknown) => e instanceof ProjectError && e.reason === 'corrupt' && e.message.includes(`${asset}.png`));
+  });
+
   test('damage at any byte of a small project is a ProjectError or a valid project, never a crash', async () => {
     const dir = temporary('projects');
     const path = join(dir, 'small.wbproj');
