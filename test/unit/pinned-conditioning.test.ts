@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { Engine } from '../../main/engine/engine';
 import { LoadedModel } from '../../main/engine/model/loaded-model';
-import { PWW_SCALE_INPUT } from '../../main/engine/graph/attention-bias';
+import { maskInput, PWW_SCALE_INPUT } from '../../main/engine/graph/attention-bias';
 import { encodePrompts } from '../../main/engine/pipeline/text-conditioning';
 import { readFloats } from '../../main/engine/onnx/tensors';
 import { fixtureModels } from '../helpers/backend';
@@ -71,6 +71,45 @@ describe('conditioning numbers, against arithmetic', () => {
     for (const { timestep, scale } of calls) {
       const expected = strength * Math.log(1 + sdSigma(timestep));
       assert.ok(Math.abs(scale - expected) < 1e-5 * expected, `t=${timestep}: ${scale} vs ${expected}`);
+    }
+  });
+
+  test("regional attention masks: a region prompt's tokens are masked outside its region, and the unconditional row's padding everywhere", async () => {
+    const masks: { name: string; dims: readonly number[]; data: Float32Array }[] = [];
+    const maskNames = new Set([1, 2, 4, 8].map(maskInput));
+    sessionClass.prototype.run = function (feeds, ...rest) {
+      for (const [name, tensor] of Object.entries(feeds)) if (maskNames.has(name)) masks.push({ name, dims: (tensor as ort.Tensor).dims, data: readFloats(tensor as ort.Tensor) });
+      return run.call(this, feeds, ...rest);
+    };
+    const engine = new Engine({ platform: process.platform, version: 'test', cacheDir: join(work, 'cache') });
+    await engine.run(
+      {
+        model,
+        prompt: 'a red star',
+        seed: 3,
+        steps: 1,
+        width: 64,
+        height: 64,
+        outputDir: join(work, 'out'),
+        conditioning: { version: 1, regionalMode: 'attention-masks', regions: [{ id: 'ring', prompt: 'a blue ring', mask: { kind: 'rect', rect: { x: 0.5, y: 0, width: 0.5, height: 1 } } }] },
+      },
+      { previewIntervalMs: Infinity },
+    );
+    sessionClass.prototype.run = run;
+    assert.ok(masks.length > 0, 'the biased UNet took attention masks');
+    for (const { name, dims, data } of masks) {
+      // [guidance rows (unconditional, conditional), queries (the layer's grid), tokens (prompt 77 + region prompt 77)].
+      const [rows, queries, tokens] = dims as [number, number, number];
+      assert.deepEqual([rows, tokens], [2, 154], name);
+      const columns = Math.sqrt(queries);
+      for (let q = 0; q < queries; q++) {
+        const rightHalf = q % columns >= columns / 2;
+        for (let t = 0; t < tokens; t++) {
+          const [uncond, cond] = [data[q * tokens + t]!, data[(queries + q) * tokens + t]!];
+          assert.equal(uncond, t < 77 ? 0 : -10000, `${name} unconditional q${q} t${t}`);
+          assert.equal(cond, t < 77 || rightHalf ? 0 : -10000, `${name} conditional q${q} t${t}`);
+        }
+      }
     }
   });
 
