@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { LoadedModel, Part } from '../../main/engine/model/loaded-model';
 import { createSession } from '../../main/engine/onnx/execution';
-import { onnx } from '../../main/engine/onnx/generated/onnx';
 import { unetCaller, type UnetConditions } from '../../main/engine/pipeline/unet-runner';
 import type { PromptEmbedding } from '../../main/engine/pipeline/text-conditioning';
+import { meanContextUnet } from '../helpers/unet-graphs';
 
 /**
  * Classifier-free guidance pinned by arithmetic: a real onnxruntime session
@@ -15,30 +15,10 @@ import type { PromptEmbedding } from '../../main/engine/pipeline/text-conditioni
  * unconditional first, regional prompts after it, a fixed batch split into
  * passes with the last one padded.
  */
-const F = onnx.TensorProto.DataType.FLOAT;
 const [CHANNELS, H, W, POSITIONS, WIDTH] = [4, 2, 3, 5, 6];
 
-function meanContextGraph(batch: number | 'batch'): Uint8Array {
-  const io = (name: string, dims: (number | string)[], elemType = F): onnx.IValueInfoProto => ({
-    name,
-    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
-  });
-  const graph: onnx.IGraphProto = {
-    name: 'mean-context',
-    node: [
-      { opType: 'ReduceMean', input: ['encoder_hidden_states'], output: ['row_mean'], attribute: [{ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1, 2] }, { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] },
-      { opType: 'Reshape', input: ['row_mean', 'per_row'], output: ['row_offset'] },
-      { opType: 'Add', input: ['sample', 'row_offset'], output: ['out_sample'] },
-    ],
-    initializer: [{ name: 'per_row', dataType: onnx.TensorProto.DataType.INT64, dims: [4], int64Data: [-1, 1, 1, 1] }],
-    input: [io('sample', [batch, CHANNELS, 'h', 'w']), io('timestep', ['steps'], onnx.TensorProto.DataType.INT64), io('encoder_hidden_states', [batch, 'tokens', WIDTH])],
-    output: [io('out_sample', [batch, CHANNELS, 'h', 'w'])],
-  };
-  return onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ version: 17 }], graph }).finish();
-}
-
 async function unetOf(batch: number | 'batch'): Promise<{ model: LoadedModel; part: Part }> {
-  const { session, provider } = await createSession(meanContextGraph(batch), ['cpu']);
+  const { session, provider } = await createSession(meanContextUnet(CHANNELS, WIDTH, batch), ['cpu']);
   const part: Part = { session, provider, inputs: new Map(session.inputMetadata.map((m) => [m.name, m])), outputs: session.outputNames };
   // unetCaller reads the UNet from `conditions.part`; of the model it needs only the names its errors use.
   return { model: { folder: { name: 'mean-context', latent: { factor: 8 } } } as unknown as LoadedModel, part };

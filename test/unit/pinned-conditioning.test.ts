@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -7,17 +7,22 @@ import * as ort from 'onnxruntime-node';
 import { Engine } from '../../main/engine/engine';
 import { LoadedModel } from '../../main/engine/model/loaded-model';
 import { maskInput, PWW_SCALE_INPUT } from '../../main/engine/graph/attention-bias';
-import { encodePrompts } from '../../main/engine/pipeline/text-conditioning';
+import { encodePromptTo, encodePrompts } from '../../main/engine/pipeline/text-conditioning';
+import { spatialDenoiser } from '../../main/engine/conditioning/spatial-denoiser';
+import { rectMask } from '../../main/engine/conditioning/masks';
+import { meanContextUnet } from '../helpers/unet-graphs';
 import { readFloats } from '../../main/engine/onnx/tensors';
 import { fixtureModels } from '../helpers/backend';
 
 /**
  * Numbers of the conditioning pinned against arithmetic done here, not by
- * the code under test: eDiff-I's paint-with-words schedule per step, and
- * A1111's prompt emphasis with its mean restored.
+ * the code under test: eDiff-I's paint-with-words schedule per step, the
+ * regional attention masks, MultiDiffusion's weighted average, and A1111's
+ * prompt emphasis with its mean restored.
  */
 const work = mkdtempSync(join(tmpdir(), 'wordbrush-pinned-'));
 const model = join(fixtureModels, 'sd1-optimum');
+const starter = join(fixtureModels, '..', 'starter');
 
 /** SD's noise level at a training timestep, from its scaled-linear betas (the fixture's scheduler_config). */
 function sdSigma(t: number): number {
@@ -113,9 +118,50 @@ describe('conditioning numbers, against arithmetic', () => {
     }
   });
 
+  test('latent composition (MultiDiffusion): each region estimate weighted by its mask and strength, the background filling the rest, normalised', async () => {
+    // The starter with a UNet whose output is sample + mean(context): every row's estimate is known by arithmetic
+    // (the starter's encoder, as the fixtures' give every prompt a mean of ~1e-10, which would hide the weights).
+    const folder = join(work, 'mean-context');
+    cpSync(starter, folder, { recursive: true });
+    writeFileSync(join(folder, 'unet', 'model.onnx'), meanContextUnet(48, 64));
+    const loaded = await LoadedModel.load(folder, ['cpu']);
+    try {
+      const [h, w] = [16, 16];
+      const rect = (x: number, y: number, width: number, height: number) => rectMask({ x, y, width, height }, w, h);
+      const regional = [
+        { id: 'left', prompt: 'a blue ring', mask: rect(0, 0, 0.5, 1), strength: 1 },
+        { id: 'top', prompt: 'a green square', mask: rect(0, 0, 1, 0.5), strength: 2 },
+      ];
+      const prompts = await encodePrompts(loaded, 'a red star', '', true);
+      const plan = { prompt: 'a red star', bindings: [], regional, layout: [], warnings: [] };
+      const [sigma, scale] = [2.5, 6];
+      const { denoise, method } = await spatialDenoiser({ model: loaded, prompts, plan, mode: 'latent-composition', pwwStrength: 0, guidanceScale: scale, size: { width: 64, height: 64 }, latent: [48, h, w], timestepOf: () => 500, cacheDir: join(work, 'cache') });
+      assert.equal(method, 'latent-composition');
+      const x = Float32Array.from({ length: 48 * h * w }, (_, i) => Math.cos(i) * 3);
+      const result = await denoise(x, sigma, 0);
+
+      const mean = (values: Float32Array) => values.reduce((sum, v) => sum + v, 0) / values.length;
+      const contextMean = async (text: string) => mean((await encodePromptTo(loaded, text, 1)).hidden);
+      const [u, background, left, top] = [await contextMean(''), mean(prompts.cond.hidden), await contextMean('a blue ring'), await contextMean('a green square')];
+      assert.ok(Math.min(Math.abs(left - top), Math.abs(left - background), Math.abs(top - background)) > 1e-4, 'the rows are told apart');
+      // The starter predicts v (diffusers' rule): x0 = x / (sigma² + 1) − sigma / sqrt(sigma² + 1) · v, v = the guided output.
+      const root = Math.sqrt(sigma * sigma + 1);
+      const estimate = (k: number, c: number) => x[k]! / (sigma * sigma + 1) - (sigma / root) * (x[k]! / root + u + scale * (c - u));
+      for (let k = 0; k < x.length; k++) {
+        const [column, row] = [(k % (h * w)) % w, Math.floor((k % (h * w)) / w)];
+        const [inLeft, inTop] = [column < w / 2 ? 1 : 0, row < h / 2 ? 1 : 0];
+        const backgroundWeight = 1 - Math.min(1, inLeft + inTop) + 1e-4;
+        const expected = (backgroundWeight * estimate(k, background) + inLeft * 1 * estimate(k, left) + inTop * 2 * estimate(k, top)) / (backgroundWeight + inLeft + 2 * inTop);
+        assert.ok(Math.abs(result[k]! - expected) < 1e-4 * (1 + Math.abs(expected)), `value ${k} (column ${column}, row ${row}): ${result[k]} vs ${expected}`);
+      }
+    } finally {
+      await loaded.release();
+    }
+  });
+
   test("prompt emphasis: (word:w) scales that word's positions by w, then the chunk's mean is restored (A1111's rule)", async () => {
     // The starter's text encoder: the fixtures' end in a LayerNorm without bias, whose outputs have a mean of ~1e-10, where a mean restore is noise.
-    const loaded = await LoadedModel.load(join(fixtureModels, '..', 'starter'), ['cpu']);
+    const loaded = await LoadedModel.load(starter, ['cpu']);
     try {
       const plain = (await encodePrompts(loaded, 'red star', '', false)).cond;
       const weighted = (await encodePrompts(loaded, '(red:1.5) star', '', false)).cond;

@@ -1,0 +1,28 @@
+import { onnx } from '../../main/engine/onnx/generated/onnx';
+
+const F = onnx.TensorProto.DataType.FLOAT;
+
+/**
+ * A UNet-shaped graph whose output is known by arithmetic: `out_sample =
+ * sample + mean(its row's encoder_hidden_states)`, with a UNet's inputs
+ * (sample [batch, channels, h, w], int64 timestep, context [batch, tokens,
+ * width]). `batch` fixes the batch size, as some exports do, or leaves it free.
+ */
+export function meanContextUnet(channels: number, width: number, batch: number | 'batch' = 'batch'): Uint8Array {
+  const io = (name: string, dims: (number | string)[], elemType = F): onnx.IValueInfoProto => ({
+    name,
+    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  });
+  const graph: onnx.IGraphProto = {
+    name: 'mean-context',
+    node: [
+      { opType: 'ReduceMean', input: ['encoder_hidden_states'], output: ['row_mean'], attribute: [{ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1, 2] }, { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] },
+      { opType: 'Reshape', input: ['row_mean', 'per_row'], output: ['row_offset'] },
+      { opType: 'Add', input: ['sample', 'row_offset'], output: ['out_sample'] },
+    ],
+    initializer: [{ name: 'per_row', dataType: onnx.TensorProto.DataType.INT64, dims: [4], int64Data: [-1, 1, 1, 1] }],
+    input: [io('sample', [batch, channels, 'h', 'w']), io('timestep', ['steps'], onnx.TensorProto.DataType.INT64), io('encoder_hidden_states', [batch, 'tokens', width])],
+    output: [io('out_sample', [batch, channels, 'h', 'w'])],
+  };
+  return onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ version: 17 }], graph }).finish();
+}
