@@ -9,6 +9,15 @@ export type FamilyId = z.infer<typeof FamilyId>;
 export const SamplerName = z.enum(['euler', 'euler_ancestral', 'ddim', 'dpmpp_2m', 'lcm']);
 export type SamplerName = z.infer<typeof SamplerName>;
 
+/** Each sampler as A1111 names it: the studio's menu, the PNG's parameters and the reading of other tools' parameters. */
+export const SAMPLER_LABELS: Readonly<Record<SamplerName, string>> = {
+  dpmpp_2m: 'DPM++ 2M',
+  euler: 'Euler',
+  euler_ancestral: 'Euler a',
+  ddim: 'DDIM',
+  lcm: 'LCM',
+};
+
 export const SigmaScheduleName = z.enum(['karras', 'spaced']);
 export type SigmaScheduleName = z.infer<typeof SigmaScheduleName>;
 

@@ -1,5 +1,5 @@
 import type { GenerationInfo } from '../contract/gallery';
-import type { SamplerName } from '../contract/generation';
+import { SAMPLER_LABELS, type SamplerName } from '../contract/generation';
 import { parseBoundedJson } from './bounded-json';
 
 export type { GenerationInfo };
@@ -7,16 +7,13 @@ export type { GenerationInfo };
 /** A1111's pattern for one "Key: value" pair; a value may be a quoted string with commas in it. */
 const PAIR = /\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/g;
 
-/** Sampler names as A1111 and ComfyUI write them, for the samplers the studio has. */
-const SAMPLERS: Readonly<Record<string, SamplerName>> = {
-  euler: 'euler',
-  'euler a': 'euler_ancestral',
-  euler_ancestral: 'euler_ancestral',
-  ddim: 'ddim',
-  'dpm++ 2m': 'dpmpp_2m',
-  dpmpp_2m: 'dpmpp_2m',
-  lcm: 'lcm',
-};
+/** Sampler names as A1111 (its labels) and ComfyUI (the names themselves) write them, lower-cased, for the samplers the studio has. */
+const SAMPLERS: Readonly<Record<string, SamplerName>> = Object.fromEntries(
+  Object.entries(SAMPLER_LABELS).flatMap(([name, label]) => [
+    [label.toLowerCase(), name as SamplerName],
+    [name, name as SamplerName],
+  ]),
+);
 
 const numberOf = (value: string | undefined): number | undefined => {
   if (value === undefined || value.trim() === '') return undefined;

@@ -1,12 +1,4 @@
-import type { SamplerName, SigmaScheduleName } from '../../../app/contract/generation';
-
-const SAMPLER_LABELS: Readonly<Record<SamplerName, string>> = {
-  euler: 'Euler',
-  euler_ancestral: 'Euler a',
-  ddim: 'DDIM',
-  dpmpp_2m: 'DPM++ 2M',
-  lcm: 'LCM',
-};
+import { SAMPLER_LABELS, type SamplerName, type SigmaScheduleName } from '../../../app/contract/generation';
 
 export interface ParameterFields {
   readonly prompt: string;

@@ -1,5 +1,5 @@
 import type { KeyboardEvent, ReactNode } from 'react';
-import type { SamplerName } from '../../../app/contract/generation';
+import { SAMPLER_LABELS, type SamplerName } from '../../../app/contract/generation';
 import type { ModelListing, RunDefaults } from '../../../app/contract/models';
 import { ExecutionProviderName, type ProviderReport } from '../../../app/contract/providers';
 import { chosenModel, generationSettingsOf, resolvedNumbers, runFieldErrors, RunSchedule, type RunOverrides } from '../../../app/document/run-settings';
@@ -13,13 +13,6 @@ import type { StudioClient } from '../connection/studio-client';
 import { useTokenizer } from '../generation/use-tokenizer';
 import { StartFromField } from './StartFromField';
 
-const SAMPLERS: readonly [SamplerName, string][] = [
-  ['dpmpp_2m', 'DPM++ 2M'],
-  ['euler', 'Euler'],
-  ['euler_ancestral', 'Euler a'],
-  ['ddim', 'DDIM'],
-  ['lcm', 'LCM'],
-];
 
 interface Props {
   readonly listing: ModelListing;
@@ -122,7 +115,7 @@ export function PromptPanel({ listing, providers, generation, client }: Props) {
             value={shown.sampler ?? ''}
             onChange={(e) => override({ sampler: e.target.value as SamplerName })}
           >
-            {SAMPLERS.map(([value, label]) => (
+            {Object.entries(SAMPLER_LABELS).map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
               </option>
