@@ -10,7 +10,7 @@
 import { RELATIONS, type NormalizedRect, type Relation } from '../app/contract/conditioning';
 import { relationHolds } from '../app/domain/relations';
 import { solveSceneGraph, type SceneGraphInput } from '../app/domain/scene-layout';
-import { coneMargins, nestedGraph, sequence, touchingBorder } from './evaluation/layout-quality';
+import { looksOf, nestedGraph, sequence } from './evaluation/layout-quality';
 import { loadLargeProgramSolver } from '../main/engine/conditioning/large-programs';
 
 type Rel = { subject: string; predicate: Relation; object: string };
@@ -56,24 +56,19 @@ function summary(label: string, runs: { ms: number; ok: boolean }[]): [string, s
  */
 function layoutLooks(): [string, string][] {
   const random = sequence(7);
-  const margins: number[] = [];
-  let [boxes, touching] = [0, 0];
-  for (let g = 0; g < 40; g++) {
-    const count = 4 + Math.floor(random() * 21);
-    const graph = nestedGraph(count, count * 2, random);
-    const result = solveSceneGraph(graph, g);
-    if (!result.ok) throw new Error(`graph ${g} was refused: ${result.conflicts[0]!.reason}`);
-    const rects = new Map(result.boxes.map((b) => [b.id, b.rect]));
-    margins.push(...coneMargins(rects, graph.relations));
-    boxes += rects.size;
-    touching += touchingBorder(rects.values());
-  }
-  margins.sort((a, b) => a - b);
-  const near = margins.filter((m) => m < 5).length;
+  const looks = looksOf(
+    Array.from({ length: 40 }, (_, g) => {
+      const count = 4 + Math.floor(random() * 21);
+      const graph = nestedGraph(count, count * 2, random);
+      const result = solveSceneGraph(graph, g);
+      if (!result.ok) throw new Error(`graph ${g} was refused: ${result.conflicts[0]!.reason}`);
+      return { rects: new Map(result.boxes.map((b) => [b.id, b.rect])), relations: graph.relations };
+    }),
+  );
   return [
-    ['directional relations within 5° of a cone edge (40 graphs, 4–24 objects, nested)', `${((100 * near) / margins.length).toFixed(1)} % of ${margins.length}`],
-    ['median margin from the cone edge', `${margins[Math.floor(margins.length / 2)]!.toFixed(1)}°`],
-    ['boxes touching the image border', `${((100 * touching) / boxes).toFixed(0)} % of ${boxes}`],
+    ['directional relations within 5° of a cone edge (40 graphs, 4–24 objects, nested)', `${(100 * looks.nearEdge).toFixed(1)} % of ${looks.relations}`],
+    ['median margin from the cone edge', `${looks.medianMargin.toFixed(1)}°`],
+    ['boxes touching the image border', `${(100 * looks.touching).toFixed(0)} % of ${looks.boxes}`],
   ];
 }
 

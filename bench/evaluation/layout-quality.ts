@@ -40,6 +40,29 @@ export function touchingBorder(rects: Iterable<NormalizedRect>, reach = 0.005): 
   return count;
 }
 
+export interface Looks {
+  /** Share of directional relations within 5 degrees of a cone's edge. */
+  readonly nearEdge: number;
+  readonly medianMargin: number;
+  readonly relations: number;
+  /** Share of boxes touching the border. */
+  readonly touching: number;
+  readonly boxes: number;
+}
+
+/** How a set of solved layouts looks, together: each layout's boxes by id and the relations it was asked for. */
+export function looksOf(layouts: Iterable<{ readonly rects: ReadonlyMap<string, NormalizedRect>; readonly relations: readonly Rel[] }>): Looks {
+  const margins: number[] = [];
+  let [boxes, touching] = [0, 0];
+  for (const { rects, relations } of layouts) {
+    margins.push(...coneMargins(rects, relations));
+    boxes += rects.size;
+    touching += touchingBorder(rects.values());
+  }
+  margins.sort((a, b) => a - b);
+  return { nearEdge: margins.filter((m) => m < 5).length / margins.length, medianMargin: margins[Math.floor(margins.length / 2)]!, relations: margins.length, touching: touching / boxes, boxes };
+}
+
 /** A fixed linear congruential sequence: the same graphs on every run. */
 export function sequence(seed: number): () => number {
   let state = seed;

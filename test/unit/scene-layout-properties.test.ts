@@ -7,7 +7,7 @@ import { RELATIONS, type NormalizedRect, type Relation } from '../../app/contrac
 import { relationHolds } from '../../app/domain/relations';
 import { solveSceneGraph, type LayoutResult } from '../../app/domain/scene-layout';
 import { repoRoot } from '../helpers/paths';
-import { coneMargins, nestedGraph, sequence, touchingBorder } from '../../bench/evaluation/layout-quality';
+import { looksOf, nestedGraph, sequence } from '../../bench/evaluation/layout-quality';
 import { loadLargeProgramSolver } from '../../main/engine/conditioning/large-programs';
 
 interface Rel {
@@ -47,23 +47,18 @@ const readOffGraph = fc
 describe('scene-graph solver: complete for satisfiable graphs (property tests)', () => {
   test('layouts look right: directional relations aimed well inside their cones, boxes off the border', () => {
     const random = sequence(3);
-    const margins: number[] = [];
-    let [boxes, touching] = [0, 0];
-    for (let g = 0; g < 16; g++) {
-      const count = 4 + Math.floor(random() * 13);
-      const graph = nestedGraph(count, count * 2, random);
-      const result = solveSceneGraph(graph, g);
-      assertSatisfies(result, graph.relations);
-      const rects = new Map(result.ok ? result.boxes.map((b) => [b.id, b.rect]) : []);
-      margins.push(...coneMargins(rects, graph.relations));
-      boxes += rects.size;
-      touching += touchingBorder(rects.values());
-    }
-    margins.sort((a, b) => a - b);
-    const nearEdge = margins.filter((m) => m < 5).length / margins.length;
-    assert.ok(nearEdge < 0.05, `${(100 * nearEdge).toFixed(1)} % of ${margins.length} directional relations within 5° of a cone edge`);
-    assert.ok(margins[Math.floor(margins.length / 2)]! >= 29.9, `median margin ${margins[Math.floor(margins.length / 2)]}°`);
-    assert.ok(touching / boxes < 0.1, `${touching} of ${boxes} boxes touch the border`);
+    const looks = looksOf(
+      Array.from({ length: 16 }, (_, g) => {
+        const count = 4 + Math.floor(random() * 13);
+        const graph = nestedGraph(count, count * 2, random);
+        const result = solveSceneGraph(graph, g);
+        assertSatisfies(result, graph.relations);
+        return { rects: new Map(result.ok ? result.boxes.map((b) => [b.id, b.rect]) : []), relations: graph.relations };
+      }),
+    );
+    assert.ok(looks.nearEdge < 0.05, `${(100 * looks.nearEdge).toFixed(1)} % of ${looks.relations} directional relations within 5° of a cone edge`);
+    assert.ok(looks.medianMargin >= 29.9, `median margin ${looks.medianMargin}°`);
+    assert.ok(looks.touching < 0.1, `${(100 * looks.touching).toFixed(0)} % of ${looks.boxes} boxes touch the border`);
   });
 
   test('large graphs, solved by HiGHS, satisfy every relation as YALPS would', async () => {
