@@ -19,6 +19,7 @@ const folder = (overrides: Partial<ModelFolder> & { schedulerClass?: string; pre
   vaeScalingFactor: null,
   sampleSize: null,
   latent: { factor: 8, channels: 4 },
+  forceZerosForEmptyPrompt: null,
   ...overrides,
   scheduler: {
     className: overrides.schedulerClass ?? 'PNDMScheduler',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -17,8 +17,8 @@ import { fixtureModels } from '../helpers/backend';
 /**
  * Numbers of the conditioning pinned against arithmetic done here, not by
  * the code under test: eDiff-I's paint-with-words schedule per step, the
- * regional attention masks, MultiDiffusion's weighted average, and A1111's
- * prompt emphasis with its mean restored.
+ * regional attention masks, MultiDiffusion's weighted average, A1111's
+ * prompt emphasis with its mean restored, and SDXL's zeroed negative.
  */
 const work = mkdtempSync(join(tmpdir(), 'wordbrush-pinned-'));
 const model = join(fixtureModels, 'sd1-optimum');
@@ -176,5 +176,30 @@ describe('conditioning numbers, against arithmetic', () => {
     } finally {
       await loaded.release();
     }
+  });
+
+  test("SDXL without a negative prompt: zero negative embeddings as diffusers' force_zeros_for_empty_prompt says (true by default, false as the refiner ships), never for SD 1", async () => {
+    const zeros = async (folder: string, negative: string) => {
+      const loaded = await LoadedModel.load(folder, ['cpu']);
+      try {
+        const { uncond } = await encodePrompts(loaded, 'a red star', negative, true);
+        return [uncond!.hidden.every((v) => v === 0), uncond!.pooled?.every((v) => v === 0) ?? null];
+      } finally {
+        await loaded.release();
+      }
+    };
+    const sdxl = join(fixtureModels, 'sdxl');
+    const withFlag = (flag: boolean) => {
+      const folder = join(work, `sdxl-${flag}`);
+      cpSync(sdxl, folder, { recursive: true });
+      const index = JSON.parse(readFileSync(join(folder, 'model_index.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(folder, 'model_index.json'), JSON.stringify({ ...index, force_zeros_for_empty_prompt: flag }));
+      return folder;
+    };
+    assert.deepEqual(await zeros(sdxl, ''), [true, true], 'absent: diffusers defaults to true');
+    assert.deepEqual(await zeros(withFlag(true), ''), [true, true]);
+    assert.deepEqual(await zeros(withFlag(true), 'blurry'), [false, false], 'a negative prompt given is encoded');
+    assert.deepEqual(await zeros(withFlag(false), ''), [false, false], 'false: "" is encoded');
+    assert.deepEqual(await zeros(model, ''), [false, null], 'SD 1 has no such setting');
   });
 });

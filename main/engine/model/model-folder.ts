@@ -34,6 +34,8 @@ export interface ModelFolder {
   readonly sampleSize: number | null;
   /** How the VAE maps pixels to latents. */
   readonly latent: LatentGeometry;
+  /** model_index.json's `force_zeros_for_empty_prompt` (SDXL pipelines: no negative prompt means zero negative embeddings); null when absent. */
+  readonly forceZerosForEmptyPrompt: boolean | null;
 }
 
 /** Pixels per latent pixel along a side, and channels per latent pixel: 8 and 4 for SD 1/2/XL, other numbers for other VAEs. */
@@ -94,6 +96,7 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
     vaeScalingFactor: typeof vaeConfig?.scaling_factor === 'number' ? vaeConfig.scaling_factor : null,
     sampleSize: typeof unetConfig?.sample_size === 'number' ? unetConfig.sample_size : null,
     latent: latentGeometry(vaeConfig, unetConfig),
+    forceZerosForEmptyPrompt: typeof index.force_zeros_for_empty_prompt === 'boolean' ? index.force_zeros_for_empty_prompt : null,
   };
 }
 

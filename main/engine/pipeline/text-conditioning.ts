@@ -40,8 +40,23 @@ export async function encodePrompts(model: LoadedModel, prompt: string, negative
     chunks = maxChunks;
   }
   const cond = await encodeChunks(model, condChunks, chunks);
-  const uncond = uncondChunks ? await encodeChunks(model, uncondChunks, chunks) : null;
+  const uncond = !uncondChunks ? null : negative === '' && zerosForEmptyNegative(model) ? zerosLike(cond) : await encodeChunks(model, uncondChunks, chunks);
   return { cond, uncond, tokens: condChunks[0]!, warnings };
+}
+
+/**
+ * diffusers' SDXL pipelines zero the negative embeddings (and pooled ones)
+ * when no negative prompt is given, unless model_index.json sets
+ * `force_zeros_for_empty_prompt` false (as the SDXL refiner ships); their
+ * default is true. A1111 and ComfyUI encode "" instead. SD 1/2 pipelines
+ * have no such setting and always encode "".
+ */
+function zerosForEmptyNegative(model: LoadedModel): boolean {
+  return (model.family.id === 'sdxl' || model.family.id === 'sdxl-turbo') && model.folder.forceZerosForEmptyPrompt !== false;
+}
+
+function zerosLike(embedding: PromptEmbedding): PromptEmbedding {
+  return { ...embedding, hidden: new Float32Array(embedding.hidden.length), pooled: embedding.pooled ? new Float32Array(embedding.pooled.length) : null };
 }
 
 /** How many 77-token windows the UNet's context input allows (Infinity when dynamic). */
