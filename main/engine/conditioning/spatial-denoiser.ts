@@ -11,6 +11,7 @@ import { unetCaller, type UnetConditions } from '../pipeline/unet-runner';
 import { downsample, type LatentMask } from './masks';
 import { phraseOccurrences } from '../../../app/domain/phrases';
 import type { ConditioningPlan, RegionalPrompt } from './plan';
+import { spatialPath, wantsAttention, type SpatialMethod } from './spatial-path';
 
 /** InvokeAI's regional guidance masks attention outside a region with this logit. */
 const MASKED = -10000;
@@ -36,83 +37,60 @@ export interface SpatialSetup {
  */
 export type AttentionObserver = (maps: readonly { readonly factor: number; readonly probabilities: Float32Array; readonly queries: number; readonly keys: number }[]) => void;
 
-/** Which mechanism carried the conditioning, for the result and the record. */
-export type SpatialMethod = 'none' | 'attention' | 'latent-composition';
-
 /**
- * The denoiser of a run, with its spatial conditioning applied:
- * - phrases painted onto regions become attention biases (eDiff-I
- *   paint-with-words) in the attention-biased UNet;
- * - regions with prompts of their own become hard attention masks over the
- *   prompts' concatenated embeddings (one UNet pass) or, when the UNet cannot
- *   be patched or the user asks, latent composition (MultiDiffusion): one
- *   batched UNet pass per region prompt, denoised estimates averaged by mask.
+ * The denoiser of a run, with its spatial conditioning applied on the path
+ * spatialPath chose (spatial-path.ts): painted phrases as attention biases in
+ * the attention-biased UNet (eDiff-I paint-with-words), region prompts as hard
+ * attention masks over the prompts' concatenated embeddings (one UNet pass),
+ * or by latent composition (MultiDiffusion: one batched UNet pass per region
+ * prompt, denoised estimates averaged by mask).
  */
 export async function spatialDenoiser(setup: SpatialSetup): Promise<{ denoise: Denoiser; method: SpatialMethod; reason: string; warnings: string[] }> {
   const { model, prompts, plan } = setup;
   const prediction = model.folder.scheduler.prediction;
-  const warnings: string[] = [];
   const plain = (conditions: UnetConditions) => {
     const call = unetCaller(model, conditions, setup.latent);
     return modelDenoiser(async (input, t, sigma) => (await call(input, t, sigma))[0]!, prediction, setup.timestepOf);
   };
   const base: UnetConditions = { conds: [prompts.cond], uncond: prompts.uncond, guidanceScale: setup.guidanceScale, size: setup.size };
-  if (!plan || (plan.bindings.length === 0 && plan.regional.length === 0)) return { denoise: plain(base), method: 'none', reason: 'no region, box or scene graph takes effect', warnings };
-
-  const wantsAttention = plan.bindings.length > 0 || (plan.regional.length > 0 && setup.mode !== 'latent-composition');
-  const biased = wantsAttention ? await model.biasedUnet(setup.cacheDir, setup.onAttention !== undefined) : null;
-  let regional = [...plan.regional];
-  let bindings = [...plan.bindings];
-  if (biased?.ok && biased.cacheProblem) warnings.push(biased.cacheProblem);
-  if (biased && !biased.ok) {
-    warnings.push(`Attention control is unavailable with this UNet (${biased.reason}); regions use latent composition instead`);
-    regional = [...regional, ...bindings.map((b) => ({ id: b.id, prompt: b.phrase, mask: b.mask, strength: b.strength }))];
-    bindings = [];
-  }
-  const perRegionChunks = regional.map((r) => chunksNeeded(model, r.prompt));
+  const regions = plan ?? { bindings: [], regional: [] };
+  const biased = wantsAttention(regions, setup.mode) ? await model.biasedUnet(setup.cacheDir, setup.onAttention !== undefined) : null;
   const baseChunks = prompts.cond.positions / model.tokenizers[0]!.maxLength;
-  const fitsConcatenation = baseChunks + perRegionChunks.reduce((a, b) => a + b, 0) <= maxContextChunks(model);
-  const useMasks = biased?.ok === true && regional.length > 0 && setup.mode !== 'latent-composition' && fitsConcatenation;
-  if (biased?.ok && regional.length > 0 && setup.mode !== 'latent-composition' && !fitsConcatenation) {
-    warnings.push('The UNet has a fixed context too short for the region prompts side by side; regions use latent composition instead');
-  }
+  const path = spatialPath({
+    ...regions,
+    mode: setup.mode,
+    patched: biased,
+    fitsSideBySide: (regional) => baseChunks + regional.reduce((sum, r) => sum + chunksNeeded(model, r.prompt), 0) <= maxContextChunks(model),
+  });
+  const warnings = [...(biased?.ok && biased.cacheProblem ? [biased.cacheProblem] : []), ...path.warnings];
+  const done = (denoise: Denoiser) => ({ denoise, method: path.method, reason: path.reason, warnings });
+  if (path.method === 'none') return done(plain(base));
+  if (path.method === 'latent-composition' || !biased?.ok) return done(await composed(setup, path.composed, plain(base), warnings, true));
 
-  if (biased?.ok && (bindings.length > 0 || useMasks)) {
-    const masked = useMasks ? regional : [];
-    const regionEmbeddings = await Promise.all(masked.map((r, i) => encodePromptTo(model, r.prompt, perRegionChunks[i]!)));
-    const cond = concatenate([prompts.cond, ...regionEmbeddings]);
-    const uncond = prompts.uncond ? concatenate([prompts.uncond, ...(await Promise.all(regionEmbeddings.map((e) => encodePromptTo(model, '', e.positions / model.tokenizers[0]!.maxLength))))]) : null;
-    const bias = attentionBias(setup, bindings, masked, regionEmbeddings, cond.positions, prompts.uncond?.positions ?? 0, biased.factors, warnings);
-    const observe = setup.onAttention;
-    const condRow = uncond ? 1 : 0;
-    const onOutputs = observe
-      ? (outputs: Readonly<Record<string, ort.Tensor>>, start: number, count: number) => {
-          if (condRow < start || condRow >= start + count) return;
-          observe(
-            biased.layers.flatMap((l) => {
-              const tensor = l.attentionOutput ? outputs[l.attentionOutput] : undefined;
-              if (!tensor) return [];
-              // Rows lead the tensor whether heads have their own axis or are folded into the batch.
-              const all = readFloats(tensor);
-              const perRow = all.length / count;
-              const probabilities = all.slice((condRow - start) * perRow, (condRow - start + 1) * perRow);
-              return [{ factor: l.factor, probabilities, queries: tensor.dims.at(-2)!, keys: tensor.dims.at(-1)! }];
-            }),
-          );
-        }
-      : undefined;
-    const denoise = plain({ ...base, conds: [cond], uncond, part: biased.part, extraFeeds: bias, ...(onOutputs ? { onOutputs } : {}) });
-    const rest = regional.filter((r) => !masked.includes(r));
-    const reason = rest.length > 0 ? 'phrases painted through the attention-biased UNet; region prompts by latent composition' : 'through the attention-biased UNet';
-    return { denoise: rest.length > 0 ? await composed(setup, rest, denoise, warnings) : denoise, method: 'attention', reason, warnings };
-  }
-  const reason =
-    biased && !biased.ok
-      ? `attention control is unavailable with this UNet (${biased.reason})`
-      : setup.mode === 'latent-composition'
-        ? 'latent composition was asked for'
-        : 'the UNet\'s fixed context is too short for the region prompts side by side';
-  return { denoise: await composed(setup, regional, plain(base), warnings, true), method: 'latent-composition', reason, warnings };
+  const regionEmbeddings = await Promise.all(path.masked.map((r) => encodePromptTo(model, r.prompt, chunksNeeded(model, r.prompt))));
+  const cond = concatenate([prompts.cond, ...regionEmbeddings]);
+  const uncond = prompts.uncond ? concatenate([prompts.uncond, ...(await Promise.all(regionEmbeddings.map((e) => encodePromptTo(model, '', e.positions / model.tokenizers[0]!.maxLength))))]) : null;
+  const bias = attentionBias({ setup, painted: path.painted, masked: path.masked, regionEmbeddings, tokens: cond.positions, uncondTokens: prompts.uncond?.positions ?? 0, factors: biased.factors, warnings });
+  const observe = setup.onAttention;
+  const condRow = uncond ? 1 : 0;
+  const onOutputs = observe
+    ? (outputs: Readonly<Record<string, ort.Tensor>>, start: number, count: number) => {
+        if (condRow < start || condRow >= start + count) return;
+        observe(
+          biased.layers.flatMap((l) => {
+            const tensor = l.attentionOutput ? outputs[l.attentionOutput] : undefined;
+            if (!tensor) return [];
+            // Rows lead the tensor whether heads have their own axis or are folded into the batch.
+            const all = readFloats(tensor);
+            const perRow = all.length / count;
+            const probabilities = all.slice((condRow - start) * perRow, (condRow - start + 1) * perRow);
+            return [{ factor: l.factor, probabilities, queries: tensor.dims.at(-2)!, keys: tensor.dims.at(-1)! }];
+          }),
+        );
+      }
+    : undefined;
+  const denoise = plain({ ...base, conds: [cond], uncond, part: biased.part, extraFeeds: bias, ...(onOutputs ? { onOutputs } : {}) });
+  return done(path.composed.length > 0 ? await composed(setup, path.composed, denoise, warnings) : denoise);
 }
 
 /**
@@ -175,22 +153,23 @@ function concatenate(parts: readonly PromptEmbedding[]): PromptEmbedding {
  * batch: unconditional first (no paint, and masked off the padding that keeps
  * its context as long as the conditional one), conditional last.
  */
-function attentionBias(
-  setup: SpatialSetup,
-  bindings: ConditioningPlan['bindings'],
-  masked: readonly RegionalPrompt[],
-  regionEmbeddings: readonly PromptEmbedding[],
-  tokens: number,
-  uncondTokens: number,
-  factors: readonly number[],
-  warnings: string[],
-): (sigma: number, start: number, count: number) => Record<string, ort.Tensor> {
+function attentionBias({ setup, painted, masked, regionEmbeddings, tokens, uncondTokens, factors, warnings }: {
+  readonly setup: SpatialSetup;
+  readonly painted: ConditioningPlan['bindings'];
+  readonly masked: readonly RegionalPrompt[];
+  readonly regionEmbeddings: readonly PromptEmbedding[];
+  /** Context positions of the conditional row (the prompt and the masked region prompts side by side), and of the unconditional prompt before its padding. */
+  readonly tokens: number;
+  readonly uncondTokens: number;
+  readonly factors: readonly number[];
+  readonly warnings: string[];
+}): (sigma: number, start: number, count: number) => Record<string, ort.Tensor> {
   const [, h, w] = setup.latent;
   const rows = setup.prompts.uncond ? 2 : 1;
   const condRow = rows - 1;
   const maxLength = setup.model.tokenizers[0]!.maxLength;
   const promptTokens = setup.prompts.tokens.tokens;
-  const paints = bindings.map((b) => {
+  const paints = painted.map((b) => {
     const occurrences = phraseOccurrences(setup.plan!.prompt, b.phrase);
     const positions = occurrences.flatMap((o) => tokensInRange(promptTokens, o.start, o.end)).map((t) => t.chunk * maxLength + t.position).filter((p) => p < setup.prompts.cond.positions);
     if (positions.length === 0) warnings.push(`"${b.phrase}" fell outside the part of the prompt the UNet reads; it paints nothing`);
