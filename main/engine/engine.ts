@@ -48,6 +48,8 @@ const PREVIEW_INTERVAL_MS = 100;
  */
 export class Engine {
   private loaded: { key: string; model: Promise<LoadedModel> } | null = null;
+  /** Said by the last model load, for the next run's warnings. */
+  private readonly loadWarnings: string[] = [];
 
   constructor(private readonly options: EngineOptions) {}
 
@@ -102,7 +104,9 @@ export class Engine {
         images.push(await writeResult(request.outputDir, seed, encodePng(image.width, image.height, image.data, text), sidecar, image));
       },
     });
-    return { images, family: model.family.id, providers: await model.providersInUse(), settings, ...report, timings: { loadMs, ...report.timings } };
+    // What loading the model had to say (an optimised graph that could not be saved or opened) goes with the first run after it.
+    const warnings = [...this.loadWarnings.splice(0), ...report.warnings];
+    return { images, family: model.family.id, providers: await model.providersInUse(), settings, ...report, warnings, timings: { loadMs, ...report.timings } };
   }
 
   /** The model currently loaded, if any (diagnostics and tests). */
@@ -125,7 +129,7 @@ export class Engine {
     }
     await this.release();
     const probed = (await this.options.probedProviders?.()) ?? null;
-    const model = LoadedModel.load(dir, providerOrder(this.options.platform, probed, provider), family);
+    const model = LoadedModel.load(dir, providerOrder(this.options.platform, probed, provider), family, { dir: this.options.cacheDir, warn: (message) => this.loadWarnings.push(message) });
     this.loaded = { key, model };
     return model;
   }

@@ -3,7 +3,7 @@ import type { FamilyId } from '../../../app/contract/generation';
 import type { ExecutionProviderName } from '../../../app/contract/providers';
 import { NotPatchableError, type PatchedLayer } from '../graph/attention-bias';
 import { patchedUnetGraph } from '../graph/biased-unet';
-import { createSession } from '../onnx/execution';
+import { createSession, type GraphCache } from '../onnx/execution';
 import type { ElementType } from '../onnx/tensors';
 import { ModelError } from './model-error';
 import { NoiseSchedule } from '../sampling/noise-schedule';
@@ -40,10 +40,11 @@ export class LoadedModel {
     private readonly providers: readonly ExecutionProviderName[],
   ) {}
 
-  static async load(dir: string, providers: readonly ExecutionProviderName[], familyOverride?: FamilyId): Promise<LoadedModel> {
+  /** `graphCache` keeps the parts' optimised graphs for the next load (optimized-graphs.ts). */
+  static async load(dir: string, providers: readonly ExecutionProviderName[], familyOverride?: FamilyId, graphCache?: GraphCache): Promise<LoadedModel> {
     const folder = await readModelFolder(dir);
     const tokenizers = await Promise.all(folder.tokenizers.map(loadTokenizer));
-    const open = (part: PartName) => openPart(folder.parts[part]!, providers);
+    const open = (part: PartName) => openPart(folder.parts[part]!, providers, undefined, graphCache);
     const unet = await open('unet');
     const textEncoders = [await open('text_encoder'), ...(folder.parts.text_encoder_2 ? [await open('text_encoder_2')] : [])];
     const vaeDecoder = await open('vae_decoder');
@@ -104,8 +105,8 @@ export class LoadedModel {
   }
 }
 
-async function openPart(model: string | Uint8Array, providers: readonly ExecutionProviderName[], externalDataDir?: string): Promise<Part> {
-  const { session, provider } = await createSession(model, providers, externalDataDir);
+async function openPart(model: string | Uint8Array, providers: readonly ExecutionProviderName[], externalDataDir?: string, graphCache?: GraphCache): Promise<Part> {
+  const { session, provider } = await createSession(model, providers, externalDataDir, graphCache);
   return {
     session,
     provider,

@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderName, ProviderReport } from '../../../app/contract/providers';
 import { providerPreference } from '../../../app/domain/providers';
 import { ModelError } from '../model/model-error';
+import { OPTIMIZATION_LEVEL, sessionFromCache } from './optimized-graphs';
 
 export interface CreatedSession {
   readonly session: ort.InferenceSession;
@@ -22,16 +23,38 @@ export function providerOrder(platform: string, probed: readonly ProviderReport[
   return providerPreference(platform).filter((name) => name === 'cpu' || (!unusable.has(name) && (offered ? offered.has(name) : providerLibraryPresent(name))));
 }
 
+/** Where optimised graphs are kept (optimized-graphs.ts), and where what goes wrong with them is said. */
+export interface GraphCache {
+  readonly dir: string;
+  readonly warn: (message: string) => void;
+}
+
 /**
  * Opens a session on the first provider of `order` that takes the model, and says which one did.
  * A model given as bytes (a patched graph) finds its external weights in `externalDataDir`, by reference.
+ * A model file opens from its optimised graph in `cache` when one was saved, else is optimised and saved there;
+ * a cache that cannot be written costs only the saving, with a warning.
  */
-export async function createSession(model: string | Uint8Array, order: readonly ExecutionProviderName[], externalDataDir?: string): Promise<CreatedSession> {
+export async function createSession(model: string | Uint8Array, order: readonly ExecutionProviderName[], externalDataDir?: string, cache?: GraphCache): Promise<CreatedSession> {
   const failures: string[] = [];
   const name = typeof model === 'string' ? model : `a patched graph of ${externalDataDir}`;
-  const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
+  const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: OPTIMIZATION_LEVEL };
   if (externalDataDir) options.extra = { session: { model_external_initializers_file_folder_path: externalDataDir } };
   for (const provider of order) {
+    if (typeof model === 'string' && cache) {
+      try {
+        return { session: await sessionFromCache(model, provider, cache.dir, cache.warn), provider };
+      } catch (error) {
+        // Opened without the cache below: if that works, only the saving failed.
+        const plain = await ort.InferenceSession.create(model, { ...options, executionProviders: [provider] }).catch((e: unknown) => e as Error);
+        if (!(plain instanceof Error)) {
+          cache.warn(`The optimised graph of ${model} could not be saved (${(error as Error).message.split('\n')[0]}); it is optimised again at each load`);
+          return { session: plain, provider };
+        }
+        failures.push(`${provider}: ${plain.message.split('\n')[0]}`);
+        continue;
+      }
+    }
     try {
       const session = typeof model === 'string' ? await ort.InferenceSession.create(model, { ...options, executionProviders: [provider] }) : await ort.InferenceSession.create(model, { ...options, executionProviders: [provider] });
       return { session, provider };
