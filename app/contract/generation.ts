@@ -134,6 +134,8 @@ export const GenerationProgress = z.object({
   jobId: JobId,
   /** Loading the model, then preparing (encoding the prompts; patching the UNet when regions, boxes or a graph need it), then sampling step by step. */
   phase: z.enum(['loading', 'preparing', 'sampling']).default('sampling'),
+  /** Loading, the model's graphs are optimised for this machine and saved: its first load here, which takes longer. */
+  optimising: z.boolean().optional(),
   image: z.number().int().nonnegative(),
   images: z.number().int().positive(),
   step: z.number().int().nonnegative(),

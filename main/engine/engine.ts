@@ -6,6 +6,7 @@ import { GenerationRequest, type GenerationProgress, type GenerationResult, type
 import type { ExecutionProviderName, ProviderReport } from '../../app/contract/providers';
 import { LoadedModel } from './model/loaded-model';
 import { providerOrder } from './onnx/execution';
+import { hasOptimizedGraph } from './onnx/optimized-graphs';
 import { maskToLatent, readImageSource, resizeRgb } from './output/images';
 import { a1111Parameters } from './output/parameters';
 import { encodePng } from './output/png';
@@ -46,6 +47,8 @@ const PREVIEW_INTERVAL_MS = 100;
  * writes their results (PNG with A1111 parameters, JSON sidecar with the full
  * request) atomically into the output folder.
  */
+const modelKey = (dir: string, provider: ExecutionProviderName | undefined, family: ParsedGenerationRequest['family']) => JSON.stringify([dir, provider ?? null, family ?? null]);
+
 export class Engine {
   private loaded: { key: string; model: Promise<LoadedModel> } | null = null;
   /** Said by the last model load, for the next run's warnings. */
@@ -64,10 +67,11 @@ export class Engine {
 
   private async generate(request: ParsedGenerationRequest, hooks: RunHooks): Promise<GenerationResult> {
     await ensureWritable(request.outputDir);
-    const announce = (phase: 'loading' | 'preparing') => hooks.onProgress?.({ phase, image: 0, images: request.batchCount, step: 0, steps: request.steps ?? 1 });
-    await announce('loading');
+    const announce = (phase: 'loading' | 'preparing', optimising = false) => hooks.onProgress?.({ phase, image: 0, images: request.batchCount, step: 0, steps: request.steps ?? 1, ...(optimising ? { optimising } : {}) });
+    const order = providerOrder(this.options.platform, (await this.options.probedProviders?.()) ?? null, request.provider);
+    await announce('loading', await this.willOptimise(request.model, order, request.provider, request.family));
     const loadStart = performance.now();
-    const model = await this.model(request.model, request.provider, request.family);
+    const model = await this.model(request.model, order, request.provider, request.family);
     const loadMs = performance.now() - loadStart;
     await announce('preparing');
     const resolved = resolveSettings(model, request);
@@ -121,15 +125,21 @@ export class Engine {
     await (await loaded?.model.catch(() => null))?.release();
   }
 
-  private async model(dir: string, provider: ExecutionProviderName | undefined, family: ParsedGenerationRequest['family']): Promise<LoadedModel> {
-    const key = JSON.stringify([dir, provider ?? null, family ?? null]);
+  /** Whether loading this model will optimise its UNet's graph (not loaded now, and no graph saved for it here). */
+  private async willOptimise(dir: string, order: readonly ExecutionProviderName[], provider: ExecutionProviderName | undefined, family: ParsedGenerationRequest['family']): Promise<boolean> {
+    if (this.loaded?.key === modelKey(dir, provider, family)) return false;
+    const unet = join(dir, 'unet', 'model.onnx');
+    return existsSync(unet) && !(await hasOptimizedGraph(unet, order, this.options.cacheDir));
+  }
+
+  private async model(dir: string, order: readonly ExecutionProviderName[], provider: ExecutionProviderName | undefined, family: ParsedGenerationRequest['family']): Promise<LoadedModel> {
+    const key = modelKey(dir, provider, family);
     if (this.loaded?.key === key) {
       const model = await this.loaded.model.catch(() => null);
       if (model) return model;
     }
     await this.release();
-    const probed = (await this.options.probedProviders?.()) ?? null;
-    const model = LoadedModel.load(dir, providerOrder(this.options.platform, probed, provider), family, { dir: this.options.cacheDir, warn: (message) => this.loadWarnings.push(message) });
+    const model = LoadedModel.load(dir, order, family, { dir: this.options.cacheDir, warn: (message) => this.loadWarnings.push(message) });
     this.loaded = { key, model };
     return model;
   }

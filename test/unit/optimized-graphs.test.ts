@@ -32,10 +32,14 @@ async function runOnce(cacheDir: string) {
   opened.length = 0;
   // A new engine is a new load, as a new studio or CLI process makes.
   const engine = new Engine({ platform: process.platform, version: 'test', cacheDir });
-  const result = await engine.run({ model, prompt: 'a red star', seed: 5, steps: 2, width: 64, height: 64, outputDir: join(work, 'out') }, { previewIntervalMs: Infinity });
+  const loading: boolean[] = [];
+  const result = await engine.run(
+    { model, prompt: 'a red star', seed: 5, steps: 2, width: 64, height: 64, outputDir: join(work, 'out') },
+    { previewIntervalMs: Infinity, onProgress: (p) => void (p.phase === 'loading' && loading.push(p.optimising === true)) },
+  );
   await engine.release();
   // The pixels: the PNG's text also records the run's timings, which differ.
-  return { warnings: result.warnings, pixels: decodeRgbPng(readFileSync(result.images[0]!.path), 'result').data, opened: [...opened] };
+  return { optimising: loading, warnings: result.warnings, pixels: decodeRgbPng(readFileSync(result.images[0]!.path), 'result').data, opened: [...opened] };
 }
 
 describe('optimised graphs cached per machine', () => {
@@ -53,6 +57,8 @@ describe('optimised graphs cached per machine', () => {
     assert.deepEqual(second.opened.map((o) => [o.path.startsWith(join(cacheDir, 'optimized-graphs')), o.level]), [[true, 'disabled'], [true, 'disabled'], [true, 'disabled']]);
     assert.deepEqual(second.pixels, first.pixels);
     assert.deepEqual([first.warnings, second.warnings], [[], []]);
+    // The loading phase says when it optimises (the first load here), so a person knows why it takes longer.
+    assert.deepEqual([first.optimising, second.optimising], [[true], [false]]);
   });
 
   test('a damaged saved graph is optimised again, with a warning, and replaced', async () => {

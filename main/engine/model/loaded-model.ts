@@ -45,9 +45,8 @@ export class LoadedModel {
     const folder = await readModelFolder(dir);
     const tokenizers = await Promise.all(folder.tokenizers.map(loadTokenizer));
     const open = (part: PartName) => openPart(folder.parts[part]!, providers, undefined, graphCache);
-    const unet = await open('unet');
-    const textEncoders = [await open('text_encoder'), ...(folder.parts.text_encoder_2 ? [await open('text_encoder_2')] : [])];
-    const vaeDecoder = await open('vae_decoder');
+    // The parts open side by side: optimising their graphs spreads over the cores, and they are all held at once anyway.
+    const [unet, vaeDecoder, ...textEncoders] = await Promise.all([open('unet'), open('vae_decoder'), open('text_encoder'), ...(folder.parts.text_encoder_2 ? [open('text_encoder_2')] : [])]);
     const family =
       familyOverride ??
       detectFamily({ folder, unetHasAddedConditions: unet.inputs.has('text_embeds'), padsWithExclamation: tokenizers[0]!.padId === tokenizers[0]!.tokenizer.idOf('!') });

@@ -35,6 +35,12 @@ export async function optimizedGraphKey(modelPath: string, provider: ExecutionPr
   return hash.digest('hex').slice(0, 32);
 }
 
+/** Whether a graph of `modelPath` was saved for any of `providers`: if not, its next load optimises (and takes longer). */
+export async function hasOptimizedGraph(modelPath: string, providers: readonly ExecutionProviderName[], cacheDir: string): Promise<boolean> {
+  for (const provider of providers) if (existsSync(join(cacheDir, 'optimized-graphs', `${await optimizedGraphKey(modelPath, provider)}.onnx`))) return true;
+  return false;
+}
+
 /** A session of `modelPath` on `provider`, from the saved optimised graph when there is one that opens, else optimised now and saved. */
 export async function sessionFromCache(modelPath: string, provider: ExecutionProviderName, cacheDir: string, warn: (message: string) => void): Promise<ort.InferenceSession> {
   const dir = join(cacheDir, 'optimized-graphs');

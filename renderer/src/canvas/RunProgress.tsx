@@ -20,7 +20,7 @@ function useNow(on: boolean): number {
  * its latest preview, and Cancel (Esc). Nothing while no run is going.
  */
 export function RunProgress({ generation }: { readonly generation: GenerationState }) {
-  const { phase, progress, preview, startedAt, lastStepAt, running, cancel } = generation;
+  const { phase, progress, optimising, preview, startedAt, lastStepAt, running, cancel } = generation;
   const now = useNow(running);
   if (!running) return null;
   const elapsed = startedAt ? now - startedAt : 0;
@@ -32,7 +32,7 @@ export function RunProgress({ generation }: { readonly generation: GenerationSta
     <div className="run-progress" role="status" aria-label="Run progress" aria-live="polite">
       {phase === 'loading' && (
         <span data-testid="generation-phase" data-phase="loading">
-          Loading the model… {seconds(elapsed)}
+          {optimising ? 'Optimising the model for this machine (first time only)…' : 'Loading the model…'} {seconds(elapsed)}
         </span>
       )}
       {phase === 'preparing' && (

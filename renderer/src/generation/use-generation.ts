@@ -11,6 +11,8 @@ export interface GenerationState {
   readonly running: boolean;
   readonly phase: RunPhase;
   readonly progress: GenerationProgress | null;
+  /** Loading optimises the model's graphs for this machine (its first load here). */
+  readonly optimising: boolean;
   /** When the running job started, and when its latest step came (for elapsed time and time left). */
   readonly startedAt: number | null;
   readonly lastStepAt: number | null;
@@ -51,6 +53,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
   const job = useRef<string | null>(null);
   const [phase, setPhase] = useState<RunPhase>('idle');
   const [progress, setProgress] = useState<GenerationProgress | null>(null);
+  const [optimising, setOptimising] = useState(false);
   const [startedAt, setStartedAt] = useState<number | null>(null);
   const [lastStepAt, setLastStepAt] = useState<number | null>(null);
   const [preview, setPreview] = useState<string | null>(null);
@@ -64,6 +67,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
       client.on('generation.progress', (p) => {
         if (p.jobId !== job.current) return;
         setPhase(p.phase);
+        setOptimising(p.optimising === true);
         if (p.phase !== 'sampling') return;
         setProgress(p);
         setLastStepAt(Date.now());
@@ -124,5 +128,5 @@ export function useGeneration(studio: StudioConnection): GenerationState {
   }, [client]);
 
   const running = phase === 'loading' || phase === 'preparing' || phase === 'sampling';
-  return { running, phase, progress, startedAt, lastStepAt, preview, error, fieldErrors, warnings, providers, generate, cancel };
+  return { running, phase, progress, optimising, startedAt, lastStepAt, preview, error, fieldErrors, warnings, providers, generate, cancel };
 }
