@@ -9,10 +9,12 @@ import { AssetRef } from './conditioning';
 import { RunSettings } from '../document/run-settings';
 
 /** A project as it crosses the wire: the canvas document (checked by main), its assets as PNG data URLs, the run's settings (null: none were kept). */
+/** An asset id as the canvas document names it. */
+const DocumentAssetId = z.string().regex(/^asset_[A-Za-z0-9-]{1,40}$/);
 const ProjectData = z
   .object({
     document: z.unknown(),
-    assets: z.record(z.string().regex(/^asset_[A-Za-z0-9-]{1,40}$/), z.string().regex(/^data:image\/png;base64,/).max(48_000_000)),
+    assets: z.record(DocumentAssetId, z.string().regex(/^data:image\/png;base64,/).max(48_000_000)),
     panel: RunSettings.nullable(),
   })
   .strict();
@@ -291,8 +293,11 @@ export const studioContract = defineContract({
         .object({
           jobId: JobId,
           settings: GenerationSettings,
-          /** The canvas document the run came from, kept beside its images so "Use everything" can bring it back. */
-          document: ProjectData.omit({ panel: true }).optional(),
+          /**
+           * The canvas document the run came from, kept beside its images so "Use everything" can bring it back.
+           * Its pictures travel as uploaded assets (assets.upload), by the document's own asset ids: never inline.
+           */
+          document: z.object({ document: z.unknown(), assets: z.record(DocumentAssetId, AssetRef) }).strict().optional(),
         })
         .strict(),
       output: StudioGenerationResult,

@@ -22,6 +22,7 @@ import type { RunSettings } from '../../app/document/run-settings';
 import { ProjectError } from '../projects/project-file';
 import { ProjectStore, type ProjectData } from '../projects/project-store';
 import { AssetStore } from '../assets/asset-store';
+import type { AssetRef } from '../../app/contract/conditioning';
 import type { GenerationRequest, GenerationSettings } from '../../app/contract/generation';
 import type { z } from 'zod';
 
@@ -110,6 +111,11 @@ async function projectCall<T>(work: () => Promise<T>): Promise<T> {
 /** The renderer is untrusted: its document is checked (and migrated) here before anything is written. */
 function checked(data: { document?: unknown; assets: Record<string, string>; panel?: RunSettings | null }): ProjectData {
   return { document: migrateDocument(data.document), assets: data.assets, panel: data.panel ?? null };
+}
+
+/** The pixels of a document kept with a result, read from the assets the renderer uploaded (by the document's asset ids). */
+async function keptAssets(refs: Readonly<Record<string, AssetRef>>, assets: AssetStore): Promise<Record<string, string>> {
+  return Object.fromEntries(await Promise.all(Object.entries(refs).map(async ([id, ref]) => [id, await assets.dataUrl(ref)] as const)));
 }
 
 /** A connected renderer, as the backend sees it: somewhere to push events. */
@@ -224,7 +230,7 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
     }),
     generate: async ({ jobId, settings, document }, caller) => {
       // Checked before anything runs: a document main cannot read is refused, not kept.
-      const kept = document ? await projectCall(async () => checked({ ...document, panel: null })) : null;
+      const kept = document ? await projectCall(async () => checked({ document: document.document, assets: await keptAssets(document.assets, assets), panel: null })) : null;
       // Each waiting job holds its request and a pending call in main: past the bound the answer is "busy", not memory.
       if (running.size >= maxQueued) throw new StudioError('busy', `The studio is busy: ${running.size} generations are running or queued; wait for one to finish or cancel one`);
       if (running.has(jobId)) throw new StudioError('invalid-input', `Job ${jobId} is already running`);

@@ -6,6 +6,7 @@ import { CanvasArea } from './canvas/CanvasArea';
 import { addImage } from './document/actions';
 import { discardStaged, editorStore, fitPixelFreeCanvas, setRun, stage, usedAssets, useEditor } from './document/editor-store';
 import { canvasRequest } from './generation/canvas-request';
+import { uploadAsset } from './connection/asset-upload';
 import type { StudioConnection } from './connection/studio-client';
 import { useStudioState } from './connection/use-studio-state';
 import type { GenerationSettings } from '../../app/contract/generation';
@@ -90,8 +91,10 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
     generate: (settings: GenerationSettings) => {
       if (project.document.layers.length === 0) return runAndStage(settings);
       const { document, assets } = project;
-      return canvasRequest(studio.client, document, assets, editorStore.getState().run.startFrom).then(
-        (pictures) => runAndStage({ ...settings, ...pictures }, { document, assets: usedAssets(document, assets) }),
+      // Pictures travel once, as uploaded assets (each sent once a session): the masks for the run, every picture for the document kept with it.
+      const kept = Promise.all(Object.entries(usedAssets(document, assets)).map(async ([id, url]) => [id, await uploadAsset(studio.client, url)] as const));
+      return Promise.all([canvasRequest(studio.client, document, assets, editorStore.getState().run.startFrom), kept]).then(
+        ([pictures, refs]) => runAndStage({ ...settings, ...pictures }, { document, assets: Object.fromEntries(refs) }),
         (e: Error) => (setNotice(`Not run: ${e.message}`), null),
       );
     },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, WebSocket } from 'playwright-core';
 import { encodePng } from '../../main/engine/output/png';
 import { fixtureModels, temporary } from '../helpers/backend';
 import { launchChromium, noChromium } from '../helpers/browser';
@@ -22,9 +22,12 @@ describe('projects in browser mode', { skip: noChromium }, () => {
   let browser: Browser;
   let page: Page;
   const documentShown = async () => JSON.parse((await page.getByRole('region', { name: 'Layers' }).getAttribute('data-document')) ?? 'null') as { layers: { name: string; visible: boolean }[] };
+  // The page's contract socket, to read what the studio sends.
+  const sockets: WebSocket[] = [];
   const start = async () => {
     serve = await startServe(['--models', fixtureModels], {}, home);
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on('websocket', (ws) => sockets.push(ws));
     await page.goto(serve.url);
     await page.locator('[data-testid=connection][data-state=connected]').waitFor();
   };
@@ -101,8 +104,15 @@ describe('projects in browser mode', { skip: noChromium }, () => {
     await page.getByTestId('steps').fill('2');
     await page.getByTestId('width').fill('64');
     await page.getByTestId('height').fill('64');
-    // The document as it was when the run started is kept with its result (the result then joins it as a layer).
+    // The document as it was when the run started is kept with its result.
     const made = await documentShown();
+    // Pictures travel one way, as uploaded assets: the run's own message names them by id, never inline.
+    const generateFrames: string[] = [];
+    const watch = (frame: { payload: string | Buffer }) => {
+      const text = String(frame.payload);
+      if (text.includes('"generate"')) generateFrames.push(text);
+    };
+    for (const ws of sockets) ws.on('framesent', watch);
     await page.getByTestId('generate').click();
     await page.locator('[data-testid=gallery] button.thumb').first().waitFor();
     await page.getByTestId('generate').waitFor();
@@ -114,6 +124,8 @@ describe('projects in browser mode', { skip: noChromium }, () => {
     await page.getByRole('listitem', { name: 'sunset' }).waitFor();
     assert.deepEqual(await documentShown(), made);
     assert.equal(await page.getByTestId('prompt').inputValue(), 'a castle at sunset');
+    assert.equal(generateFrames.length, 1);
+    assert.ok(!generateFrames[0]!.includes('data:image'), 'no picture inline in the generate call');
   });
 
   test('closing the page with unsaved changes autosaves them on the way out', async () => {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { GenerationProgress, GenerationSettings } from '../../../app/contract/generation';
 import type { StudioGenerationResult } from '../../../app/contract/studio';
+import type { AssetRef } from '../../../app/contract/conditioning';
 import { StudioError } from '../../../app/rpc/errors';
 import type { StudioConnection } from '../connection/studio-client';
 
@@ -24,9 +25,15 @@ export interface GenerationState {
   readonly warnings: readonly string[];
   /** Which execution provider ran each model part in the last run. */
   readonly providers: Readonly<Record<string, string>>;
-  /** Runs the settings; `document` (the canvas and its images) is kept with the results. The result, or null when the run did not finish. */
-  generate(settings: GenerationSettings, document?: { document: unknown; assets: Record<string, string> }): Promise<StudioGenerationResult | null>;
+  /** Runs the settings; `document` (the canvas, its pictures uploaded as assets) is kept with the results. The result, or null when the run did not finish. */
+  generate(settings: GenerationSettings, document?: KeptDocument): Promise<StudioGenerationResult | null>;
   cancel(): void;
+}
+
+/** A canvas document to keep with a run's results: its pictures by the document's asset ids, as uploaded assets. */
+export interface KeptDocument {
+  readonly document: unknown;
+  readonly assets: Readonly<Record<string, AssetRef>>;
 }
 
 export interface FieldError {
@@ -77,7 +84,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
   );
 
   const generate = useCallback(
-    (settings: GenerationSettings, document?: { document: unknown; assets: Record<string, string> }) => {
+    (settings: GenerationSettings, document?: KeptDocument) => {
       if (job.current) return Promise.resolve(null);
       const jobId = newJobId();
       job.current = jobId;
