@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -45,6 +45,7 @@ async function runOnce(cacheDir: string) {
 describe('optimised graphs cached per machine', () => {
   after(() => {
     factory.create = create;
+    rmSync(work, { recursive: true, force: true });
   });
   const cacheDir = join(work, 'cache');
   const saved = () => readdirSync(join(cacheDir, 'optimized-graphs')).filter((f) => f.endsWith('.onnx')).sort();

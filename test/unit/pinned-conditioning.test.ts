@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -43,6 +43,7 @@ describe('conditioning numbers, against arithmetic', () => {
   const run = sessionClass.prototype.run;
   after(() => {
     sessionClass.prototype.run = run;
+    rmSync(work, { recursive: true, force: true });
   });
 
   test("paint-with-words: each UNet call's scale is w · log(1 + sigma) at that call's noise level", async () => {
@@ -122,7 +123,7 @@ describe('conditioning numbers, against arithmetic', () => {
     // The starter with a UNet whose output is sample + mean(context): every row's estimate is known by arithmetic
     // (the starter's encoder, as the fixtures' give every prompt a mean of ~1e-10, which would hide the weights).
     const folder = join(work, 'mean-context');
-    cpSync(starter, folder, { recursive: true });
+    cpSync(starter, folder, { recursive: true, filter: (path) => !path.startsWith(join(starter, 'training')) });
     writeFileSync(join(folder, 'unet', 'model.onnx'), meanContextUnet(48, 64));
     const loaded = await LoadedModel.load(folder, ['cpu']);
     try {
