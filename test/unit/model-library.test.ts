@@ -25,6 +25,16 @@ function libraryWith(models: Record<string, { from: string; damage?: (dir: strin
 
 const problems = async (library: ModelLibrary) => Object.fromEntries((await library.list()).models.map((m) => [m.id, m.problem]));
 
+/** Scheduler configs with a setting the engine does not run, by the model id that carries them. */
+const SCHEDULE_EDITS: Record<string, Record<string, unknown>> = {
+  'cosine-betas': { beta_schedule: 'squaredcos_cap_v2' },
+  'sample-prediction': { prediction_type: 'sample' },
+  'odd-spacing': { timestep_spacing: 'middle' },
+  'karras-config': { use_karras_sigmas: true },
+  'zero-snr': { rescale_betas_zero_snr: true },
+  'trained-betas': { trained_betas: [0.001, 0.002] },
+};
+
 describe('the model library', () => {
   test('lists each broken model with its problem in words, and every good model stays usable', async () => {
     const library = libraryWith({
@@ -37,6 +47,10 @@ describe('the model library', () => {
       'short-weights': { from: 'sd1-optimum', damage: (d) => truncateSync(join(d, 'unet', 'model.onnx_data'), 1000) },
       'no-unet': { from: 'sd1-optimum', damage: (d) => rmSync(join(d, 'unet'), { recursive: true }) },
       'bad-schedule': { from: 'sd1-optimum', damage: (d) => writeFileSync(join(d, 'scheduler', 'scheduler_config.json'), JSON.stringify({ beta_start: 0.02, beta_end: 0.01 })) },
+      // Scheduler settings the engine does not run are the model's problem, named, never a silently different schedule.
+      ...Object.fromEntries(
+        Object.entries(SCHEDULE_EDITS).map(([id, change]) => [id, { from: 'sd1-optimum', damage: (d: string) => writeFileSync(join(d, 'scheduler', 'scheduler_config.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(d, 'scheduler', 'scheduler_config.json'), 'utf8')), ...change })) }]),
+      ),
       'mixed-parts': { from: 'sd1-optimum', damage: (d) => (rmSync(join(d, 'unet'), { recursive: true }), cpSync(join(fixture('sdxl'), 'unet'), join(d, 'unet'), { recursive: true })) },
       // Exports with configs (optimum's) say how wide the text encoder writes even where the graph leaves it symbolic.
       'mixed-widths': {
@@ -61,6 +75,12 @@ describe('the model library', () => {
       'short-weights': /short-weights\/unet\/model\.onnx_data is truncated: 1000 bytes where unet\/model\.onnx needs \d+/,
       'no-unet': /has no unet\/model\.onnx/,
       'bad-schedule': /scheduler_config\.json: the noise schedule needs 0 < beta_start < beta_end < 1/,
+      'cosine-betas': /scheduler_config\.json: beta_schedule "squaredcos_cap_v2" is not one the engine runs \(scaled_linear, linear\)/,
+      'sample-prediction': /scheduler_config\.json: prediction_type "sample" is not one the engine runs \(epsilon, v_prediction\)/,
+      'odd-spacing': /scheduler_config\.json: timestep_spacing "middle" is not one the engine runs/,
+      'karras-config': /scheduler_config\.json: use_karras_sigmas is set, which the engine does not honour yet/,
+      'zero-snr': /scheduler_config\.json: rescale_betas_zero_snr is set, which the engine does not honour yet/,
+      'trained-betas': /scheduler_config\.json: trained_betas are given, which the engine does not honour yet/,
       'mixed-parts': /unet\/model\.onnx takes SDXL's text_embeds but there is no text_encoder_2/,
       'mixed-widths': /unet\/model\.onnx reads text 48 wide but text_encoder write 32; the parts come from different models/,
       'index-is-folder': /model_index\.json cannot be read \(EISDIR\)/,

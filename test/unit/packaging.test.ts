@@ -21,7 +21,7 @@ describe('package.json', () => {
 
   test('libraries Vite bundles into the renderer are build tools, not packed again as runtime dependencies', () => {
     const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
-    for (const bundled of ['react', 'react-dom', 'konva', 'react-konva']) {
+    for (const bundled of ['react', 'react-dom', 'konva']) {
       assert.ok(!(bundled in manifest.dependencies), `${bundled} is bundled by Vite`);
       assert.ok(bundled in manifest.devDependencies, `${bundled} is still needed to build`);
     }

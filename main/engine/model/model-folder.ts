@@ -81,7 +81,8 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
   if (tokenizers.length === 0) throw new ModelError('missing-part', `${dir} has no tokenizer/ folder`);
   if (parts.text_encoder_2 && tokenizers.length < 2) throw new ModelError('missing-part', `${dir} has text_encoder_2 but no tokenizer_2/`);
 
-  const raw = await readJson<Record<string, unknown>>(join(dir, 'scheduler', 'scheduler_config.json'), 'missing-part', 'the scheduler config gives the noise schedule');
+  const schedulerPath = join(dir, 'scheduler', 'scheduler_config.json');
+  const raw = await readJson<Record<string, unknown>>(schedulerPath, 'missing-part', 'the scheduler config gives the noise schedule');
   const vaeConfigPath = join(dir, 'vae_decoder', 'config.json');
   const vaeConfig = existsSync(vaeConfigPath) ? await readJson<VaeConfig>(vaeConfigPath, 'unreadable-part', '') : null;
   const unetConfigPath = join(dir, 'unet', 'config.json');
@@ -92,7 +93,7 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
     pipelineClass: typeof index._class_name === 'string' ? index._class_name : 'unknown',
     parts,
     tokenizers,
-    scheduler: schedulerConfig(raw),
+    scheduler: schedulerConfig(raw, schedulerPath),
     vaeScalingFactor: typeof vaeConfig?.scaling_factor === 'number' ? vaeConfig.scaling_factor : null,
     sampleSize: typeof unetConfig?.sample_size === 'number' ? unetConfig.sample_size : null,
     latent: latentGeometry(vaeConfig, unetConfig),
@@ -100,15 +101,29 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
   };
 }
 
-function schedulerConfig(raw: Record<string, unknown>): SchedulerConfig {
+/**
+ * The scheduler config as diffusers reads it, strictly: a value the engine
+ * does not implement is the model's problem, named with its file and value,
+ * never a silently different noise schedule. Absent keys take SD's values.
+ */
+function schedulerConfig(raw: Record<string, unknown>, path: string): SchedulerConfig {
   const number = (key: string, fallback: number) => (typeof raw[key] === 'number' ? (raw[key] as number) : fallback);
-  const betaSchedule = raw.beta_schedule === 'linear' ? 'linear' : 'scaled_linear';
-  const spacing = raw.timestep_spacing === 'trailing' || raw.timestep_spacing === 'linspace' ? raw.timestep_spacing : 'leading';
+  const oneOf = <T extends string>(key: string, allowed: readonly T[], fallback: T): T => {
+    const value = raw[key];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+    throw new ModelError('unreadable-part', `${path}: ${key} ${JSON.stringify(value)} is not one the engine runs (${allowed.join(', ')})`);
+  };
+  // Settings that change the schedule, which the engine does not implement yet: refused in words rather than ignored.
+  for (const key of ['use_karras_sigmas', 'rescale_betas_zero_snr', 'use_exponential_sigmas', 'use_beta_sigmas'] as const) {
+    if (raw[key] === true) throw new ModelError('unreadable-part', `${path}: ${key} is set, which the engine does not honour yet`);
+  }
+  if (raw.trained_betas !== undefined && raw.trained_betas !== null) throw new ModelError('unreadable-part', `${path}: trained_betas are given, which the engine does not honour yet`);
   return {
     className: typeof raw._class_name === 'string' ? raw._class_name : 'unknown',
-    noise: { numTrainTimesteps: number('num_train_timesteps', 1000), betaStart: number('beta_start', 0.00085), betaEnd: number('beta_end', 0.012), betaSchedule },
-    prediction: raw.prediction_type === 'v_prediction' ? 'v_prediction' : 'epsilon',
-    spacing,
+    noise: { numTrainTimesteps: number('num_train_timesteps', 1000), betaStart: number('beta_start', 0.00085), betaEnd: number('beta_end', 0.012), betaSchedule: oneOf('beta_schedule', ['scaled_linear', 'linear'], 'scaled_linear') },
+    prediction: oneOf('prediction_type', ['epsilon', 'v_prediction'], 'epsilon'),
+    spacing: oneOf('timestep_spacing', ['leading', 'trailing', 'linspace'], 'leading'),
     stepsOffset: number('steps_offset', 1),
     setAlphaToOne: typeof raw.set_alpha_to_one === 'boolean' ? raw.set_alpha_to_one : true,
   };
