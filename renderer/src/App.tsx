@@ -75,7 +75,9 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
   // The gallery's selected result: the one picked, else the newest.
   const [picked, setPicked] = useState<string | null>(null);
   const selected = gallery.items.find((item) => item.id === picked) ?? gallery.items[0] ?? null;
-  const stageResults = (images: readonly { id: string; seed: number }[]) => stage(images.map((image) => ({ id: image.id, url: studio.galleryUrl(`${image.id}.png`), name: `Result ${image.seed}` })));
+  // Named by seed, as the layer an accepted one becomes; an image made elsewhere, without one, by its gallery id.
+  const stageResults = (images: readonly { id: string; seed: number | undefined }[]) =>
+    stage(images.map((image) => ({ id: image.id, url: studio.galleryUrl(`${image.id}.png`), name: image.seed === undefined ? image.id : `Result ${image.seed}` })));
   // A run's images wait on the canvas's staging area, to be accepted as a layer or discarded.
   const runAndStage: GenerationState['generate'] = (settings, kept) => {
     // A new run's results take the staging area's place.
@@ -158,7 +160,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
             select: (id) => {
               setPicked(id);
               const item = gallery.items.find((i) => i.id === id);
-              stageResults([{ id, seed: item?.info?.seed ?? 0 }]);
+              stageResults([{ id, seed: item?.info?.seed }]);
             },
             useSettings: (id) => void withRecord(id, setRun),
             useEverything: (id) =>
