@@ -16,7 +16,7 @@ export const CLI_USAGE = `Usage:
   npm run -s cli -- models verify ID
   npm run -s cli -- models remove ID
 
-The library is WORDBRUSH_HOME/models (see README); --model takes a library id
+The library is WORDBRUSH_HOME/models (see docs/models.md); --model takes a library id
 or a model folder. Downloads use HF_ENDPOINT (default https://huggingface.co)
 and HF_TOKEN or the token stored in the studio; progress goes to stderr.
 
@@ -31,7 +31,7 @@ generate options:
   --batch N             images, seeds seed..seed+N-1
   --init IMAGE.png      img2img start image; --strength X (0 < X <= 1, default 0.75)
   --mask MASK.png       inpainting mask (white repaints); needs --init
-  --conditioning FILE   regions, layout boxes or a scene graph (JSON, see README);
+  --conditioning FILE   regions, layout boxes or a scene graph (JSON, see docs/spatial-conditioning.md);
                         mask image paths in it are relative to the file
   --family NAME         sd1 | sd2 | sdxl | sd-turbo | sdxl-turbo | lcm (default: detected)
   --provider NAME       cpu | webgpu | cuda | dml | coreml (default: best available)

@@ -15,7 +15,7 @@ import { parseBoundedJson } from '../../app/domain/bounded-json';
 /**
  * A project file (`.wbproj`): a zip holding `project.json` (format, version,
  * the canvas document, the panel's prompt and settings) and each asset the
- * document refers to as `assets/<id>.png`. Documented in README.
+ * document refers to as `assets/<id>.png`. Documented in docs/generating.md.
  */
 export const PROJECT_FORMAT = 'wordbrush-project';
 export const PROJECT_VERSION = 1;

@@ -1,7 +1,7 @@
 """Trains the starter model: a latent diffusion model in Stable Diffusion's design at toy scale, on the
 procedural world (world.py), within what a 2-core CPU does in a few hours.
 
-Design (issue #19; README's "The starter model" has the measured table):
+Design (issue #19; docs/starter-model.md has the measured table):
 - The autoencoder is not learned. Its encoder is a space-to-depth by 4 (64x64x3 pixels to 16x16x48
   latents) and its decoder the inverse, so reconstruction is exact and the UNet is the only thing
   that limits what the model draws. It is still a diffusers-layout `vae_encoder`/`vae_decoder`
