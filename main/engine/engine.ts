@@ -41,14 +41,15 @@ export interface RunHooks {
 
 const PREVIEW_INTERVAL_MS = 100;
 
+/** What makes a loaded model the one a request asks for: its folder, provider and family override. */
+const modelKey = (dir: string, provider: ExecutionProviderName | undefined, family: ParsedGenerationRequest['family']) => JSON.stringify([dir, provider ?? null, family ?? null]);
+
 /**
  * The engine as the inference process and the CLI use it: keeps one model
  * loaded (switching releases the previous one's sessions), runs requests and
  * writes their results (PNG with A1111 parameters, JSON sidecar with the full
  * request) atomically into the output folder.
  */
-const modelKey = (dir: string, provider: ExecutionProviderName | undefined, family: ParsedGenerationRequest['family']) => JSON.stringify([dir, provider ?? null, family ?? null]);
-
 export class Engine {
   private loaded: { key: string; model: Promise<LoadedModel> } | null = null;
   /** Said by the last model load, for the next run's warnings. */

@@ -23,7 +23,7 @@ export interface LiveLayout {
  */
 const solved = new WeakMap<GraphLayer, Map<string, LayoutResult>>();
 const lastShown = new Map<LayerId, LayoutResult>();
-const jobs = new Map<number, { layer: GraphLayer; key: string }>();
+const jobs = new Map<number, { layer: GraphLayer; seed: number; aspect: number }>();
 let nextJob = 0;
 let worker: Worker | null | undefined;
 
@@ -35,14 +35,14 @@ function layoutWorker(): Worker | null {
       const job = jobs.get(event.data.id);
       if (!job) return;
       jobs.delete(event.data.id);
-      keep(job.layer, job.key, event.data.result);
+      keep(job.layer, job.seed, job.aspect, event.data.result);
     };
     // A worker that fails (its script cannot load) leaves the page to solve: the jobs it held are solved again there.
     worker.onerror = () => {
       worker = null;
       const lost = [...jobs.values()];
       jobs.clear();
-      for (const { layer, key } of lost) keep(layer, key, solveHere(layer, key));
+      for (const { layer, seed, aspect } of lost) keep(layer, seed, aspect, solveHere(layer, seed, aspect));
     };
   } catch {
     worker = null;
@@ -50,8 +50,8 @@ function layoutWorker(): Worker | null {
   return worker;
 }
 
-function keep(layer: GraphLayer, key: string, result: LayoutResult): void {
-  cacheOf(layer).set(key, result);
+function keep(layer: GraphLayer, seed: number, aspect: number, result: LayoutResult): void {
+  cacheOf(layer).set(keyOf(seed, aspect), result);
   editorStore.setState((s) => ({ layoutsSolved: s.layoutsSolved + 1 }));
 }
 
@@ -63,8 +63,7 @@ function cacheOf(layer: GraphLayer): Map<string, LayoutResult> {
 
 const keyOf = (seed: number, aspect: number) => `${seed}:${aspect.toFixed(4)}`;
 
-function solveHere(layer: GraphLayer, key: string): LayoutResult {
-  const [seed, aspect] = key.split(':').map(Number) as [number, number];
+function solveHere(layer: GraphLayer, seed: number, aspect: number): LayoutResult {
   return solveSceneGraph({ objects: layer.objects, relations: layer.relations }, seed, aspect);
 }
 
@@ -80,17 +79,17 @@ export function liveLayout(layer: GraphLayer, seed: number, aspect: number): Liv
     lastShown.set(layer.id, known);
     return { layout: known, pending: false };
   }
-  const inFlight = [...jobs.values()].some((job) => job.layer === layer && job.key === key);
+  const inFlight = [...jobs.values()].some((job) => job.layer === layer && keyOf(job.seed, job.aspect) === key);
   const target = inFlight ? worker : layoutWorker();
   if (!target) {
-    const result = solveHere(layer, key);
+    const result = solveHere(layer, seed, aspect);
     byKey.set(key, result);
     lastShown.set(layer.id, result);
     return { layout: result, pending: false };
   }
   if (!inFlight) {
     const id = nextJob++;
-    jobs.set(id, { layer, key });
+    jobs.set(id, { layer, seed, aspect });
     const job: LayoutJob = { id, graph: { objects: layer.objects, relations: layer.relations }, seed, aspect };
     target.postMessage(job);
   }
