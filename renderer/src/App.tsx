@@ -4,7 +4,7 @@ import { useProject } from './document/use-project';
 import { ProjectBar } from './panels/ProjectBar';
 import { CanvasArea } from './canvas/CanvasArea';
 import { addImage } from './document/actions';
-import { discardStaged, editorStore, fitPixelFreeCanvas, setRun, stage, usedAssets, useEditor } from './document/editor-store';
+import { discardStaged, editorStore, fitPixelFreeCanvas, setRun, stage, usedAssets } from './document/editor-store';
 import { canvasRequest } from './generation/canvas-request';
 import { uploadAsset } from './connection/asset-upload';
 import type { StudioConnection } from './connection/studio-client';
@@ -13,7 +13,8 @@ import type { GenerationSettings } from '../../app/contract/generation';
 import { generationInfoOf } from '../../app/domain/generation-info';
 import { readPngText } from '../../app/domain/png-text';
 import { presetFromText, presetOf, randomSeed, type RecalledRun } from './generation/recall';
-import { chosenModel, generationSettingsOf, runFieldErrors } from '../../app/document/run-settings';
+import { generationSettingsOf } from '../../app/document/run-settings';
+import { useNextRun } from './generation/use-next-run';
 import { useGallery } from './generation/use-gallery';
 import { useGeneration, type GenerationState } from './generation/use-generation';
 import { useModelLibrary } from './generation/use-models';
@@ -102,10 +103,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
     },
   };
   // A page without pixels is the size the next run makes; one with pixels keeps its size, and the canvas offers the run's.
-  const run = useEditor((s) => s.run);
-  const model = chosenModel(library.listing, run);
-  const next = model?.defaults ? generationSettingsOf(run, { id: model.id, defaults: model.defaults }) : null;
-  const sizeErrors = next ? runFieldErrors(next) : {};
+  const { settings: next, fieldErrors: sizeErrors } = useNextRun(library.listing);
   // Only a size the run can make (not one half typed).
   const [runWidth, runHeight] = next && !sizeErrors.width && !sizeErrors.height ? [next.width!, next.height!] : [null, null];
   useEffect(() => {

@@ -2,11 +2,12 @@ import type { KeyboardEvent, ReactNode } from 'react';
 import { SAMPLER_LABELS, type SamplerName } from '../../../app/contract/generation';
 import type { ModelListing, RunDefaults } from '../../../app/contract/models';
 import { ExecutionProviderName, type ProviderReport } from '../../../app/contract/providers';
-import { chosenModel, generationSettingsOf, resolvedNumbers, runFieldErrors, RunSchedule, type RunOverrides } from '../../../app/document/run-settings';
+import { resolvedNumbers, RunSchedule, type RunOverrides } from '../../../app/document/run-settings';
+import { useNextRun } from '../generation/use-next-run';
 import { sizePresets } from '../../../app/domain/size-presets';
 import { randomSeed } from '../generation/recall';
 import type { GenerationState } from '../generation/use-generation';
-import { editorStore, setRun, useEditor } from '../document/editor-store';
+import { editorStore, setRun } from '../document/editor-store';
 import { GenerationStatus } from './GenerationStatus';
 import { PromptEditor } from './PromptEditor';
 import type { StudioClient } from '../connection/studio-client';
@@ -31,16 +32,13 @@ interface Props {
  */
 export function PromptPanel({ listing, providers, generation, client }: Props) {
   const usable = listing.models.filter((m) => m.problem === null);
-  const run = useEditor((s) => s.run);
-  const selected = chosenModel(listing, run);
+  const { run, model: selected, settings, fieldErrors: typedErrors } = useNextRun(listing);
   const shown: Partial<RunDefaults> = selected?.defaults ? resolvedNumbers(run, selected.defaults) : run.overrides;
   const tokenizer = useTokenizer(client, selected?.id ?? null);
   const override = (change: RunOverrides) => setRun({ overrides: { ...run.overrides, ...change } });
   const presets = selected?.nativeSize ? sizePresets(selected.nativeSize) : [];
   const { running, generate, cancel } = generation;
-  const settings = selected?.defaults ? generationSettingsOf(run, { id: selected.id, defaults: selected.defaults }) : null;
   // Checked as typed, in the contract's words; what main refused of the last run shows while the field holds the refused value.
-  const typedErrors = settings ? runFieldErrors(settings) : {};
   const refused = Object.entries(generation.fieldErrors).flatMap(([field, e]) => (settings && (settings as Record<string, unknown>)[field] === e.value ? [[field, e.message] as const] : []));
   const fieldErrors: Readonly<Record<string, string>> = { ...Object.fromEntries(refused), ...typedErrors };
   const runnable = settings !== null && Object.keys(typedErrors).length === 0;
