@@ -20,6 +20,9 @@ export const GenerationInfo = z.object({
   height: z.number().optional(),
   model: z.string().optional(),
   denoisingStrength: z.number().optional(),
+  /** A1111's "Refiner" (its name, without the hash A1111 adds) and "Refiner switch at" (a fraction of the steps). */
+  refiner: z.string().optional(),
+  refinerSwitchAt: z.number().optional(),
   fields: z.record(z.string(), z.string()),
 });
 export type GenerationInfo = z.infer<typeof GenerationInfo>;

@@ -3,7 +3,7 @@ import { AssetRef, ConditioningDocument, NormalizedRect, StudioConditioning } fr
 import { ModelId } from './model-id';
 import { ExecutionProviderName } from './providers';
 
-export const FamilyId = z.enum(['sd1', 'sd2', 'sdxl', 'sd-turbo', 'sdxl-turbo', 'lcm']);
+export const FamilyId = z.enum(['sd1', 'sd2', 'sdxl', 'sdxl-refiner', 'sd-turbo', 'sdxl-turbo', 'lcm']);
 export type FamilyId = z.infer<typeof FamilyId>;
 
 export const SamplerName = z.enum(['euler', 'euler_ancestral', 'ddim', 'dpmpp_2m', 'lcm']);
@@ -30,6 +30,33 @@ const dimension = z.number().int('a whole number of px').min(64, 'at least 64 px
 const maskNeedsInit = (r: { mask?: unknown; init?: unknown }) => r.mask === undefined || r.init !== undefined;
 const maskNeedsInitError = { message: 'A mask needs an init image', path: ['mask'] };
 
+/**
+ * Where an expert takes over (eDiff-I's ensemble of expert denoisers; the SDXL
+ * refiner): a fraction of the schedule, as diffusers' `denoising_start` and
+ * A1111's "Refiner switch at" give it, or a noise level.
+ */
+export const SwitchPoint = z.union([z.object({ fraction: z.number().gt(0, 'above 0').lt(1, 'below 1') }).strict(), z.object({ sigma: z.number().positive('above 0').max(1000, 'at most 1000') }).strict()]);
+export type SwitchPoint = z.infer<typeof SwitchPoint>;
+
+/** The SDXL refiner's aesthetic conditioning (diffusers' defaults: 6 for the prompt, 2.5 for the negative). */
+export const AestheticScores = z.object({ positive: z.number().min(0).max(10), negative: z.number().min(0).max(10) }).strict();
+export type AestheticScores = z.infer<typeof AestheticScores>;
+export const DEFAULT_AESTHETIC_SCORES: AestheticScores = { positive: 6, negative: 2.5 };
+
+const EXPERTS_IN_ORDER = 'each expert switches in after the one before it (a later fraction, a lower sigma)';
+const MAX_EXPERTS = 3;
+
+/** An ordered list of experts: each takes over from the one before at a later point of the schedule. */
+function switchesInOrder(experts: readonly { switchAt: SwitchPoint }[]): boolean {
+  return experts.every((e, i) => {
+    const before = experts[i - 1]?.switchAt;
+    if (!before) return true;
+    if ('fraction' in e.switchAt && 'fraction' in before) return e.switchAt.fraction > before.fraction;
+    if ('sigma' in e.switchAt && 'sigma' in before) return e.switchAt.sigma < before.sigma;
+    return true;
+  });
+}
+
 /** What every run names, however its pictures are given. */
 const RunShape = z
   .object({
@@ -45,6 +72,8 @@ const RunShape = z
     batchCount: z.number().int('a whole number of images').min(1, 'at least 1 image').max(64, 'at most 64 images').default(1),
     family: FamilyId.optional(),
     provider: ExecutionProviderName.optional(),
+    /** For the SDXL refiner, wherever it runs in the ensemble; other models ignore them. */
+    aesthetic: AestheticScores.optional(),
   })
   .strict();
 
@@ -63,6 +92,8 @@ export const GenerationSettings = RunShape.extend({
   mask: AssetRef.optional(),
   /** Where things go: painted regions, layout boxes, a scene graph. */
   conditioning: StudioConditioning.optional(),
+  /** Library models that take over the later, low-noise steps (a refiner). */
+  experts: z.array(z.object({ model: ModelId, switchAt: SwitchPoint }).strict()).max(MAX_EXPERTS).refine(switchesInOrder, EXPERTS_IN_ORDER).optional(),
 })
   .strict()
   .refine(maskNeedsInit, maskNeedsInitError);
@@ -78,6 +109,12 @@ export const GenerationRequest = RunShape.extend({
   init: z.object({ image: ImageSource, strength: z.number().gt(0).max(1) }).strict().optional(),
   mask: ImageSource.optional(),
   conditioning: ConditioningDocument.optional(),
+  /** Model folders that take over the later steps, each with its family override when it has one. */
+  experts: z
+    .array(z.object({ model: z.string().min(1).max(4096), family: FamilyId.optional(), switchAt: SwitchPoint }).strict())
+    .max(MAX_EXPERTS)
+    .refine(switchesInOrder, EXPERTS_IN_ORDER)
+    .optional(),
 })
   .strict()
   .refine(maskNeedsInit, maskNeedsInitError);
@@ -105,6 +142,21 @@ export const RunTimings = z.object({
 });
 export type RunTimings = z.infer<typeof RunTimings>;
 
+/** One denoiser of an ensemble run. */
+export const ExpertReport = z.object({
+  model: z.string(),
+  /** Null for an expert that took no steps, and so was never loaded. */
+  family: FamilyId.nullable(),
+  /** Where it took over; null for the run's own model. */
+  switchAt: SwitchPoint.nullable(),
+  /** The run's steps it took, [first, end), counted from the run's first step (1-based as progress counts them: steps first+1..end). */
+  steps: z.tuple([z.number().int(), z.number().int()]),
+  /** Loading its sessions during the run (0 when it was held already). */
+  loadMs: z.number(),
+  stepMs: z.array(z.number()),
+});
+export type ExpertReport = z.infer<typeof ExpertReport>;
+
 /** What a run did, beyond its settings: recorded in the result, its sidecar and its PNG. */
 export const RunReport = z.object({
   /** The prompt the run used (a scene graph's composed prompt included). */
@@ -117,6 +169,8 @@ export const RunReport = z.object({
   /** A scene graph's solved boxes: send them back as layout boxes to edit the layout. */
   layout: z.array(z.object({ id: z.string(), rect: NormalizedRect, label: z.string() })),
   timings: RunTimings,
+  /** An ensemble's denoisers in order, the run's own model first: the steps each took and its share of the time. */
+  experts: z.array(ExpertReport).optional(),
 });
 export type RunReport = z.infer<typeof RunReport>;
 

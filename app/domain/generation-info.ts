@@ -72,6 +72,9 @@ function settingsOf(fields: Readonly<Record<string, string>>): Partial<Generatio
     ...(size ? { width: Number(size[1]), height: Number(size[2]) } : {}),
     ...(fields.Model ? { model: fields.Model } : {}),
     ...(numberOf(fields['Denoising strength']) !== undefined ? { denoisingStrength: numberOf(fields['Denoising strength'])! } : {}),
+    // A1111 writes "Refiner: sd_xl_refiner_1.0 [7440042bbd]": the name, then the checkpoint's short hash.
+    ...(fields.Refiner ? { refiner: fields.Refiner.replace(/\s*\[[0-9a-f]+\]$/i, '') } : {}),
+    ...(numberOf(fields['Refiner switch at']) !== undefined ? { refinerSwitchAt: numberOf(fields['Refiner switch at'])! } : {}),
   };
 }
 
@@ -140,6 +143,10 @@ export function wordbrushRecordOf(json: string): Record<string, unknown> | null 
   if (typeof record !== 'object' || record === null) return null;
   const rest = { ...(((record as Record<string, unknown>).request ?? {}) as Record<string, unknown>) };
   delete rest.outputDir;
-  const model = typeof rest.model === 'string' ? (rest.model.split(/[\\/]/).pop() ?? rest.model) : rest.model;
-  return { ...record, request: { ...rest, model, ...(rest.init ? { init: '(an image file)' } : {}), ...(rest.mask ? { mask: '(an image file)' } : {}) } };
+  const nameOf = (folder: unknown) => (typeof folder === 'string' ? (folder.split(/[\\/]/).pop() ?? folder) : folder);
+  const experts = Array.isArray(rest.experts) ? rest.experts.map((e: unknown) => (typeof e === 'object' && e !== null ? { ...e, model: nameOf((e as { model?: unknown }).model) } : e)) : undefined;
+  return {
+    ...record,
+    request: { ...rest, model: nameOf(rest.model), ...(experts ? { experts } : {}), ...(rest.init ? { init: '(an image file)' } : {}), ...(rest.mask ? { mask: '(an image file)' } : {}) },
+  };
 }

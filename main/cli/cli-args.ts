@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { dirname, resolve } from 'node:path';
-import { FamilyId, GenerationRequest, SamplerName, SigmaScheduleName } from '../../app/contract/generation';
+import { DEFAULT_AESTHETIC_SCORES, FamilyId, GenerationRequest, SamplerName, SigmaScheduleName } from '../../app/contract/generation';
 import { DownloadRequest, ModelId } from '../../app/contract/models';
 import { ExecutionProviderName } from '../../app/contract/providers';
 import { issuesOf } from '../../app/rpc/errors';
@@ -33,7 +33,11 @@ generate options:
   --mask MASK.png       inpainting mask (white repaints); needs --init
   --conditioning FILE   regions, layout boxes or a scene graph (JSON, see docs/spatial-conditioning.md);
                         mask image paths in it are relative to the file
-  --family NAME         sd1 | sd2 | sdxl | sd-turbo | sdxl-turbo | lcm (default: detected)
+  --expert ID|DIR@F     an expert that takes over at fraction F of the schedule (0 < F < 1; diffusers'
+                        denoising_start, A1111's "Refiner switch at"), e.g. an SDXL refiner @0.8;
+                        ID|DIR@sigma=S switches at noise level S instead; repeat for more experts, in order
+  --aesthetic X         the SDXL refiner's aesthetic score (default 6); --negative-aesthetic Y (default 2.5)
+  --family NAME         ${FamilyId.options.join(' | ')} (default: detected)
   --provider NAME       cpu | webgpu | cuda | dml | coreml (default: best available)
   --json                print the whole result as JSON on stdout (progress stays on stderr)
   --force               replace FILE.png and FILE.json (and a batch's FILE-2.png…) if they exist;
@@ -83,7 +87,7 @@ const choice = <T extends string>(flag: string, value: string | undefined, optio
   return value as T;
 };
 
-const STRING_NAMES = ['model', 'prompt', 'negative', 'steps', 'sampler', 'schedule', 'cfg', 'seed', 'width', 'height', 'batch', 'init', 'strength', 'mask', 'family', 'provider', 'conditioning', 'out'] as const;
+const STRING_NAMES = ['model', 'prompt', 'negative', 'steps', 'sampler', 'schedule', 'cfg', 'seed', 'width', 'height', 'batch', 'init', 'strength', 'mask', 'family', 'provider', 'conditioning', 'out', 'aesthetic', 'negative-aesthetic'] as const;
 const STRING_OPTIONS = Object.fromEntries(STRING_NAMES.map((name) => [name, { type: 'string' }])) as Record<(typeof STRING_NAMES)[number], { type: 'string' }>;
 
 /** Reads the CLI's arguments into a validated request; anything wrong is a CliArgsError saying what. */
@@ -103,7 +107,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       args: rest,
       strict: true,
       allowPositionals: true,
-      options: { ...STRING_OPTIONS, json: { type: 'boolean' }, force: { type: 'boolean' } },
+      options: { ...STRING_OPTIONS, expert: { type: 'string', multiple: true }, json: { type: 'boolean' }, force: { type: 'boolean' } },
     });
     if (positionals.length > 0) throw new CliArgsError(`Unexpected argument "${positionals[0]}"`);
     if (!values.model) throw new CliArgsError('generate needs --model ID or --model DIR');
@@ -130,6 +134,11 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       family: choice('--family', values.family, FamilyId.options),
       provider: choice('--provider', values.provider, ExecutionProviderName.options),
       conditioning: values.conditioning ? readConditioning(values.conditioning) : undefined,
+      experts: values.expert?.map(expertOf),
+      aesthetic:
+        values.aesthetic !== undefined || values['negative-aesthetic'] !== undefined
+          ? { positive: number('--aesthetic', values.aesthetic) ?? DEFAULT_AESTHETIC_SCORES.positive, negative: number('--negative-aesthetic', values['negative-aesthetic']) ?? DEFAULT_AESTHETIC_SCORES.negative }
+          : undefined,
       outputDir: dirname(out),
     };
     const request = GenerationRequest.safeParse(candidate);
@@ -182,6 +191,15 @@ function parseModelsArgs(argv: readonly string[]): ModelsCommand {
   }
 }
 
+/** `MODEL@0.8` or `MODEL@sigma=1.5`: the model (a library id or a folder, resolved later) and where it takes over. */
+function expertOf(value: string): { model: string; switchAt: { fraction: number } | { sigma: number } } {
+  const at = value.lastIndexOf('@');
+  if (at <= 0) throw new CliArgsError(`--expert needs MODEL@FRACTION (as sdxl-refiner@0.8) or MODEL@sigma=S; got "${value}"`);
+  const point = value.slice(at + 1);
+  const sigma = /^sigma=(.*)$/.exec(point);
+  return { model: value.slice(0, at), switchAt: sigma ? { sigma: number('--expert sigma', sigma[1])! } : { fraction: number('--expert', point)! } };
+}
+
 /** Reads a conditioning file; painted masks named by path are taken relative to it. */
 function readConditioning(path: string): unknown {
   let doc: { regions?: { mask?: { kind?: string; png?: string } }[] };
@@ -196,5 +214,13 @@ function readConditioning(path: string): unknown {
   return doc;
 }
 
-const FLAGS: Readonly<Record<string, string>> = { negativePrompt: '--negative', cfgScale: '--cfg', batchCount: '--batch', 'init.strength': '--strength', 'init.image': '--init' };
+const FLAGS: Readonly<Record<string, string>> = {
+  negativePrompt: '--negative',
+  cfgScale: '--cfg',
+  batchCount: '--batch',
+  'init.strength': '--strength',
+  'init.image': '--init',
+  'aesthetic.positive': '--aesthetic',
+  'aesthetic.negative': '--negative-aesthetic',
+};
 const flagOf = (path: string) => FLAGS[path] ?? (path.startsWith('conditioning') ? `--conditioning (${path.slice('conditioning.'.length)})` : `--${path.split('.')[0]}`);

@@ -37,8 +37,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const existing = targets.flatMap((t) => [t.png, t.sidecar]).filter((path) => existsSync(path));
   if (existing.length > 0 && !command.force) throw new CliArgsError(`${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; choose another --out or add --force to replace`);
   const engine = new Engine({ platform: process.platform, version, cacheDir: library.cacheDir, probedProviders: () => probe.report(false) });
-  const model = await modelFolder(command.request.model, new ModelLibrary(library.models));
-  const result = await engine.run({ ...command.request, model }, {
+  const models = new ModelLibrary(library.models);
+  const model = await modelFolder(command.request.model, models, '--model');
+  const experts = command.request.experts && (await Promise.all(command.request.experts.map(async (e) => ({ ...e, model: await modelFolder(e.model, models, '--expert') }))));
+  const result = await engine.run({ ...command.request, model, ...(experts ? { experts } : {}) }, {
     onProgress: ({ image, images, step, steps }) => void process.stderr.write(`\rimage ${image + 1}/${images} step ${step}/${steps}`),
     previewIntervalMs: Infinity,
   });
@@ -58,6 +60,7 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const image of images) console.log(`${image.path} (seed ${image.seed}, ${image.width}x${image.height})`);
   console.log(`${result.family} on ${Object.entries(result.providers).map(([part, provider]) => `${part}: ${provider}`).join(', ')}`);
   console.log(`spatial control: ${result.spatialControl} (${result.spatialReason})`);
+  for (const expert of result.experts ?? []) console.log(`${expert.model}: ${expert.steps[1] > expert.steps[0] ? `steps ${expert.steps[0] + 1}-${expert.steps[1]}` : 'no steps'}${expert.loadMs > 0 ? `, loaded in ${(expert.loadMs / 1000).toFixed(1)} s` : ''}`);
   if (result.layout.length > 0) console.log(`layout: ${result.layout.map((b) => `${b.label} at ${[b.rect.x, b.rect.y, b.rect.width, b.rect.height].map((v) => v.toFixed(3)).join(',')}`).join('; ')}`);
   for (const warning of result.warnings) console.warn(`warning: ${warning}`);
   return EXIT.ok;
@@ -72,10 +75,10 @@ function outputsOf(out: string, count: number): { png: string; sidecar: string }
 }
 
 /** A folder as given, else a library id. */
-async function modelFolder(model: string, library: ModelLibrary): Promise<string> {
+async function modelFolder(model: string, library: ModelLibrary, flag: string): Promise<string> {
   const asPath = resolve(model);
   if (existsSync(asPath) && statSync(asPath).isDirectory()) return asPath;
-  if (!ModelId.safeParse(model).success) throw new CliArgsError(`--model: ${model} is neither a folder nor a library id`);
+  if (!ModelId.safeParse(model).success) throw new CliArgsError(`${flag}: ${model} is neither a folder nor a library id`);
   return (await library.resolve(model)).folder;
 }
 

@@ -23,6 +23,7 @@ import { ProjectError } from '../projects/project-file';
 import { ProjectStore, type ProjectData } from '../projects/project-store';
 import { AssetStore } from '../assets/asset-store';
 import type { AssetRef } from '../../app/contract/conditioning';
+import type { ModelEntry } from '../../app/contract/models';
 import type { GenerationRequest, GenerationSettings } from '../../app/contract/generation';
 import type { z } from 'zod';
 
@@ -238,15 +239,19 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
       running.set(jobId, job);
       caller.jobs.add(jobId);
       try {
-        const { folder } = await library.resolve(settings.model);
+        const { folder, entry } = await library.resolve(settings.model);
+        // The family set in the Models panel holds for every run of the model, an expert's included.
+        const familyOf = (e: ModelEntry) => (e.familyOverridden && e.family ? { family: e.family } : {});
         if (job.cancelled) throw new StudioError('cancelled', 'The generation was cancelled');
         if (dispatched.size === 0) lastProgress = Date.now();
         dispatched.add(jobId);
         const provider = settings.provider ?? store?.get().settings.defaultProvider ?? undefined;
         // The renderer's pictures are asset ids; the engine gets their pixels instead.
-        const { init, mask, conditioning, ...run } = settings;
+        const { init, mask, conditioning, experts: expertIds, ...run } = settings;
+        const experts = expertIds && (await Promise.all(expertIds.map(async ({ model, switchAt }) => ({ switchAt, ...(await library.resolve(model).then((r) => ({ model: r.folder, ...familyOf(r.entry) }))) }))));
         const pictures = await engineImages({ init, mask, conditioning }, assets);
-        const result = await supervisor.call('engine.generate', { jobId, request: { ...run, ...pictures, ...(provider ? { provider } : {}), model: folder, outputDir: options.galleryDir } }).finally(() => {
+        const request = { ...familyOf(entry), ...run, ...pictures, ...(provider ? { provider } : {}), ...(experts ? { experts } : {}), model: folder, outputDir: options.galleryDir };
+        const result = await supervisor.call('engine.generate', { jobId, request }).finally(() => {
           dispatched.delete(jobId);
           lastProgress = Date.now();
         });

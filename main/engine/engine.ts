@@ -14,8 +14,9 @@ import { previewOf } from './output/preview';
 import type { AttentionObserver } from './conditioning/spatial-denoiser';
 import { generate, resolveSettings, type StartImages } from './pipeline/generate';
 import { ensureWritable, PARTIAL } from './output/output-folder';
-import { checkFitsInMemory } from './pipeline/memory-estimate';
-import { inputType } from './model/loaded-model';
+import type { RunModels } from './pipeline/ensemble';
+import { checkSharedLatentSpace } from './pipeline/ensemble';
+import { readModelFolder, weightBytes, type ModelFolder } from './model/model-folder';
 
 export interface EngineOptions {
   readonly platform: string;
@@ -26,9 +27,12 @@ export interface EngineOptions {
   readonly memoryTight?: () => boolean;
   /** Where patched UNet graphs are cached (the library's cache/ folder). */
   readonly cacheDir: string;
+  /** Whether an ensemble's models, `bytes` of weights not yet loaded, can be held at once; by default when they fit in four fifths of the free memory. */
+  readonly ensembleFits?: (bytes: number) => boolean;
 }
 
 const underATenthFree = () => freemem() < totalmem() / 10;
+const fitsInFreeMemory = (bytes: number) => bytes < freemem() * 0.8;
 
 export interface RunHooks {
   readonly signal?: AbortSignal;
@@ -45,13 +49,13 @@ const PREVIEW_INTERVAL_MS = 100;
 const modelKey = (dir: string, provider: ExecutionProviderName | undefined, family: ParsedGenerationRequest['family']) => JSON.stringify([dir, provider ?? null, family ?? null]);
 
 /**
- * The engine as the inference process and the CLI use it: keeps one model
- * loaded (switching releases the previous one's sessions), runs requests and
- * writes their results (PNG with A1111 parameters, JSON sidecar with the full
- * request) atomically into the output folder.
+ * The engine as the inference process and the CLI use it: keeps the models
+ * of the last run loaded (switching releases the others' sessions), runs
+ * requests and writes their results (PNG with A1111 parameters, JSON sidecar
+ * with the full request) atomically into the output folder.
  */
 export class Engine {
-  private loaded: { key: string; model: Promise<LoadedModel> } | null = null;
+  private readonly loaded = new Map<string, Promise<LoadedModel>>();
   /** Said by the last model load, for the next run's warnings. */
   private readonly loadWarnings: string[] = [];
 
@@ -70,26 +74,16 @@ export class Engine {
     await ensureWritable(request.outputDir);
     const announce = (phase: 'loading' | 'preparing', optimising = false) => hooks.onProgress?.({ phase, image: 0, images: request.batchCount, step: 0, steps: request.steps ?? 1, ...(optimising ? { optimising } : {}) });
     const order = providerOrder(this.options.platform, (await this.options.probedProviders?.()) ?? null, request.provider);
-    await announce('loading', await this.willOptimise(request.model, order, request.provider, request.family));
-    const loadStart = performance.now();
-    const model = await this.model(request.model, order, request.provider, request.family);
-    const loadMs = performance.now() - loadStart;
+    const models = await this.runModels(request, order, (optimising) => announce('loading', optimising));
+    await announce('loading', !this.loaded.has(modelKey(request.model, request.provider, request.family)) && (await this.willOptimise(request.model, order)));
+    const { model, loadMs } = await models.get(0);
     await announce('preparing');
     const resolved = resolveSettings(model, request);
-    checkFitsInMemory({
-      family: model.family.id,
-      width: resolved.width,
-      height: resolved.height,
-      batch: model.family.guidance && resolved.cfgScale > 1 ? 2 : 1,
-      bytesPerElement: inputType(model.unet, 'sample') === 'float16' ? 2 : 4,
-      vaeFactor: model.folder.latent.factor,
-      provider: model.unet.provider,
-    });
     const start = await this.startImages(model, request, hooks.signal);
     const images: GenerationResult['images'] = [];
     const previewInterval = hooks.previewIntervalMs ?? PREVIEW_INTERVAL_MS;
     let lastPreview = -Infinity;
-    const { settings, report } = await generate(model, request, start, { cacheDir: this.options.cacheDir }, {
+    const { settings, report } = await generate(models, request, start, { cacheDir: this.options.cacheDir }, {
       signal: hooks.signal,
       ...(hooks.onAttention ? { onAttention: hooks.onAttention } : {}),
       onStep: async (p) => {
@@ -101,9 +95,9 @@ export class Engine {
         await hooks.onProgress({ phase: 'sampling', image: p.image, images: p.images, step: p.step, steps: p.steps, ...(preview ? { preview } : {}) });
       },
       onImage: async (image, seed, soFar) => {
-        const fields = { ...request, prompt: soFar.prompt, ...resolved, seed, model: model.folder.name, denoisingStrength: request.init?.strength };
+        const fields = { ...request, prompt: soFar.prompt, ...resolved, seed, model: model.folder.name, denoisingStrength: request.init?.strength, experts: soFar.experts };
         const run: RunReport = { ...soFar, timings: { loadMs, ...soFar.timings } };
-        const sidecar = { wordbrush: this.options.version, request: { ...request, seed }, family: model.family.id, settings: resolved, providers: await model.providersInUse(), run };
+        const sidecar = { wordbrush: this.options.version, request: { ...request, seed }, family: model.family.id, settings: resolved, providers: await this.providersInUse(), run };
         // The full request travels in the image too, so a result can be regenerated from the PNG alone.
         const text = { parameters: a1111Parameters(fields), wordbrush: JSON.stringify(sidecar) };
         images.push(await writeResult(request.outputDir, seed, encodePng(image.width, image.height, image.data, text), sidecar, image));
@@ -111,37 +105,82 @@ export class Engine {
     });
     // What loading the model had to say (an optimised graph that could not be saved or opened) goes with the first run after it.
     const warnings = [...this.loadWarnings.splice(0), ...report.warnings];
-    return { images, family: model.family.id, providers: await model.providersInUse(), settings, ...report, warnings, timings: { loadMs, ...report.timings } };
+    return { images, family: model.family.id, providers: await this.providersInUse(), settings, ...report, warnings, timings: { loadMs, ...report.timings } };
   }
 
-  /** The model currently loaded, if any (diagnostics and tests). */
+  /**
+   * The run's models: its own and its experts'. Their folders are read and
+   * their latent spaces compared before anything loads. They are held
+   * together when their weights fit in the memory free beside what is
+   * loaded; otherwise each is loaded when its turn comes, releasing the
+   * others first.
+   */
+  private async runModels(request: ParsedGenerationRequest, order: readonly ExecutionProviderName[], announce: (optimising: boolean) => unknown): Promise<RunModels> {
+    const stages = [{ dir: request.model, family: request.family }, ...(request.experts ?? []).map((e) => ({ dir: e.model, family: e.family }))];
+    const keys = stages.map((s) => modelKey(s.dir, request.provider, s.family));
+    const folders = await Promise.all(stages.map((s) => readModelFolder(s.dir)));
+    const space = (folder: ModelFolder) => ({ name: folder.name, latent: folder.latent, scaling: folder.vaeScalingFactor });
+    for (const folder of folders.slice(1)) checkSharedLatentSpace(space(folders[0]!), space(folder));
+    const toLoad = folders.filter((_, i) => !this.loaded.has(keys[i]!));
+    const together = stages.length === 1 || (this.options.ensembleFits ?? fitsInFreeMemory)((await Promise.all(toLoad.map(weightBytes))).reduce((a, b) => a + b, 0));
+    const spent = stages.map(() => 0);
+    const experts = (request.experts ?? []).map((e, i) => ({ name: folders[i + 1]!.name, switchAt: e.switchAt }));
+    return {
+      experts,
+      together,
+      get: async (stage) => {
+        const { dir, family } = stages[stage]!;
+        const keep = together ? keys : [keys[stage]!];
+        // An expert loaded mid-run says so; the run's own model was announced before the run.
+        if (stage > 0 && !this.loaded.has(keys[stage]!)) await announce(await this.willOptimise(dir, order));
+        const loadStart = performance.now();
+        const model = await this.model(dir, order, request.provider, family, keep);
+        spent[stage]! += performance.now() - loadStart;
+        return { model, loadMs: spent[stage]! };
+      },
+    };
+  }
+
+  /** The first model loaded, if any (diagnostics and tests). */
   async loadedModel(): Promise<LoadedModel | null> {
-    return (await this.loaded?.model.catch(() => null)) ?? null;
+    const first = this.loaded.values().next();
+    return first.done ? null : await first.value.catch(() => null);
   }
 
-  /** Releases the loaded model's sessions (when memory is tight, or on shutdown). */
+  /** Which provider each opened part of each loaded model runs on; an expert's parts are prefixed with its folder's name. */
+  private async providersInUse(): Promise<Record<string, ExecutionProviderName>> {
+    const models = (await Promise.all([...this.loaded.values()].map((m) => m.catch(() => null)))).filter((m): m is LoadedModel => m !== null);
+    const used: Record<string, ExecutionProviderName> = {};
+    for (const [i, model] of models.entries()) for (const [part, provider] of Object.entries(await model.providersInUse())) used[i === 0 ? part : `${model.folder.name}/${part}`] = provider;
+    return used;
+  }
+
+  /** Releases the loaded models' sessions (when memory is tight, or on shutdown). */
   async release(): Promise<void> {
-    const loaded = this.loaded;
-    this.loaded = null;
-    await (await loaded?.model.catch(() => null))?.release();
+    await this.releaseAllBut([]);
   }
 
-  /** Whether loading this model will optimise its UNet's graph (not loaded now, and no graph saved for it here). */
-  private async willOptimise(dir: string, order: readonly ExecutionProviderName[], provider: ExecutionProviderName | undefined, family: ParsedGenerationRequest['family']): Promise<boolean> {
-    if (this.loaded?.key === modelKey(dir, provider, family)) return false;
+  private async releaseAllBut(keep: readonly string[]): Promise<void> {
+    const gone = [...this.loaded].filter(([key]) => !keep.includes(key));
+    for (const [key] of gone) this.loaded.delete(key);
+    await Promise.all(gone.map(async ([, model]) => (await model.catch(() => null))?.release()));
+  }
+
+  /** Whether loading this model will optimise its UNet's graph (no graph saved for it here). */
+  private async willOptimise(dir: string, order: readonly ExecutionProviderName[]): Promise<boolean> {
     const unet = join(dir, 'unet', 'model.onnx');
     return existsSync(unet) && !(await hasOptimizedGraph(unet, order, this.options.cacheDir));
   }
 
-  private async model(dir: string, order: readonly ExecutionProviderName[], provider: ExecutionProviderName | undefined, family: ParsedGenerationRequest['family']): Promise<LoadedModel> {
+  /** The model for `dir`, loaded unless it is held; models not in `keep` are released first. */
+  private async model(dir: string, order: readonly ExecutionProviderName[], provider: ExecutionProviderName | undefined, family: ParsedGenerationRequest['family'], keep: readonly string[]): Promise<LoadedModel> {
     const key = modelKey(dir, provider, family);
-    if (this.loaded?.key === key) {
-      const model = await this.loaded.model.catch(() => null);
-      if (model) return model;
-    }
-    await this.release();
+    await this.releaseAllBut(keep);
+    const held = await this.loaded.get(key)?.catch(() => null);
+    if (held) return held;
     const model = LoadedModel.load(dir, order, family, { dir: this.options.cacheDir, warn: (message) => this.loadWarnings.push(message) });
-    this.loaded = { key, model };
+    this.loaded.set(key, model);
+    model.catch(() => this.loaded.get(key) === model && this.loaded.delete(key));
     return model;
   }
 

@@ -30,7 +30,13 @@ export async function inspectModel(dir: string): Promise<Inspection> {
     checkWiring(folder, signatures, await encoderWidthsFromConfig(folder));
     const tokenizers = await Promise.all(folder.tokenizers.map(loadTokenizer));
     const first = tokenizers[0]!;
-    const detectedFamily = detectFamily({ folder, unetHasAddedConditions: has(signatures.unet!, 'text_embeds'), padsWithExclamation: first.padId === first.tokenizer.idOf('!') });
+    const timeIdsWidth = find(signatures.unet!.inputs, 'time_ids')?.dims[1];
+    const detectedFamily = detectFamily({
+      folder,
+      unetHasAddedConditions: has(signatures.unet!, 'text_embeds'),
+      timeIdsWidth: typeof timeIdsWidth === 'number' ? timeIdsWidth : null,
+      padsWithExclamation: first.padId === first.tokenizer.idOf('!'),
+    });
     const side = folder.sampleSize ? folder.sampleSize * folder.latent.factor : FAMILIES[detectedFamily].defaults.size;
     return { detectedFamily, problem: null, nativeSize: { width: side, height: side } };
   } catch (error) {
@@ -93,7 +99,7 @@ function checkWiring(folder: ModelFolder, s: Signatures, configWidths: Partial<R
     if (!tensor) throw new ModelError('unsupported-io', `${folder.dir}/${part}/model.onnx has no ${side === 'inputs' ? 'input' : 'output'} "${name}" (it has ${s[part]![side].map((t) => t.name).join(', ')})`);
     return tensor;
   };
-  need('text_encoder', 'inputs', 'input_ids');
+  for (const encoder of folder.textEncoders) need(encoder, 'inputs', 'input_ids');
   need('unet', 'inputs', 'sample');
   need('unet', 'inputs', 'timestep');
   const context = need('unet', 'inputs', 'encoder_hidden_states');

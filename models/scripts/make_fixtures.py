@@ -11,6 +11,9 @@ Each fixture is a real SD-style model at toy width, in a real export layout:
                   each scaled by a Sqrt computed in-graph (PyTorch 2's SDPA decomposition)
   sd2-v           v-prediction, wider text embeddings (48, as SD 2's 1024 to SD 1's 768), "!" padding
   sdxl            two text encoders, penultimate hidden states, pooled `text_embeds` and `time_ids`
+  sdxl-refiner    the SDXL refiner's layout: only text_encoder_2/tokenizer_2, `time_ids` of five
+                  (original size, crop, aesthetic score), `requires_aesthetics_score` in model_index.json;
+                  the sdxl fixture's VAE, so the two share a latent space as SDXL base and refiner do
   f4c8            a VAE that scales by 4 into 8 latent channels (its configs say so), 64x64 native
 The UNet has ResNet blocks, self- and cross-attention transformer blocks at every level, skip
 connections and a timestep embedding; the text encoder is a causal transformer over CLIP's BPE ids
@@ -18,7 +21,7 @@ connections and a timestep embedding; the text encoder is a causal transformer o
 
 Run with Debian's python3-torch and python3-onnx (CI needs neither: the outputs are committed):
     /usr/bin/python3 models/scripts/make_fixtures.py         (all of them)
-    /usr/bin/python3 models/scripts/make_fixtures.py f4c8    (only f4c8)
+    /usr/bin/python3 models/scripts/make_fixtures.py f4c8    (only f4c8; any fixture's name works)
 """
 import json
 import math
@@ -134,14 +137,14 @@ def timestep_embedding(t, dim):
 class UNet(nn.Module):
     """SD's UNet at toy width: two levels, cross-attention at every level and in the middle."""
 
-    def __init__(self, context_dim, channels=32, pooled_dim=None, attention=Attention, latent=4):
+    def __init__(self, context_dim, channels=32, pooled_dim=None, attention=Attention, latent=4, time_ids=6):
         super().__init__()
         c = channels
         block = lambda ch: TransformerBlock(ch, context_dim, attention=attention)
         temb = c * 4
         self.c = c
         self.time_mlp = nn.Sequential(nn.Linear(c, temb), nn.SiLU(), nn.Linear(temb, temb))
-        self.add_mlp = nn.Sequential(nn.Linear(pooled_dim + 6 * 8, temb), nn.SiLU(), nn.Linear(temb, temb)) if pooled_dim else None
+        self.add_mlp = nn.Sequential(nn.Linear(pooled_dim + time_ids * 8, temb), nn.SiLU(), nn.Linear(temb, temb)) if pooled_dim else None
         self.conv_in = nn.Conv2d(latent, c, 3, padding=1)
         self.down1 = ResBlock(c, c, temb)
         self.attn_d1 = block(c)
@@ -410,21 +413,50 @@ def make_sdxl():
     model_index(folder, "ORTStableDiffusionXLPipeline", ["text_encoder", "text_encoder_2", "unet", "vae_decoder", "vae_encoder", "tokenizer", "tokenizer_2", "scheduler"])
 
 
+def make_sdxl_refiner():
+    folder = OUT / "sdxl-refiner"
+    shutil.rmtree(folder, ignore_errors=True)
+    d2 = 48
+    torch.manual_seed(55)
+    te2 = TextEncoder(d2, projection=True).eval()
+    outputs2 = ["text_embeds", "last_hidden_state", "hidden_states.0", "hidden_states.1", "hidden_states.2"]
+    export(te2, (torch.zeros(1, 77, dtype=torch.int64),), folder / "text_encoder_2" / "model.onnx", ["input_ids"], outputs2, {"input_ids": {0: "batch"}, **{o: {0: "batch"} for o in outputs2}})
+    torch.manual_seed(56)
+    unet = UNet(d2, pooled_dim=d2, time_ids=5).eval()
+    args = (torch.zeros(2, 4, 8, 8), torch.ones(1, dtype=torch.int64), torch.zeros(2, 77, d2), torch.zeros(2, d2), torch.zeros(2, 5))
+    names = ["sample", "timestep", "encoder_hidden_states", "text_embeds", "time_ids"]
+    dynamic = {"sample": {0: "batch", 2: "h", 3: "w"}, "encoder_hidden_states": {0: "batch", 1: "sequence"}, "text_embeds": {0: "batch"}, "time_ids": {0: "batch"}, "out_sample": {0: "batch", 2: "h", 3: "w"}}
+    export(unet, args, folder / "unet" / "model.onnx", names, ["out_sample"], dynamic, "model.onnx_data")
+    vae(folder, 52, "latent_parameters")
+    write_json(folder / "vae_decoder" / "config.json", {"scaling_factor": 0.13025, "latent_channels": 4})
+    tok2 = write_tokenizer(folder / "tmp", pad="!")
+    shutil.move(str(tok2), str(folder / "tokenizer_2"))
+    shutil.rmtree(folder / "tmp")
+    scheduler(folder, cls="EulerDiscreteScheduler")
+    model_index(folder, "ORTStableDiffusionXLImg2ImgPipeline", ["text_encoder_2", "unet", "vae_decoder", "vae_encoder", "tokenizer_2", "scheduler"])
+    # As stabilityai/stable-diffusion-xl-refiner-1.0 ships it: no first encoder, aesthetic-score time ids, "" encoded for an empty negative.
+    index = json.loads((folder / "model_index.json").read_text())
+    write_json(folder / "model_index.json", {**index, "text_encoder": [None, None], "tokenizer": [None, None], "requires_aesthetics_score": True, "force_zeros_for_empty_prompt": False})
+
+
+MAKERS = {
+    "sd1-conversion": lambda: make_sd1("sd1-conversion", torch.int32, torch.float32, "weights.pb", "latent_sample", 10),
+    "sd1-optimum": lambda: make_sd1("sd1-optimum", torch.int32, torch.int64, "model.onnx_data", "latent_parameters", 20),
+    "sd1-fp16": lambda: [to_fp16_io(make_sd1("sd1-fp16", torch.int32, torch.float32, None, "latent_sample", 30) / part / "model.onnx") for part in ("text_encoder", "unet", "vae_decoder", "vae_encoder")],
+    "sd1-static": lambda: make_sd1("sd1-static", torch.int32, torch.float32, None, None, 60, static=True),
+    "sd1-sdpa": lambda: make_sd1("sd1-sdpa", torch.int64, torch.int64, "model.onnx_data", "latent_parameters", 70, attention=SdpaAttention),
+    "sd2-v": make_sd2v,
+    "sdxl": make_sdxl,
+    "sdxl-refiner": make_sdxl_refiner,
+    "f4c8": make_small_latent,
+}
+
+
 def main(only=None):
     OUT.mkdir(exist_ok=True)
-    if only == "f4c8":
-        make_small_latent()
-        return
-    make_sd1("sd1-conversion", torch.int32, torch.float32, "weights.pb", "latent_sample", 10)
-    make_sd1("sd1-optimum", torch.int32, torch.int64, "model.onnx_data", "latent_parameters", 20)
-    fp16 = make_sd1("sd1-fp16", torch.int32, torch.float32, None, "latent_sample", 30)
-    for part in ("text_encoder", "unet", "vae_decoder", "vae_encoder"):
-        to_fp16_io(fp16 / part / "model.onnx")
-    make_sd1("sd1-static", torch.int32, torch.float32, None, None, 60, static=True)
-    make_sd1("sd1-sdpa", torch.int64, torch.int64, "model.onnx_data", "latent_parameters", 70, attention=SdpaAttention)
-    make_sd2v()
-    make_sdxl()
-    make_small_latent()
+    for name, make in MAKERS.items():
+        if only in (None, name):
+            make()
     print("fixtures written to", OUT)
 
 

@@ -15,11 +15,13 @@ const folder = (overrides: Partial<ModelFolder> & { schedulerClass?: string; pre
   name: 'x',
   pipelineClass: 'OnnxStableDiffusionPipeline',
   parts: { text_encoder: 'a', unet: 'b', vae_decoder: 'c' },
+  textEncoders: ['text_encoder'],
   tokenizers: ['t'],
   vaeScalingFactor: null,
   sampleSize: null,
   latent: { factor: 8, channels: 4 },
   forceZerosForEmptyPrompt: null,
+  requiresAestheticsScore: false,
   ...overrides,
   scheduler: {
     className: overrides.schedulerClass ?? 'PNDMScheduler',
@@ -33,15 +35,17 @@ const folder = (overrides: Partial<ModelFolder> & { schedulerClass?: string; pre
 
 describe('family detection', () => {
   const cases: [string, Parameters<typeof detectFamily>[0], string][] = [
-    ['an SD 1.x export', { folder: folder(), unetHasAddedConditions: false, padsWithExclamation: false }, 'sd1'],
-    ['v-prediction', { folder: folder({ prediction: 'v_prediction' }), unetHasAddedConditions: false, padsWithExclamation: false }, 'sd2'],
-    ['an OpenCLIP tokenizer padding with "!"', { folder: folder(), unetHasAddedConditions: false, padsWithExclamation: true }, 'sd2'],
-    ['a second text encoder', { folder: folder({ parts: { text_encoder: 'a', text_encoder_2: 'd', unet: 'b', vae_decoder: 'c' } }), unetHasAddedConditions: false, padsWithExclamation: false }, 'sdxl'],
-    ['a UNet with text_embeds', { folder: folder(), unetHasAddedConditions: true, padsWithExclamation: false }, 'sdxl'],
-    ['sd-turbo by name', { folder: folder({ name: 'sd-turbo-onnx' }), unetHasAddedConditions: false, padsWithExclamation: true }, 'sd-turbo'],
-    ['sdxl-turbo by name', { folder: folder({ name: 'sdxl-turbo' }), unetHasAddedConditions: true, padsWithExclamation: false }, 'sdxl-turbo'],
-    ['an LCM scheduler', { folder: folder({ schedulerClass: 'LCMScheduler' }), unetHasAddedConditions: false, padsWithExclamation: false }, 'lcm'],
-    ['an LCM by name', { folder: folder({ name: 'lcm-dreamshaper-v7' }), unetHasAddedConditions: false, padsWithExclamation: false }, 'lcm'],
+    ['an SD 1.x export', { folder: folder(), unetHasAddedConditions: false, timeIdsWidth: null, padsWithExclamation: false }, 'sd1'],
+    ['v-prediction', { folder: folder({ prediction: 'v_prediction' }), unetHasAddedConditions: false, timeIdsWidth: null, padsWithExclamation: false }, 'sd2'],
+    ['an OpenCLIP tokenizer padding with "!"', { folder: folder(), unetHasAddedConditions: false, timeIdsWidth: null, padsWithExclamation: true }, 'sd2'],
+    ['a second text encoder', { folder: folder({ parts: { text_encoder: 'a', text_encoder_2: 'd', unet: 'b', vae_decoder: 'c' } }), unetHasAddedConditions: false, timeIdsWidth: null, padsWithExclamation: false }, 'sdxl'],
+    ['a UNet with text_embeds', { folder: folder(), unetHasAddedConditions: true, timeIdsWidth: 6, padsWithExclamation: false }, 'sdxl'],
+    ['requires_aesthetics_score in model_index.json', { folder: folder({ requiresAestheticsScore: true, textEncoders: ['text_encoder_2'] }), unetHasAddedConditions: true, timeIdsWidth: null, padsWithExclamation: true }, 'sdxl-refiner'],
+    ['five time_ids (original size, crop, aesthetic score)', { folder: folder(), unetHasAddedConditions: true, timeIdsWidth: 5, padsWithExclamation: false }, 'sdxl-refiner'],
+    ['sd-turbo by name', { folder: folder({ name: 'sd-turbo-onnx' }), unetHasAddedConditions: false, timeIdsWidth: null, padsWithExclamation: true }, 'sd-turbo'],
+    ['sdxl-turbo by name', { folder: folder({ name: 'sdxl-turbo' }), unetHasAddedConditions: true, timeIdsWidth: 6, padsWithExclamation: false }, 'sdxl-turbo'],
+    ['an LCM scheduler', { folder: folder({ schedulerClass: 'LCMScheduler' }), unetHasAddedConditions: false, timeIdsWidth: null, padsWithExclamation: false }, 'lcm'],
+    ['an LCM by name', { folder: folder({ name: 'lcm-dreamshaper-v7' }), unetHasAddedConditions: false, timeIdsWidth: null, padsWithExclamation: false }, 'lcm'],
   ];
   for (const [name, evidence, family] of cases) test(`${name} → ${family}`, () => assert.equal(detectFamily(evidence), family));
 });

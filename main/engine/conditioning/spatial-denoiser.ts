@@ -1,5 +1,6 @@
 import type * as ort from 'onnxruntime-node';
 import type { ParsedConditioning } from '../../../app/contract/conditioning';
+import type { AestheticScores } from '../../../app/contract/generation';
 import { maskInput, pwwInput, PWW_SCALE_INPUT } from '../graph/attention-bias';
 import type { LoadedModel } from '../model/loaded-model';
 import { makeTensor, readFloats } from '../onnx/tensors';
@@ -24,6 +25,7 @@ export interface SpatialSetup {
   readonly pwwStrength: number;
   readonly guidanceScale: number;
   readonly size: { readonly width: number; readonly height: number };
+  readonly aesthetic?: AestheticScores;
   readonly latent: readonly [number, number, number];
   readonly timestepOf: (sigma: number, step: number) => number;
   readonly cacheDir: string;
@@ -52,7 +54,7 @@ export async function spatialDenoiser(setup: SpatialSetup): Promise<{ denoise: D
     const call = unetCaller(model, conditions, setup.latent);
     return modelDenoiser(async (input, t, sigma) => (await call(input, t, sigma))[0]!, prediction, setup.timestepOf);
   };
-  const base: UnetConditions = { conds: [prompts.cond], uncond: prompts.uncond, guidanceScale: setup.guidanceScale, size: setup.size };
+  const base: UnetConditions = { conds: [prompts.cond], uncond: prompts.uncond, guidanceScale: setup.guidanceScale, size: setup.size, ...(setup.aesthetic ? { aesthetic: setup.aesthetic } : {}) };
   const regions = plan ?? { bindings: [], regional: [] };
   const biased = wantsAttention(regions, setup.mode) ? await model.biasedUnet(setup.cacheDir, setup.onAttention !== undefined) : null;
   const baseChunks = prompts.cond.positions / model.tokenizers[0]!.maxLength;
@@ -109,7 +111,7 @@ async function composed(setup: SpatialSetup, regional: readonly RegionalPrompt[]
   const embeddings = await Promise.all(regional.map((r) => encodePromptTo(model, r.prompt, windows)));
   const pad = async (e: PromptEmbedding | null) => (e && e.positions / maxLength < windows ? concatenate([e, await encodePromptTo(model, '', windows - e.positions / maxLength)]) : e);
   const conds = batchBackground ? [(await pad(prompts.cond))!, ...embeddings] : embeddings;
-  const call = unetCaller(model, { conds, uncond: await pad(prompts.uncond), guidanceScale: setup.guidanceScale, size: setup.size }, setup.latent);
+  const call = unetCaller(model, { conds, uncond: await pad(prompts.uncond), guidanceScale: setup.guidanceScale, size: setup.size, ...(setup.aesthetic ? { aesthetic: setup.aesthetic } : {}) }, setup.latent);
   const [, h, w] = setup.latent;
   const plane = h * w;
   const weights = regional.map((r) => r.mask.data.map((m) => m * r.strength));

@@ -46,10 +46,16 @@ export class LoadedModel {
     const tokenizers = await Promise.all(folder.tokenizers.map(loadTokenizer));
     const open = (part: PartName) => openPart(folder.parts[part]!, providers, undefined, graphCache);
     // The parts open side by side: optimising their graphs spreads over the cores, and they are all held at once anyway.
-    const [unet, vaeDecoder, ...textEncoders] = await Promise.all([open('unet'), open('vae_decoder'), open('text_encoder'), ...(folder.parts.text_encoder_2 ? [open('text_encoder_2')] : [])]);
+    const [unet, vaeDecoder, ...textEncoders] = await Promise.all([open('unet'), open('vae_decoder'), ...folder.textEncoders.map(open)]);
+    const timeIdsWidth = inputShape(unet, 'time_ids')?.[1];
     const family =
       familyOverride ??
-      detectFamily({ folder, unetHasAddedConditions: unet.inputs.has('text_embeds'), padsWithExclamation: tokenizers[0]!.padId === tokenizers[0]!.tokenizer.idOf('!') });
+      detectFamily({
+        folder,
+        unetHasAddedConditions: unet.inputs.has('text_embeds'),
+        timeIdsWidth: typeof timeIdsWidth === 'number' ? timeIdsWidth : null,
+        padsWithExclamation: tokenizers[0]!.padId === tokenizers[0]!.tokenizer.idOf('!'),
+      });
     return new LoadedModel(folder, FAMILIES[family], new NoiseSchedule(folder.scheduler.noise), tokenizers, textEncoders, unet, vaeDecoder, providers);
   }
 
@@ -92,7 +98,7 @@ export class LoadedModel {
   /** Which provider each opened part runs on. */
   async providersInUse(): Promise<Record<string, ExecutionProviderName>> {
     const used: Record<string, ExecutionProviderName> = { unet: this.unet.provider, vae_decoder: this.vaeDecoder.provider };
-    this.textEncoders.forEach((part, i) => (used[i === 0 ? 'text_encoder' : 'text_encoder_2'] = part.provider));
+    this.textEncoders.forEach((part, i) => (used[this.folder.textEncoders[i]!] = part.provider));
     if (this.vaeEncoderPart) used.vae_encoder = (await this.vaeEncoderPart).provider;
     return used;
   }

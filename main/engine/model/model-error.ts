@@ -13,6 +13,8 @@ export type ModelErrorCode =
   /** An image past the limits on bytes, sides or pixels: refused before decoding (an image bomb costs nothing). */
   | 'image-too-large'
   | 'invalid-conditioning'
+  /** The experts of an ensemble cannot share one latent: said before the run, naming both models. */
+  | 'incompatible-experts'
   /** Where the results go cannot be written: said before anything runs. */
   | 'unwritable-output';
 

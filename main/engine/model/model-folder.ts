@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { NoiseScheduleConfig } from '../sampling/noise-schedule';
 import type { Prediction } from '../sampling/denoiser';
 import type { TimestepSpacing } from '../sampling/schedules';
@@ -26,6 +26,9 @@ export interface ModelFolder {
   readonly pipelineClass: string;
   /** The ONNX file of each part present (external weights sit beside it and load by reference). */
   readonly parts: Readonly<Partial<Record<PartName, string>>>;
+  /** The text encoders present, in order (text_encoder, text_encoder_2; the SDXL refiner has the second only). */
+  readonly textEncoders: readonly ('text_encoder' | 'text_encoder_2')[];
+  /** Each text encoder's tokenizer folder, in the same order. */
   readonly tokenizers: readonly string[];
   readonly scheduler: SchedulerConfig;
   /** The VAE's latent scale from vae_decoder/config.json, when the export kept it. */
@@ -36,6 +39,8 @@ export interface ModelFolder {
   readonly latent: LatentGeometry;
   /** model_index.json's `force_zeros_for_empty_prompt` (SDXL pipelines: no negative prompt means zero negative embeddings); null when absent. */
   readonly forceZerosForEmptyPrompt: boolean | null;
+  /** model_index.json's `requires_aesthetics_score`: the SDXL refiner's UNet reads an aesthetic score in its `time_ids`. */
+  readonly requiresAestheticsScore: boolean;
 }
 
 /** Pixels per latent pixel along a side, and channels per latent pixel: 8 and 4 for SD 1/2/XL, other numbers for other VAEs. */
@@ -63,7 +68,19 @@ function latentGeometry(vae: VaeConfig | null, unet: { out_channels?: unknown } 
   return { factor: blocks > 0 ? 2 ** (blocks - 1) : 8, channels: positive(vae?.latent_channels) ?? positive(unet?.out_channels) ?? 4 };
 }
 
-const REQUIRED: readonly PartName[] = ['text_encoder', 'unet', 'vae_decoder'];
+/** The bytes of the model's weights: every file in its parts' folders (graphs and external data), what loading it holds in memory at least. */
+export async function weightBytes(folder: ModelFolder): Promise<number> {
+  let total = 0;
+  for (const file of Object.values(folder.parts)) {
+    const dir = dirname(file);
+    for (const name of await readdir(dir)) total += await stat(join(dir, name)).then((s) => (s.isFile() ? s.size : 0), () => 0);
+  }
+  return total;
+}
+
+const REQUIRED: readonly PartName[] = ['unet', 'vae_decoder'];
+/** Each text encoder reads its own tokenizer folder. */
+const TOKENIZER_OF = { text_encoder: 'tokenizer', text_encoder_2: 'tokenizer_2' } as const;
 
 /** Reads `model_index.json`, the parts and the scheduler config; every problem is a ModelError naming the file. */
 export async function readModelFolder(dir: string): Promise<ModelFolder> {
@@ -75,11 +92,16 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
     if (existsSync(file)) parts[part] = file;
   }
   for (const part of REQUIRED) {
-    if (!parts[part]) throw new ModelError('missing-part', `${dir} has no ${part}/model.onnx; an SD model needs text_encoder, unet and vae_decoder`);
+    if (!parts[part]) throw new ModelError('missing-part', `${dir} has no ${part}/model.onnx; an SD model needs a text encoder, unet and vae_decoder`);
   }
-  const tokenizers = ['tokenizer', 'tokenizer_2'].map((t) => join(dir, t)).filter((t) => existsSync(t));
-  if (tokenizers.length === 0) throw new ModelError('missing-part', `${dir} has no tokenizer/ folder`);
-  if (parts.text_encoder_2 && tokenizers.length < 2) throw new ModelError('missing-part', `${dir} has text_encoder_2 but no tokenizer_2/`);
+  // The SDXL refiner ships text_encoder_2 alone; every other model has text_encoder.
+  const encoders = (['text_encoder', 'text_encoder_2'] as const).filter((p) => parts[p]);
+  if (encoders.length === 0) throw new ModelError('missing-part', `${dir} has no text_encoder/model.onnx; an SD model needs a text encoder, unet and vae_decoder`);
+  const tokenizers = encoders.map((encoder) => {
+    const folder = join(dir, TOKENIZER_OF[encoder]);
+    if (!existsSync(folder)) throw new ModelError('missing-part', `${dir} has ${encoder} but no ${TOKENIZER_OF[encoder]}/`);
+    return folder;
+  });
 
   const schedulerPath = join(dir, 'scheduler', 'scheduler_config.json');
   const raw = await readJson<Record<string, unknown>>(schedulerPath, 'missing-part', 'the scheduler config gives the noise schedule');
@@ -92,12 +114,14 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
     name: basename(dir),
     pipelineClass: typeof index._class_name === 'string' ? index._class_name : 'unknown',
     parts,
+    textEncoders: encoders,
     tokenizers,
     scheduler: schedulerConfig(raw, schedulerPath),
     vaeScalingFactor: typeof vaeConfig?.scaling_factor === 'number' ? vaeConfig.scaling_factor : null,
     sampleSize: typeof unetConfig?.sample_size === 'number' ? unetConfig.sample_size : null,
     latent: latentGeometry(vaeConfig, unetConfig),
     forceZerosForEmptyPrompt: typeof index.force_zeros_for_empty_prompt === 'boolean' ? index.force_zeros_for_empty_prompt : null,
+    requiresAestheticsScore: index.requires_aesthetics_score === true,
   };
 }
 

@@ -1,8 +1,11 @@
-import type { ParsedGenerationRequest, RunReport, RunTimings, SamplerName, SigmaScheduleName } from '../../../app/contract/generation';
-import type { LoadedModel } from '../model/loaded-model';
+import type { ExpertReport, ParsedGenerationRequest, RunReport, RunTimings, SamplerName, SigmaScheduleName } from '../../../app/contract/generation';
+import { inputType, type LoadedModel } from '../model/loaded-model';
 import { ModelError } from '../model/model-error';
 import { planConditioning } from '../conditioning/plan';
 import { spatialDenoiser, type AttentionObserver } from '../conditioning/spatial-denoiser';
+import { expertFirstSteps } from '../sampling/expert-steps';
+import { checkSharedLatentSpace, latentSpaceOf, type RunModels } from './ensemble';
+import { checkFitsInMemory } from './memory-estimate';
 import { SAMPLERS, type Denoiser } from '../sampling/samplers';
 import { initialNoiseScale, lcmTimesteps, planSampling, type SamplingPlan } from '../sampling/schedules';
 import { TorchGenerator } from '../sampling/torch-randn';
@@ -73,88 +76,173 @@ export function resolveSettings(model: LoadedModel, request: ParsedGenerationReq
  * One generation: text encoding, sampling from seeded noise (or from an init
  * image, with the masked latent blend when inpainting), VAE decoding. Each
  * image of a batch uses seed + index, as A1111 does.
+ *
+ * With experts (an ensemble of expert denoisers), the steps are split where
+ * each takes over (expert-steps.ts) and each segment runs the sampler afresh
+ * on the same latent, as diffusers' base pipeline with `denoising_end`
+ * handing its latents to the refiner with `denoising_start` does: a
+ * multistep sampler starts its history again at the switch. Each expert
+ * encodes the prompt with its own encoders and applies the spatial
+ * conditioning its UNet allows; the last one to take steps decodes.
  */
-export async function generate(
-  model: LoadedModel,
-  request: ParsedGenerationRequest,
-  start: StartImages,
-  context: RunContext,
-  hooks: GenerateHooks = {},
-): Promise<{ settings: ResolvedSettings; report: GenerateReport }> {
+export async function generate(models: RunModels, request: ParsedGenerationRequest, start: StartImages, context: RunContext, hooks: GenerateHooks = {}): Promise<{ settings: ResolvedSettings; report: GenerateReport }> {
   const started = performance.now();
-  const settings = resolveSettings(model, request);
+  const first = (await models.get(0)).model;
+  const settings = resolveSettings(first, request);
   const { steps, sampler, schedule, cfgScale, width, height } = settings;
-  const { factor, channels } = model.folder.latent;
-  if (width % factor !== 0 || height % factor !== 0) throw new ModelError('size-not-supported', `${model.folder.name} works in multiples of ${factor} pixels; ${width}x${height} is not one`);
+  const { factor, channels } = first.folder.latent;
+  if (width % factor !== 0 || height % factor !== 0) throw new ModelError('size-not-supported', `${first.folder.name} works in multiples of ${factor} pixels; ${width}x${height} is not one`);
   const latentHeight = height / factor;
   const latentWidth = width / factor;
-  const guidance = model.family.guidance && cfgScale > 1;
   const warnings: string[] = [];
-  if (!model.family.guidance && request.cfgScale !== undefined && request.cfgScale > 1) {
-    warnings.push(`${model.family.label} models are guidance-distilled: CFG ${request.cfgScale} was not applied`);
-  }
 
   const conditioning = request.conditioning ? await planConditioning(request.conditioning, request.prompt, request.seed, latentWidth, latentHeight) : null;
   const prompt = conditioning?.prompt ?? request.prompt;
   warnings.push(...(conditioning?.warnings ?? []));
-  const prompts = await encodePrompts(model, prompt, request.negativePrompt, guidance);
-  warnings.push(...prompts.warnings);
 
-  const plan = samplingPlan(model, sampler, schedule, steps);
-  const firstStep = request.init ? steps - Math.max(1, Math.min(steps, Math.floor(steps * request.init.strength))) : 0;
-  const sigmas = plan.sigmas.slice(firstStep);
-  const timesteps = plan.timesteps.slice(firstStep);
-  const spatial = await spatialDenoiser({
-    model,
-    prompts,
-    plan: conditioning,
-    mode: request.conditioning?.regionalMode ?? 'auto',
-    pwwStrength: request.conditioning?.paintWithWordsStrength ?? 0,
-    guidanceScale: cfgScale,
-    size: { width, height },
-    latent: [channels, latentHeight, latentWidth],
-    timestepOf: (sigma, step) => timesteps[step] ?? model.noise.timestepOf(sigma),
-    cacheDir: context.cacheDir,
-    ...(hooks.onAttention ? { onAttention: hooks.onAttention } : {}),
-  });
-  warnings.push(...spatial.warnings);
-  let denoise: Denoiser = spatial.denoise;
+  const plan = samplingPlan(first, sampler, schedule, steps);
+  const runStart = request.init ? steps - Math.max(1, Math.min(steps, Math.floor(steps * request.init.strength))) : 0;
+  const bounds = [runStart, ...expertFirstSteps(plan, models.experts.map((e) => e.switchAt), first.noise.sigmas.length).map((s) => Math.max(s, runStart)), steps];
+  const initLatents = start.init ? await encodeImage(first, start.init) : null;
 
-  const initLatents = start.init ? await encodeImage(model, start.init) : null;
-  if (initLatents && start.mask) denoise = blendedDenoiser(denoise, initLatents, start.mask);
+  /** Each stage's model and denoiser, made when the stage first runs. */
+  const prepare = async (stage: number): Promise<Stage> => {
+    const { model, loadMs } = await models.get(stage);
+    if (stage > 0) checkSharedLatentSpace(latentSpaceOf(first), latentSpaceOf(model));
+    checkFitsInMemory({
+      family: model.family.id,
+      width,
+      height,
+      batch: model.family.guidance && cfgScale > 1 ? 2 : 1,
+      bytesPerElement: inputType(model.unet, 'sample') === 'float16' ? 2 : 4,
+      vaeFactor: factor,
+      provider: model.unet.provider,
+    });
+    const said: string[] = [];
+    const guidance = model.family.guidance && cfgScale > 1;
+    if (!model.family.guidance && request.cfgScale !== undefined && request.cfgScale > 1) said.push(`${model.family.label} models are guidance-distilled: CFG ${request.cfgScale} was not applied`);
+    const prompts = await encodePrompts(model, prompt, request.negativePrompt, guidance);
+    const sameSchedule = sameNoise(model, first);
+    const spatial = await spatialDenoiser({
+      model,
+      prompts,
+      plan: conditioning,
+      mode: request.conditioning?.regionalMode ?? 'auto',
+      pwwStrength: request.conditioning?.paintWithWordsStrength ?? 0,
+      guidanceScale: cfgScale,
+      size: { width, height },
+      ...(request.aesthetic ? { aesthetic: request.aesthetic } : {}),
+      latent: [channels, latentHeight, latentWidth],
+      // The sampler counts steps within the stage; a model on another noise schedule gets its own timestep for the sigma.
+      timestepOf: (sigma, step) => (sameSchedule ? plan.timesteps[bounds[stage]! + step] : undefined) ?? model.noise.timestepOf(sigma),
+      cacheDir: context.cacheDir,
+      ...(hooks.onAttention ? { onAttention: hooks.onAttention } : {}),
+    });
+    said.push(...prompts.warnings, ...spatial.warnings);
+    let denoise: Denoiser = spatial.denoise;
+    if (initLatents && start.mask) denoise = blendedDenoiser(denoise, initLatents, start.mask);
+    const name = stage === 0 ? null : models.experts[stage - 1]!.name;
+    const stageWarnings = name ? said.map((w) => `${name}: ${w}`) : said;
+    return { model, denoise, spatial, warnings: stageWarnings, loadMs };
+  };
+
+  const stages: (Stage | null)[] = [await prepare(0), ...models.experts.map(() => null)];
+  // Held together, every expert is ready before the first image; one at a time, each when its turn comes.
+  if (models.together) for (let stage = 1; stage < stages.length; stage++) stages[stage] = await prepare(stage);
+  const own = stages[0]!;
   const timings = { encodeMs: performance.now() - started, stepMs: [] as number[], decodeMs: [] as number[] };
+  const expertReports = models.experts.length === 0 ? undefined : stages.map((_, stage) => expertReport(stage));
+  function expertReport(stage: number): ExpertReport {
+    const switchAt = stage === 0 ? null : models.experts[stage - 1]!.switchAt;
+    return { model: stage === 0 ? first.folder.name : models.experts[stage - 1]!.name, family: null, switchAt, steps: [bounds[stage]! - runStart, bounds[stage + 1]! - runStart], loadMs: 0, stepMs: [] };
+  }
+  const report: GenerateReport = {
+    prompt,
+    warnings: [],
+    spatialControl: own.spatial.method,
+    spatialReason: own.spatial.reason,
+    layout: [...(conditioning?.layout ?? [])],
+    timings,
+    ...(expertReports ? { experts: expertReports } : {}),
+  };
   // Each said once, however many parts found it.
-  const report: GenerateReport = { prompt, warnings: [...new Set(warnings)], spatialControl: spatial.method, spatialReason: spatial.reason, layout: [...(conditioning?.layout ?? [])], timings };
+  const say = (more: readonly string[]) => (report.warnings = [...new Set([...report.warnings, ...more])]);
+  say(warnings);
+  const ready = async (stage: number): Promise<Stage> => {
+    const existing = stages[stage];
+    if (existing) return existing;
+    const made = await prepare(stage);
+    stages[stage] = made;
+    noteStage(stage, made);
+    return made;
+  };
+  const noteStage = (stage: number, made: Stage) => {
+    say(made.warnings);
+    if (stage > 0 && conditioning && made.spatial.method !== own.spatial.method) say([`${models.experts[stage - 1]!.name} applied the regions by ${made.spatial.method} (${made.spatial.reason})`]);
+    const entry = expertReports?.[stage];
+    if (entry) Object.assign(entry, { family: made.model.family.id, loadMs: made.loadMs });
+  };
+  stages.forEach((made, stage) => made && noteStage(stage, made));
+  for (let stage = 1; stage < stages.length; stage++) if (bounds[stage + 1]! === bounds[stage]!) say([`${models.experts[stage - 1]!.name} took no steps: its switch falls after the run's last step or before the next expert's`]);
 
   const count = request.batchCount;
-  for (let index = 0; index < count; index++) {
+  const images = Array.from({ length: count }, (_, index) => {
     const seed = (request.seed + index) % 2 ** 32;
-    const generator = new TorchGenerator(seed);
-    const noise = generator.randn(channels * latentHeight * latentWidth);
-    const x = initLatents ? initLatents.map((v, k) => v + noise[k]! * sigmas[0]!) : noise.map((v) => v * startScale(sampler, sigmas[0]!, model.family.spacing ?? model.folder.scheduler.spacing));
+    return { index, seed, generator: new TorchGenerator(seed), x: new Float32Array(0) as Float32Array };
+  });
+  const runningStages = stages.map((_, stage) => stage).filter((stage) => bounds[stage + 1]! > bounds[stage]!);
+  const lastStage = runningStages.at(-1)!;
+  const work = models.together ? images.flatMap((image) => runningStages.map((stage) => ({ image, stage }))) : runningStages.flatMap((stage) => images.map((image) => ({ image, stage })));
+  for (const { image, stage } of work) {
+    const { index, seed, generator } = image;
+    if (stage === runningStages[0]) {
+      const noise = generator.randn(channels * latentHeight * latentWidth);
+      const sigma0 = plan.sigmas[runStart]!;
+      image.x = initLatents ? initLatents.map((v, k) => v + noise[k]! * sigma0) : noise.map((v) => v * startScale(sampler, sigma0, first.family.spacing ?? first.folder.scheduler.spacing));
+    }
+    const { denoise, model } = await ready(stage);
+    const from = bounds[stage]!;
     let stepStart = performance.now();
-    let latents = await SAMPLERS[sampler](denoise, x, sigmas, {
+    image.x = await SAMPLERS[sampler](denoise, image.x, plan.sigmas.slice(from, bounds[stage + 1]! + 1), {
       noise: (n) => generator.randn(n),
       signal: hooks.signal,
       timestepOf: (sigma) => model.noise.timestepOf(sigma),
       onStep: (step, denoised) => {
         const now = performance.now();
         timings.stepMs.push(now - stepStart);
+        expertReports?.[stage]!.stepMs.push(now - stepStart);
         stepStart = now;
-        return hooks.onStep?.({ image: index, images: count, step: step + 1, steps: sigmas.length - 1, denoised, latentWidth, latentHeight });
+        return hooks.onStep?.({ image: index, images: count, step: from + step + 1 - runStart, steps: steps - runStart, denoised, latentWidth, latentHeight });
       },
     });
+    if (stage !== lastStage) continue;
     // A plan that stops above sigma 0 (DDIM, DPM-Solver as diffusers runs them) hands the VAE diffusers' variance-preserving latent.
-    const end = sigmas.at(-1)!;
-    if (end > 0) latents = latents.map((v) => v / Math.sqrt(1 + end * end));
+    const end = plan.sigmas.at(-1)!;
+    let latents = end > 0 ? image.x.map((v) => v / Math.sqrt(1 + end * end)) : image.x;
     if (initLatents && start.mask) latents = latents.map((v, k) => start.mask![k % start.mask!.length]! * v + (1 - start.mask![k % start.mask!.length]!) * initLatents[k]!);
     hooks.signal?.throwIfAborted();
     const decodeStart = performance.now();
-    const image = await decodeLatents(model, latents, latentHeight, latentWidth);
+    const decoded = await decodeLatents(model, latents, latentHeight, latentWidth);
     timings.decodeMs.push(performance.now() - decodeStart);
-    await hooks.onImage?.(image, seed, report);
+    image.x = new Float32Array(0);
+    await hooks.onImage?.(decoded, seed, report);
   }
   return { settings, report };
+}
+
+interface Stage {
+  readonly model: LoadedModel;
+  readonly denoise: Denoiser;
+  readonly spatial: { readonly method: RunReport['spatialControl']; readonly reason: string };
+  readonly warnings: readonly string[];
+  readonly loadMs: number;
+}
+
+/** Two models on one noise schedule share the plan's discrete timesteps. */
+function sameNoise(a: LoadedModel, b: LoadedModel): boolean {
+  const x = a.folder.scheduler.noise;
+  const y = b.folder.scheduler.noise;
+  return x.numTrainTimesteps === y.numTrainTimesteps && x.betaStart === y.betaStart && x.betaEnd === y.betaEnd && x.betaSchedule === y.betaSchedule;
 }
 
 function samplingPlan(model: LoadedModel, sampler: SamplerName, schedule: SigmaScheduleName, steps: number): SamplingPlan {

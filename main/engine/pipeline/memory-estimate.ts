@@ -7,7 +7,7 @@ import { ModelError } from '../model/model-error';
  * Where each family's UNet first runs self-attention: how much it has
  * downsampled the latent there and with how many heads. SD 1.x: 8 heads at
  * full latent size; SD 2.x: head width 64 over 320 channels, 5 heads; SDXL:
- * no attention at full size, 10 heads at half. The VAE's own factor (8 for
+ * no attention at full size, 10 heads at half (the refiner 12). The VAE's own factor (8 for
  * SD's) comes on top.
  */
 const FIRST_ATTENTION: Readonly<Record<FamilyId, { readonly downsample: number; readonly heads: number }>> = {
@@ -17,6 +17,8 @@ const FIRST_ATTENTION: Readonly<Record<FamilyId, { readonly downsample: number; 
   'sd-turbo': { downsample: 1, heads: 5 },
   sdxl: { downsample: 2, heads: 10 },
   'sdxl-turbo': { downsample: 2, heads: 10 },
+  // The refiner's first attention is at half size too, over 768 channels in heads of 64.
+  'sdxl-refiner': { downsample: 2, heads: 12 },
 };
 
 /** No single device holds more than this; GPUs' own memory cannot be read from here, so it bounds them. */

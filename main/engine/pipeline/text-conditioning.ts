@@ -8,7 +8,7 @@ export interface PromptEmbedding {
   readonly hidden: Float32Array;
   readonly positions: number;
   readonly width: number;
-  /** SDXL's pooled text embedding (from the second encoder). */
+  /** SDXL's pooled text embedding (from the encoder with a projection). */
   readonly pooled: Float32Array | null;
 }
 
@@ -52,7 +52,7 @@ export async function encodePrompts(model: LoadedModel, prompt: string, negative
  * have no such setting and always encode "".
  */
 function zerosForEmptyNegative(model: LoadedModel): boolean {
-  return (model.family.id === 'sdxl' || model.family.id === 'sdxl-turbo') && model.folder.forceZerosForEmptyPrompt !== false;
+  return model.family.textLayer === 'penultimate' && model.folder.forceZerosForEmptyPrompt !== false;
 }
 
 function zerosLike(embedding: PromptEmbedding): PromptEmbedding {
@@ -81,7 +81,7 @@ export function chunksNeeded(model: LoadedModel, text: string): number {
 }
 
 async function encodeChunks(model: LoadedModel, perTokenizer: readonly ChunkedPrompt[], count: number): Promise<PromptEmbedding> {
-  const twoEncoders = model.textEncoders.length === 2;
+  const penultimate = model.family.textLayer === 'penultimate';
   const parts: { hidden: Float32Array; width: number }[] = [];
   let pooled: Float32Array | null = null;
   for (const [index, encoder] of model.textEncoders.entries()) {
@@ -91,10 +91,11 @@ async function encodeChunks(model: LoadedModel, perTokenizer: readonly ChunkedPr
     let width = 0;
     for (let c = 0; c < count; c++) {
       const chunk = prompt.chunks[c] ?? emptyChunk(tokenizer.tokenizer.startId, tokenizer.tokenizer.endId, tokenizer.padId, tokenizer.maxLength);
-      const out = await runEncoder(encoder, chunk, twoEncoders);
+      const out = await runEncoder(encoder, chunk, penultimate);
       width = out.width;
       rows.push(applyWeights(out.hidden, chunk.weights, width));
-      if (index === 1 && c === 0) pooled = out.pooled;
+      // The encoder with a projection gives the pooled embedding (SDXL's second; the refiner's only one).
+      if (c === 0 && out.pooled) pooled = out.pooled;
     }
     parts.push({ hidden: concat(rows), width });
   }
@@ -123,7 +124,6 @@ async function runEncoder(part: Part, chunk: PromptChunk, penultimate: boolean):
   const feeds: Record<string, ort.Tensor> = { [inputName]: makeTensor(inputType(part, inputName), chunk.ids, [1, chunk.ids.length]) };
   const outputs = await part.session.run(feeds);
   const hiddenStates = part.outputs.filter((name) => /^hidden_states\.\d+$/.test(name)).sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
-  // SDXL conditions on the penultimate layer of both encoders; SD 1/2 on the last (SD 2's export already ends a layer early).
   const hiddenName = penultimate && hiddenStates.length >= 2 ? hiddenStates.at(-2)! : part.outputs.includes('last_hidden_state') ? 'last_hidden_state' : part.outputs[0]!;
   const hiddenTensor = outputs[hiddenName]!;
   const width = hiddenTensor.dims.at(-1)!;

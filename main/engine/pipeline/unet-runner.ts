@@ -3,6 +3,7 @@ import { inputShape, inputType, type LoadedModel, type Part } from '../model/loa
 import { ModelError } from '../model/model-error';
 import { makeTensor, readFloats } from '../onnx/tensors';
 import type { PromptEmbedding } from './text-conditioning';
+import { DEFAULT_AESTHETIC_SCORES, type AestheticScores } from '../../../app/contract/generation';
 
 export interface UnetConditions {
   /** The conditional prompts: one, or several for latent composition. All have the same number of positions. */
@@ -12,6 +13,8 @@ export interface UnetConditions {
   readonly guidanceScale: number;
   /** SDXL's micro-conditioning: original size, crop, target size. */
   readonly size: { readonly width: number; readonly height: number };
+  /** The SDXL refiner's aesthetic scores, for the conditional and the unconditional rows (diffusers' defaults when absent). */
+  readonly aesthetic?: AestheticScores;
   /** The UNet to call: the attention-biased one when spatial conditioning needs it. */
   readonly part?: Part;
   /** Extra inputs (attention biases) for batch rows [start, start + count) at this sigma. */
@@ -49,6 +52,7 @@ export function unetCaller(model: LoadedModel, conditions: UnetConditions, laten
   const timestepDims = inputShape(unet, 'timestep');
   const contextType = inputType(unet, 'encoder_hidden_states');
   const pooled = unet.inputs.has('text_embeds');
+  const timeIds = microConditioning(model, unet, conditions);
   const outputName = unet.outputs[0]!;
   const perLatent = channels * h * w;
 
@@ -69,7 +73,7 @@ export function unetCaller(model: LoadedModel, conditions: UnetConditions, laten
         encoder_hidden_states: makeTensor(contextType, context, [n, positions, width]),
         ...conditions.extraFeeds?.(sigma, start, n),
       };
-      if (pooled) Object.assign(feeds, pooledFeeds(unet, group, conditions.size));
+      if (pooled) Object.assign(feeds, pooledFeeds(unet, group, group.map((_, i) => timeIds(start + i))));
       const result = await unet.session.run(feeds);
       all.set(readFloats(result[outputName]!), start * perLatent);
       conditions.onOutputs?.(result, start, n);
@@ -87,14 +91,29 @@ export function unetCaller(model: LoadedModel, conditions: UnetConditions, laten
   };
 }
 
-function pooledFeeds(unet: Part, group: readonly PromptEmbedding[], size: { width: number; height: number }): Record<string, ort.Tensor> {
+/**
+ * SDXL's `time_ids` for batch row `row` (the unconditional row first when
+ * there is one), as diffusers' pipelines build them with no crop and the
+ * output size as original size: base, original size + crop + target size;
+ * refiner (`requires_aesthetics_score`), original size + crop + aesthetic
+ * score, the negative score on the unconditional row.
+ */
+function microConditioning(model: LoadedModel, unet: Part, conditions: UnetConditions): (row: number) => number[] {
+  const { width, height } = conditions.size;
+  const declared = inputShape(unet, 'time_ids')?.[1];
+  const aesthetic = typeof declared === 'number' ? declared === 5 : model.family.aestheticTimeIds === true;
+  if (!aesthetic) return () => [height, width, 0, 0, height, width];
+  const scores = conditions.aesthetic ?? DEFAULT_AESTHETIC_SCORES;
+  return (row) => [height, width, 0, 0, conditions.uncond && row === 0 ? scores.negative : scores.positive];
+}
+
+function pooledFeeds(unet: Part, group: readonly PromptEmbedding[], timeIds: readonly number[][]): Record<string, ort.Tensor> {
   const n = group.length;
   const width = group[0]!.pooled?.length ?? 0;
   if (width === 0) throw new ModelError('unsupported-io', 'The UNet takes text_embeds but no text encoder gave a pooled embedding');
   const embeds = new Float32Array(n * width);
   group.forEach((row, i) => embeds.set(row.pooled!, i * width));
-  const ids = new Array<number>(n).fill(0).flatMap(() => [size.height, size.width, 0, 0, size.height, size.width]);
-  return { text_embeds: makeTensor(inputType(unet, 'text_embeds'), embeds, [n, width]), time_ids: makeTensor(inputType(unet, 'time_ids'), ids, [n, 6]) };
+  return { text_embeds: makeTensor(inputType(unet, 'text_embeds'), embeds, [n, width]), time_ids: makeTensor(inputType(unet, 'time_ids'), timeIds.flat(), [n, timeIds[0]!.length]) };
 }
 
 /** A static export fits one size only: say which, in pixels, rather than let onnxruntime fail obscurely. */
