@@ -223,4 +223,8 @@ const FLAGS: Readonly<Record<string, string>> = {
   'aesthetic.positive': '--aesthetic',
   'aesthetic.negative': '--negative-aesthetic',
 };
-const flagOf = (path: string) => FLAGS[path] ?? (path.startsWith('conditioning') ? `--conditioning (${path.slice('conditioning.'.length)})` : `--${path.split('.')[0]}`);
+const flagOf = (path: string) => {
+  const expert = /^experts\.(\d+)/.exec(path);
+  if (expert) return `--expert ${Number(expert[1]) + 1} (where it switches)`;
+  return FLAGS[path] ?? (path.startsWith('conditioning') ? `--conditioning (${path.slice('conditioning.'.length)})` : `--${path.split('.')[0]}`);
+};

@@ -73,6 +73,23 @@ describe('CLI', () => {
     assert.match(decode(readFileSync(second)).text.parameters ?? '', /Denoising strength: 0.5/);
   });
 
+  test('generate --expert hands the last steps to an SDXL refiner, at a fraction or a noise level; a bad --expert is refused with the usage', () => {
+    const out = join(work, 'ensemble.png');
+    const run = cli('generate', '--model', join(fixtureModels, 'sdxl'), '--prompt', 'a lion', '--steps', '10', '--width', '64', '--height', '64', '--expert', `${join(fixtureModels, 'sdxl-refiner')}@0.8`, '--aesthetic', '7', '--json', '--out', out);
+    assert.equal(run.status, 0, run.stderr);
+    const result = JSON.parse(run.stdout) as GenerationResult;
+    assert.deepEqual(result.experts?.map((e) => [e.model, e.steps]), [['sdxl', [0, 8]], ['sdxl-refiner', [8, 10]]]);
+    assert.match(decode(readFileSync(out)).text.parameters ?? '', /Refiner: sdxl-refiner, Refiner switch at: 0.8/);
+    const bySigma = cli('generate', '--model', join(fixtureModels, 'sdxl'), '--prompt', 'a lion', '--steps', '10', '--width', '64', '--height', '64', '--expert', `${join(fixtureModels, 'sdxl-refiner')}@sigma=1`, '--out', join(work, 'by-sigma.png'));
+    assert.equal(bySigma.status, 0, bySigma.stderr);
+    assert.match(bySigma.stdout, /sdxl-refiner: steps \d+-10/);
+    for (const [expert, message] of [['sdxl-refiner', /--expert needs MODEL@FRACTION/], ['sdxl-refiner@1.5', /--expert 1 \(where it switches\): below 1/], ['sdxl-refiner@x', /--expert needs a number/]] as const) {
+      const bad = cli('generate', '--model', join(fixtureModels, 'sdxl'), '--prompt', 'x', '--expert', expert, '--out', join(work, 'bad.png'));
+      assert.equal(bad.status, 2, `${expert}: ${bad.stderr}`);
+      assert.match(bad.stderr, message);
+    }
+  });
+
   test('generate --conditioning takes regions, boxes or a scene graph on every fixture, painted masks relative to the file', () => {
     const folder = mkdtempSync(join(tmpdir(), 'wordbrush-cond-'));
     const mask = writeTestPng(join(folder, 'left.png'), 64, 64, (x) => (x < 32 ? [255, 255, 255] : [0, 0, 0]));
