@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ExecutionProviderName } from '../contract/providers';
-import { GenerationSettings, SamplerName } from '../contract/generation';
+import { AestheticScores, GenerationSettings, SamplerName } from '../contract/generation';
 import { ModelId } from '../contract/model-id';
 import type { RunDefaults } from '../contract/models';
 import { LayerId } from './document';
@@ -37,6 +37,10 @@ export type RunSchedule = z.infer<typeof RunSchedule>;
 export const StartFrom = z.object({ layer: LayerId, strength: z.number().gt(0).max(1) }).strict();
 export type StartFrom = z.infer<typeof StartFrom>;
 
+/** An expert that takes over the run's later steps (a refiner), at a fraction of the schedule. */
+export const RunExpert = z.object({ model: ModelId, switchAt: z.number() }).strict();
+export type RunExpert = z.infer<typeof RunExpert>;
+
 export const RunSettings = z
   .object({
     prompt: z.string().max(1_000_000),
@@ -54,13 +58,17 @@ export const RunSettings = z
     provider: ExecutionProviderName.nullable(),
     /** img2img: the picture layer a run starts from; null: text to image. */
     startFrom: StartFrom.nullable(),
+    /** Models that take over the later steps, in order (projects saved before experts existed have none). */
+    experts: z.array(RunExpert).max(3).default([]),
+    /** The SDXL refiner's aesthetic scores; null: diffusers' defaults. */
+    aesthetic: AestheticScores.nullable().default(null),
   })
   .strict();
 export type RunSettings = z.infer<typeof RunSettings>;
 
 /** A fresh studio's settings: nothing chosen, everything following the model, a new seed each run. */
 export function defaultRunSettings(seed: number): RunSettings {
-  return { prompt: '', negativePrompt: '', model: null, overrides: {}, schedule: 'model', seed, newSeedEachRun: true, batchCount: 1, provider: null, startFrom: null };
+  return { prompt: '', negativePrompt: '', model: null, overrides: {}, schedule: 'model', seed, newSeedEachRun: true, batchCount: 1, provider: null, startFrom: null, experts: [], aesthetic: null };
 }
 
 /** A project's saved settings, or null where they are missing or no longer parse (the document still opens). */
@@ -97,6 +105,8 @@ export function generationSettingsOf(run: RunSettings, model: { id: string; defa
     height,
     batchCount: run.batchCount,
     ...(run.provider ? { provider: run.provider } : {}),
+    ...(run.experts.length > 0 ? { experts: run.experts.map((e) => ({ model: e.model, switchAt: { fraction: e.switchAt } })) } : {}),
+    ...(run.aesthetic ? { aesthetic: run.aesthetic } : {}),
   };
 }
 

@@ -22,11 +22,13 @@ connections and a timestep embedding; the text encoder is a causal transformer o
 Run with Debian's python3-torch and python3-onnx (CI needs neither: the outputs are committed):
     /usr/bin/python3 models/scripts/make_fixtures.py         (all of them)
     /usr/bin/python3 models/scripts/make_fixtures.py f4c8    (only f4c8; any fixture's name works)
+    /usr/bin/python3 models/scripts/make_fixtures.py sdxl --out DIR --unet-channels 256
+                                                             (a wider UNet, for benchmarks: never committed)
 """
+import argparse
 import json
 import math
 import shutil
-import sys
 from pathlib import Path
 
 import onnx
@@ -39,6 +41,7 @@ OUT = ROOT / "fixtures"
 TOKENIZER = ROOT.parent / "test" / "fixtures" / "clip-tokenizer"
 OPSET = 17
 VOCAB_ROWS = 1024
+UNET_CHANNELS = 32  # --unet-channels widens the UNets (benchmarks' memory measurements)
 
 
 class Attention(nn.Module):
@@ -137,9 +140,9 @@ def timestep_embedding(t, dim):
 class UNet(nn.Module):
     """SD's UNet at toy width: two levels, cross-attention at every level and in the middle."""
 
-    def __init__(self, context_dim, channels=32, pooled_dim=None, attention=Attention, latent=4, time_ids=6):
+    def __init__(self, context_dim, channels=None, pooled_dim=None, attention=Attention, latent=4, time_ids=6):
         super().__init__()
-        c = channels
+        c = channels or UNET_CHANNELS
         block = lambda ch: TransformerBlock(ch, context_dim, attention=attention)
         temb = c * 4
         self.c = c
@@ -452,13 +455,20 @@ MAKERS = {
 }
 
 
-def main(only=None):
-    OUT.mkdir(exist_ok=True)
+def main():
+    global OUT, UNET_CHANNELS
+    parser = argparse.ArgumentParser()
+    parser.add_argument("only", nargs="?", choices=list(MAKERS), help="make this fixture only")
+    parser.add_argument("--out", type=Path, default=OUT, help="where the fixtures go (default models/fixtures)")
+    parser.add_argument("--unet-channels", type=int, default=UNET_CHANNELS)
+    args = parser.parse_args()
+    OUT, UNET_CHANNELS = args.out, args.unet_channels
+    OUT.mkdir(parents=True, exist_ok=True)
     for name, make in MAKERS.items():
-        if only in (None, name):
+        if args.only in (None, name):
             make()
     print("fixtures written to", OUT)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else None)
+    main()

@@ -122,6 +122,17 @@ describe('an ensemble run on the SDXL base and refiner fixtures', () => {
     });
   }
 
+  test('progress counts on across the switch, with a preview at every step, the refiner loading mid-run said as loading', async () => {
+    const sequential = new Engine({ platform: process.platform, version: 'test', cacheDir: join(work, 'cache'), ensembleFits: () => false });
+    const seen: string[] = [];
+    try {
+      await sequential.run(request(), { previewIntervalMs: 0, onProgress: (p) => void seen.push(p.phase === 'sampling' ? `${p.step}/${p.steps}${p.preview ? '+' : ''}` : p.phase) });
+    } finally {
+      await sequential.release();
+    }
+    assert.deepEqual(seen, ['loading', 'preparing', ...[1, 2, 3, 4, 5, 6, 7, 8].map((s) => `${s}/10+`), 'loading', '9/10+', '10/10+']);
+  });
+
   test("the base as its own expert: Euler's image is the base's alone (one latent throughout), DPM++ 2M's is not (its history starts again at the switch, as diffusers' second pipeline's does)", async () => {
     const same = (sampler: SamplerName) => request({ sampler, experts: [{ model: base, switchAt: { fraction: 0.5 } }] });
     const image = async (r: GenerationRequest) => pixels((await engine.run(r)).images[0]!.path);

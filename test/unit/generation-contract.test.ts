@@ -47,7 +47,7 @@ describe('generation over the contract', () => {
     const { models, problems } = await studio.client.call('models.list', {});
     assert.deepEqual(problems, []);
     const byName = Object.fromEntries(models.map((m) => [m.id, m.family]));
-    assert.deepEqual(byName, { f4c8: 'sd1', 'sd1-conversion': 'sd1', 'sd1-fp16': 'sd1', 'sd1-optimum': 'sd1', 'sd1-sdpa': 'sd1', 'sd1-static': 'sd1', 'sd2-v': 'sd2', sdxl: 'sdxl' });
+    assert.deepEqual(byName, { f4c8: 'sd1', 'sd1-conversion': 'sd1', 'sd1-fp16': 'sd1', 'sd1-optimum': 'sd1', 'sd1-sdpa': 'sd1', 'sd1-static': 'sd1', 'sd2-v': 'sd2', sdxl: 'sdxl', 'sdxl-refiner': 'sdxl-refiner' });
   });
 
   test('generates into the gallery with progress and previews for every step', async () => {

@@ -52,7 +52,7 @@ export function unetCaller(model: LoadedModel, conditions: UnetConditions, laten
   const timestepDims = inputShape(unet, 'timestep');
   const contextType = inputType(unet, 'encoder_hidden_states');
   const pooled = unet.inputs.has('text_embeds');
-  const timeIds = microConditioning(model, unet, conditions);
+  const timeIds = pooled ? microConditioning(model, unet, conditions) : null;
   const outputName = unet.outputs[0]!;
   const perLatent = channels * h * w;
 
@@ -73,7 +73,7 @@ export function unetCaller(model: LoadedModel, conditions: UnetConditions, laten
         encoder_hidden_states: makeTensor(contextType, context, [n, positions, width]),
         ...conditions.extraFeeds?.(sigma, start, n),
       };
-      if (pooled) Object.assign(feeds, pooledFeeds(unet, group, group.map((_, i) => timeIds(start + i))));
+      if (timeIds) Object.assign(feeds, pooledFeeds(unet, group, group.map((_, i) => timeIds(start + i))));
       const result = await unet.session.run(feeds);
       all.set(readFloats(result[outputName]!), start * perLatent);
       conditions.onOutputs?.(result, start, n);

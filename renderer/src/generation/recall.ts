@@ -1,6 +1,6 @@
 import type { GalleryRecord, GenerationInfo } from '../../../app/contract/gallery';
 import { wordbrushRecordOf } from '../../../app/domain/generation-info';
-import type { SamplerName } from '../../../app/contract/generation';
+import type { AestheticScores, SamplerName } from '../../../app/contract/generation';
 import type { RunSettings } from '../../../app/document/run-settings';
 import type { ModelListing } from '../../../app/contract/models';
 
@@ -8,10 +8,10 @@ import type { ModelListing } from '../../../app/contract/models';
 export const randomSeed = () => Math.floor(Math.random() * 2 ** 32);
 
 /** What a recalled result sets in the run: its prompts, model, numbers and schedule, and its seed, kept (a new seed each run when it had none). */
-export type RecalledRun = Partial<RunSettings> & Pick<RunSettings, 'prompt' | 'negativePrompt' | 'overrides' | 'schedule' | 'newSeedEachRun'>;
+export type RecalledRun = Partial<RunSettings> & Pick<RunSettings, 'prompt' | 'negativePrompt' | 'overrides' | 'schedule' | 'newSeedEachRun' | 'experts' | 'aesthetic'>;
 
 interface WordbrushRecord {
-  readonly request?: { prompt?: string; negativePrompt?: string; seed?: number; model?: string };
+  readonly request?: { prompt?: string; negativePrompt?: string; seed?: number; model?: string; experts?: { model?: string; switchAt?: { fraction?: number } }[]; aesthetic?: AestheticScores };
   readonly settings?: { steps?: number; sampler?: SamplerName; schedule?: string; cfgScale?: number; width?: number; height?: number };
 }
 
@@ -31,8 +31,14 @@ export function presetFromText(text: Readonly<Record<string, string>>, info: Gen
 }
 
 function presetFrom(own: WordbrushRecord | null, info: GenerationInfo | null, listing: ModelListing): RecalledRun {
-  const modelName = own?.request?.model ?? info?.model;
-  const model = listing.models.find((m) => m.problem === null && (m.id === modelName || m.name === modelName))?.id;
+  const modelOf = (name: string | undefined) => listing.models.find((m) => m.problem === null && (m.id === name || m.name === name))?.id;
+  const model = modelOf(own?.request?.model ?? info?.model);
+  // Wordbrush's record keeps every expert; A1111's parameters one refiner. Experts the library lacks, or switched at a sigma, are left out.
+  const named = own?.request ? (own.request.experts ?? []).map((e) => ({ model: e.model, switchAt: e.switchAt?.fraction })) : info?.refiner ? [{ model: info.refiner, switchAt: info.refinerSwitchAt }] : [];
+  const experts = named.flatMap((e) => {
+    const id = modelOf(e.model);
+    return id && e.switchAt !== undefined && e.switchAt > 0 && e.switchAt < 1 ? [{ model: id, switchAt: e.switchAt }] : [];
+  });
   const seed = own?.request?.seed ?? info?.seed;
   const s = own?.settings ?? {};
   const numbers = definedOf({ steps: s.steps ?? info?.steps, cfgScale: s.cfgScale ?? info?.cfgScale, sampler: s.sampler ?? info?.sampler, width: s.width ?? info?.width, height: s.height ?? info?.height });
@@ -42,6 +48,8 @@ function presetFrom(own: WordbrushRecord | null, info: GenerationInfo | null, li
     negativePrompt: own?.request?.negativePrompt ?? info?.negativePrompt ?? '',
     overrides: numbers,
     schedule: (s.schedule ?? info?.schedule) === 'karras' ? 'karras' : 'model',
+    experts,
+    aesthetic: own?.request?.aesthetic ?? null,
     // Seeds wider than 32 bits (ComfyUI's) cannot be repeated here: a new one is picked for each run instead.
     ...(seed !== undefined && seed >= 0 && seed < 2 ** 32 ? { seed, newSeedEachRun: false } : { newSeedEachRun: true }),
   };

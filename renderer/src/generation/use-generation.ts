@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { GenerationProgress, GenerationSettings } from '../../../app/contract/generation';
+import type { ExpertReport, GenerationProgress, GenerationSettings } from '../../../app/contract/generation';
 import type { StudioGenerationResult } from '../../../app/contract/studio';
 import type { AssetRef } from '../../../app/contract/conditioning';
 import { StudioError } from '../../../app/rpc/errors';
@@ -25,6 +25,8 @@ export interface GenerationState {
   readonly warnings: readonly string[];
   /** Which execution provider ran each model part in the last run. */
   readonly providers: Readonly<Record<string, string>>;
+  /** The last run's experts, its own model first: the steps each took. */
+  readonly experts: readonly ExpertReport[];
   /** Runs the settings; `document` (the canvas, its pictures uploaded as assets) is kept with the results. The result, or null when the run did not finish. */
   generate(settings: GenerationSettings, document?: KeptDocument): Promise<StudioGenerationResult | null>;
   cancel(): void;
@@ -68,6 +70,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
   const [fieldErrors, setFieldErrors] = useState<Readonly<Record<string, FieldError>>>({});
   const [warnings, setWarnings] = useState<readonly string[]>([]);
   const [providers, setProviders] = useState<Readonly<Record<string, string>>>({});
+  const [experts, setExperts] = useState<readonly ExpertReport[]>([]);
 
   useEffect(
     () =>
@@ -98,6 +101,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
       setFieldErrors({});
       setWarnings([]);
       setProviders({});
+      setExperts([]);
       return client
         .call('generate', { jobId, settings, ...(document ? { document } : {}) })
         .then(
@@ -106,6 +110,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
             setPhase('done');
             setWarnings(result.warnings);
             setProviders(result.providers);
+            setExperts(result.experts ?? []);
             return result;
           },
           (e: unknown) => {
@@ -135,5 +140,5 @@ export function useGeneration(studio: StudioConnection): GenerationState {
   }, [client]);
 
   const running = phase === 'loading' || phase === 'preparing' || phase === 'sampling';
-  return { running, phase, progress, optimising, startedAt, lastStepAt, preview, error, fieldErrors, warnings, providers, generate, cancel };
+  return { running, phase, progress, optimising, startedAt, lastStepAt, preview, error, fieldErrors, warnings, providers, experts, generate, cancel };
 }

@@ -13,6 +13,7 @@ import { PromptEditor } from './PromptEditor';
 import type { StudioClient } from '../connection/studio-client';
 import { useTokenizer } from '../generation/use-tokenizer';
 import { StartFromField } from './StartFromField';
+import { ExpertsField } from './ExpertsField';
 
 
 interface Props {
@@ -181,6 +182,7 @@ export function PromptPanel({ listing, providers, generation, client }: Props) {
           </select>,
         )}
       </div>
+      <ExpertsField usable={usable} model={selected} steps={shown.steps} error={fieldErrors.experts ?? fieldErrors.aesthetic} />
       {running ? (
         <button type="button" className="primary" data-testid="cancel" onClick={cancel} title="Cancel (Esc)">
           Cancel

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { fixtureModels, temporary } from '../helpers/backend';
+import { launchChromium, noChromium } from '../helpers/browser';
+import { requireBuild } from '../helpers/paths';
+import { startServe, type ServeProcess } from '../helpers/serve-process';
+
+// Experts in the generation panel: an SDXL base hands its last steps to a refiner, as a person sets it up by role and name.
+describe('experts (a refiner) in the generation panel', { skip: noChromium }, () => {
+  let serve: ServeProcess;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    requireBuild();
+    const models = temporary('models');
+    cpSync(join(fixtureModels, 'sdxl'), join(models, 'sdxl-base'), { recursive: true });
+    cpSync(join(fixtureModels, 'sdxl-refiner'), join(models, 'sdxl-refiner'), { recursive: true });
+    cpSync(join(fixtureModels, 'sd1-optimum'), join(models, 'sd1-optimum'), { recursive: true });
+    serve = await startServe(['--models', models]);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(serve.url);
+    await page.locator('[data-testid=inference][data-state=ready]').waitFor();
+    await page.getByTestId('model').locator('option', { hasText: 'sdxl-refiner' }).waitFor({ state: 'attached' });
+  });
+  after(async () => {
+    await browser?.close();
+    await serve?.stop();
+  });
+
+  const slider = () => page.getByRole('slider', { name: 'Expert 1 switches in at' });
+
+  test('adding an expert picks the refiner at 0.8, shows the step it takes over at, and its aesthetic scores', async () => {
+    await page.getByTestId('model').selectOption({ label: 'sdxl-base (sdxl)' });
+    const experts = page.getByRole('group', { name: 'Experts' });
+    assert.equal(await experts.getByRole('spinbutton', { name: 'Aesthetic score', exact: true }).count(), 0, 'no refiner, no aesthetic scores');
+    await experts.getByRole('button', { name: 'Add an expert' }).click();
+    assert.equal(await experts.getByRole('combobox', { name: 'Expert 1' }).inputValue(), 'sdxl-refiner');
+    assert.equal(await slider().inputValue(), '0.8');
+    await page.getByTestId('steps').fill('10');
+    assert.equal(await slider().getAttribute('aria-valuetext'), '0.80 of the schedule, from about step 9 of 10');
+    // The keyboard moves the switch a twentieth at a time.
+    await slider().focus();
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await slider().inputValue(), '0.75');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await slider().inputValue(), '0.8');
+    assert.equal(await experts.getByRole('spinbutton', { name: 'Aesthetic score', exact: true }).inputValue(), '6');
+    assert.equal(await experts.getByRole('spinbutton', { name: 'Negative aesthetic score' }).inputValue(), '2.5');
+    await experts.getByRole('spinbutton', { name: 'Aesthetic score', exact: true }).fill('7');
+  });
+
+  test('the run takes the base for steps 1–8 and the refiner for 9–10, says so, and its settings come back with the image', async () => {
+    await page.getByTestId('size-preset').selectOption({ label: 'Custom' }).catch(() => undefined);
+    await page.getByTestId('width').fill('64');
+    await page.getByTestId('height').fill('64');
+    await page.getByTestId('random-seed').uncheck();
+    await page.getByTestId('seed').fill('42');
+    await page.getByTestId('prompt').fill('a lion on a rock at night');
+    await page.getByTestId('generate').click();
+    await page.locator('[data-testid=gallery] img').first().waitFor();
+    await page.getByTestId('generate').waitFor();
+    assert.equal(await page.getByTestId('experts-ran').innerText(), 'sdxl-base: steps 1–8 · sdxl-refiner: steps 9–10');
+
+    const experts = page.getByRole('group', { name: 'Experts' });
+    await experts.getByRole('button', { name: 'Remove expert 1' }).click();
+    assert.equal(await slider().count(), 0);
+    await page.locator('[data-testid=gallery] button.thumb').first().click();
+    await page.getByRole('button', { name: 'Use these settings' }).click();
+    await slider().waitFor();
+    assert.deepEqual(
+      [await experts.getByRole('combobox', { name: 'Expert 1' }).inputValue(), await slider().inputValue(), await experts.getByRole('spinbutton', { name: 'Aesthetic score', exact: true }).inputValue()],
+      ['sdxl-refiner', '0.8', '7'],
+    );
+  });
+
+  test('an expert from another latent space is refused in words naming both models, and nothing is lost', async () => {
+    await page.getByTestId('model').selectOption({ label: 'sdxl-base (sdxl)' });
+    await page.getByRole('group', { name: 'Experts' }).getByRole('combobox', { name: 'Expert 1' }).selectOption({ label: 'sd1-optimum (sd1)' });
+    await page.getByTestId('generate').click();
+    await page.getByTestId('generation-error').waitFor();
+    assert.match(await page.getByTestId('generation-error').innerText(), /sd1-optimum cannot continue sdxl-base's image: its VAE scales latents by 0\.18215, sdxl-base's by 0\.13025/);
+    assert.equal(await page.getByTestId('prompt').inputValue(), 'a lion on a rock at night');
+  });
+});
