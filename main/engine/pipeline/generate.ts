@@ -94,19 +94,30 @@ export async function generate(models: RunModels, request: ParsedGenerationReque
   if (width % factor !== 0 || height % factor !== 0) throw new ModelError('size-not-supported', `${first.folder.name} works in multiples of ${factor} pixels; ${width}x${height} is not one`);
   const latentHeight = height / factor;
   const latentWidth = width / factor;
+  // Said once each, however many parts or experts found it; the report shares the list as it grows.
   const warnings: string[] = [];
+  const say = (...more: readonly string[]) => more.forEach((w) => warnings.includes(w) || warnings.push(w));
 
   const conditioning = request.conditioning ? await planConditioning(request.conditioning, request.prompt, request.seed, latentWidth, latentHeight) : null;
   const prompt = conditioning?.prompt ?? request.prompt;
-  warnings.push(...(conditioning?.warnings ?? []));
+  say(...(conditioning?.warnings ?? []));
 
   const plan = samplingPlan(first, sampler, schedule, steps);
   const runStart = request.init ? steps - Math.max(1, Math.min(steps, Math.floor(steps * request.init.strength))) : 0;
+  // Stage s (0: the run's own model, then each expert) takes the plan's steps [bounds[s], bounds[s + 1]).
   const bounds = [runStart, ...expertFirstSteps(plan, models.experts.map((e) => e.switchAt), first.noise.sigmas.length).map((s) => Math.max(s, runStart)), steps];
+  const expertReports: ExpertReport[] | undefined =
+    models.experts.length === 0
+      ? undefined
+      : [null, ...models.experts].map((expert, stage) => ({ model: expert?.name ?? first.folder.name, family: null, switchAt: expert?.switchAt ?? null, steps: [bounds[stage]! - runStart, bounds[stage + 1]! - runStart], loadMs: 0, stepMs: [] }));
+  models.experts.forEach((expert, i) => bounds[i + 2] === bounds[i + 1] && say(`${expert.name} took no steps: its switch falls after the run's last step or before the next expert's`));
   const initLatents = start.init ? await encodeImage(first, start.init) : null;
 
-  /** Each stage's model and denoiser, made when the stage first runs. */
-  const prepare = async (stage: number): Promise<Stage> => {
+  /** A stage's model, checked against the run, with its prompts encoded and its denoiser made; once per run. */
+  const stages: Stage[] = [];
+  const ready = async (stage: number): Promise<Stage> => {
+    const made = stages[stage];
+    if (made) return made;
     const { model, loadMs } = await models.get(stage);
     if (stage > 0) checkSharedLatentSpace(latentSpaceOf(first), latentSpaceOf(model));
     checkFitsInMemory({
@@ -119,9 +130,8 @@ export async function generate(models: RunModels, request: ParsedGenerationReque
       provider: model.unet.provider,
     });
     const said: string[] = [];
-    const guidance = model.family.guidance && cfgScale > 1;
     if (!model.family.guidance && request.cfgScale !== undefined && request.cfgScale > 1) said.push(`${model.family.label} models are guidance-distilled: CFG ${request.cfgScale} was not applied`);
-    const prompts = await encodePrompts(model, prompt, request.negativePrompt, guidance);
+    const prompts = await encodePrompts(model, prompt, request.negativePrompt, model.family.guidance && cfgScale > 1);
     const sameSchedule = sameNoise(model, first);
     const spatial = await spatialDenoiser({
       model,
@@ -139,58 +149,34 @@ export async function generate(models: RunModels, request: ParsedGenerationReque
       ...(hooks.onAttention ? { onAttention: hooks.onAttention } : {}),
     });
     said.push(...prompts.warnings, ...spatial.warnings);
-    let denoise: Denoiser = spatial.denoise;
-    if (initLatents && start.mask) denoise = blendedDenoiser(denoise, initLatents, start.mask);
-    const name = stage === 0 ? null : models.experts[stage - 1]!.name;
-    const stageWarnings = name ? said.map((w) => `${name}: ${w}`) : said;
-    return { model, denoise, spatial, warnings: stageWarnings, loadMs };
+    const expert = models.experts[stage - 1];
+    if (expert && conditioning && spatial.method !== stages[0]!.spatial.method) said.push(`applied the regions by ${spatial.method} (${spatial.reason})`);
+    say(...(expert ? said.map((w) => `${expert.name}: ${w}`) : said));
+    if (expertReports) Object.assign(expertReports[stage]!, { family: model.family.id, loadMs });
+    const denoise = initLatents && start.mask ? blendedDenoiser(spatial.denoise, initLatents, start.mask) : spatial.denoise;
+    return (stages[stage] = { model, denoise, spatial });
   };
 
-  const stages: (Stage | null)[] = [await prepare(0), ...models.experts.map(() => null)];
+  const own = await ready(0);
   // Held together, every expert is ready before the first image; one at a time, each when its turn comes.
-  if (models.together) for (let stage = 1; stage < stages.length; stage++) stages[stage] = await prepare(stage);
-  const own = stages[0]!;
+  if (models.together) for (let stage = 1; stage <= models.experts.length; stage++) await ready(stage);
   const timings = { encodeMs: performance.now() - started, stepMs: [] as number[], decodeMs: [] as number[] };
-  const expertReports = models.experts.length === 0 ? undefined : stages.map((_, stage) => expertReport(stage));
-  function expertReport(stage: number): ExpertReport {
-    const switchAt = stage === 0 ? null : models.experts[stage - 1]!.switchAt;
-    return { model: stage === 0 ? first.folder.name : models.experts[stage - 1]!.name, family: null, switchAt, steps: [bounds[stage]! - runStart, bounds[stage + 1]! - runStart], loadMs: 0, stepMs: [] };
-  }
   const report: GenerateReport = {
     prompt,
-    warnings: [],
+    warnings,
     spatialControl: own.spatial.method,
     spatialReason: own.spatial.reason,
     layout: [...(conditioning?.layout ?? [])],
     timings,
     ...(expertReports ? { experts: expertReports } : {}),
   };
-  // Each said once, however many parts found it.
-  const say = (more: readonly string[]) => (report.warnings = [...new Set([...report.warnings, ...more])]);
-  say(warnings);
-  const ready = async (stage: number): Promise<Stage> => {
-    const existing = stages[stage];
-    if (existing) return existing;
-    const made = await prepare(stage);
-    stages[stage] = made;
-    noteStage(stage, made);
-    return made;
-  };
-  const noteStage = (stage: number, made: Stage) => {
-    say(made.warnings);
-    if (stage > 0 && conditioning && made.spatial.method !== own.spatial.method) say([`${models.experts[stage - 1]!.name} applied the regions by ${made.spatial.method} (${made.spatial.reason})`]);
-    const entry = expertReports?.[stage];
-    if (entry) Object.assign(entry, { family: made.model.family.id, loadMs: made.loadMs });
-  };
-  stages.forEach((made, stage) => made && noteStage(stage, made));
-  for (let stage = 1; stage < stages.length; stage++) if (bounds[stage + 1]! === bounds[stage]!) say([`${models.experts[stage - 1]!.name} took no steps: its switch falls after the run's last step or before the next expert's`]);
 
   const count = request.batchCount;
   const images = Array.from({ length: count }, (_, index) => {
     const seed = (request.seed + index) % 2 ** 32;
     return { index, seed, generator: new TorchGenerator(seed), x: new Float32Array(0) as Float32Array };
   });
-  const runningStages = stages.map((_, stage) => stage).filter((stage) => bounds[stage + 1]! > bounds[stage]!);
+  const runningStages = bounds.slice(0, -1).flatMap((from, stage) => (bounds[stage + 1]! > from ? [stage] : []));
   const lastStage = runningStages.at(-1)!;
   const work = models.together ? images.flatMap((image) => runningStages.map((stage) => ({ image, stage }))) : runningStages.flatMap((stage) => images.map((image) => ({ image, stage })));
   for (const { image, stage } of work) {
@@ -234,8 +220,6 @@ interface Stage {
   readonly model: LoadedModel;
   readonly denoise: Denoiser;
   readonly spatial: { readonly method: RunReport['spatialControl']; readonly reason: string };
-  readonly warnings: readonly string[];
-  readonly loadMs: number;
 }
 
 /** Two models on one noise schedule share the plan's discrete timesteps. */

@@ -36,8 +36,3 @@ function countWhile(n: number, holds: (i: number) => boolean): number {
   while (i < n && holds(i)) i++;
   return i;
 }
-
-/** The switch point as A1111 and the panel say it. */
-export function describeSwitch(point: SwitchPoint): string {
-  return 'fraction' in point ? `${point.fraction}` : `sigma ${point.sigma}`;
-}
