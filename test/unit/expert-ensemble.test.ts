@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -12,6 +12,8 @@ import { ModelError } from '../../main/engine/model/model-error';
 import { LoadedModel } from '../../main/engine/model/loaded-model';
 import { encodePrompts } from '../../main/engine/pipeline/text-conditioning';
 import { readFloats } from '../../main/engine/onnx/tensors';
+import { PWW_SCALE_INPUT } from '../../main/engine/graph/attention-bias';
+import { meanContextUnet } from '../helpers/unet-graphs';
 import { a1111Parameters } from '../../main/engine/output/parameters';
 import { expertFirstSteps } from '../../main/engine/sampling/expert-steps';
 import { dpmSolverTimesteps, spacedTimesteps } from '../../main/engine/sampling/schedules';
@@ -65,13 +67,15 @@ interface UnetCall {
   readonly unet: 'base' | 'refiner';
   readonly timestep: number;
   readonly timeIds: number[];
+  /** The call went to the attention-biased UNet, with a paint-with-words scale. */
+  readonly painted: boolean;
 }
 let calls: UnetCall[] = [];
 sessionClass.prototype.run = function (feeds, ...rest) {
   const ids = feeds.time_ids as ort.Tensor | undefined;
   if (ids) {
     const timestep = feeds.timestep as ort.Tensor;
-    calls.push({ unet: ids.dims[1] === 5 ? 'refiner' : 'base', timestep: Number(timestep.type === 'int64' ? (timestep.data as BigInt64Array)[0] : readFloats(timestep)[0]), timeIds: [...readFloats(ids)] });
+    calls.push({ unet: ids.dims[1] === 5 ? 'refiner' : 'base', timestep: Number(timestep.type === 'int64' ? (timestep.data as BigInt64Array)[0] : readFloats(timestep)[0]), timeIds: [...readFloats(ids)], painted: PWW_SCALE_INPUT in feeds });
   }
   return realRun.call(this, feeds, ...rest);
 };
@@ -138,6 +142,24 @@ describe('an ensemble run on the SDXL base and refiner fixtures', () => {
     const image = async (r: GenerationRequest) => pixels((await engine.run(r)).images[0]!.path);
     assert.deepEqual(await image(same('euler')), await image(request({ sampler: 'euler', experts: [] })));
     assert.notDeepEqual(await image(same('dpmpp_2m')), await image(request({ sampler: 'dpmpp_2m', experts: [] })));
+  });
+
+  test('paint-with-words reaches every expert whose UNet can be patched; one that cannot takes the regions its own way, and the result says so', async () => {
+    const conditioning = { version: 1 as const, paintWithWordsStrength: 0.5, regions: [{ id: 'lion', phrase: 'lion', mask: { kind: 'rect' as const, rect: { x: 0, y: 0, width: 0.5, height: 1 } } }] };
+    calls = [];
+    const painted = await engine.run(request({ conditioning }));
+    assert.equal(painted.spatialControl, 'attention');
+    assert.deepEqual([...new Set(calls.map((c) => `${c.unet} ${c.painted}`))], ['base true', 'refiner true']);
+    assert.ok(!painted.warnings.some((w) => w.includes('applied the regions')), painted.warnings.join('; '));
+    // An SD 1 expert whose UNet has no cross-attention to patch (its output is the sample plus the context's mean).
+    const flat = join(work, 'flat-expert');
+    cpSync(join(fixtureModels, 'sd1-optimum'), flat, { recursive: true });
+    rmSync(join(flat, 'unet'), { recursive: true });
+    cpSync(join(fixtureModels, 'sd1-optimum', 'unet'), join(flat, 'unet'), { recursive: true, filter: (src) => !src.endsWith('model.onnx_data') });
+    writeFileSync(join(flat, 'unet', 'model.onnx'), meanContextUnet(4, 32));
+    const mixed = await engine.run(request({ model: join(fixtureModels, 'sd1-optimum'), conditioning, experts: [{ model: flat, switchAt: { fraction: 0.5 } }] }));
+    assert.equal(mixed.spatialControl, 'attention');
+    assert.ok(mixed.warnings.some((w) => /^flat-expert: applied the regions by latent-composition/.test(w)), mixed.warnings.join('; '));
   });
 
   test("the refiner's time_ids: original size, crop, then the aesthetic score (6, and 2.5 on the unconditional row) or the ones asked for", async () => {
