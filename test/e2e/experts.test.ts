@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { encodePng } from '../../main/engine/output/png';
 import { fixtureModels, temporary } from '../helpers/backend';
 import { launchChromium, noChromium } from '../helpers/browser';
 import { requireBuild } from '../helpers/paths';
@@ -20,7 +21,11 @@ describe('experts (a refiner) in the generation panel', { skip: noChromium }, ()
     cpSync(join(fixtureModels, 'sdxl'), join(models, 'sdxl-base'), { recursive: true });
     cpSync(join(fixtureModels, 'sdxl-refiner'), join(models, 'sdxl-refiner'), { recursive: true });
     cpSync(join(fixtureModels, 'sd1-optimum'), join(models, 'sd1-optimum'), { recursive: true });
-    serve = await startServe(['--models', models]);
+    // An SDXL image made by A1111 with its refiner, copied into the gallery by hand.
+    const gallery = temporary('gallery');
+    const parameters = 'a castle at dawn\nSteps: 30, Sampler: DPM++ 2M, CFG scale: 7, Seed: 12345, Size: 64x64, Model: sdxl-base, Refiner: sdxl-refiner [7440042bbd], Refiner switch at: 0.7, Version: v1.10.1';
+    writeFileSync(join(gallery, 'from-a1111.png'), encodePng(64, 64, new Uint8Array(64 * 64 * 3).fill(90), { parameters }));
+    serve = await startServe(['--models', models, '--gallery', gallery]);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(serve.url);
@@ -78,12 +83,19 @@ describe('experts (a refiner) in the generation panel', { skip: noChromium }, ()
     );
   });
 
+  test("an A1111 image's Refiner and Refiner switch at come back as the first expert", async () => {
+    await page.locator('[data-testid=gallery] button.thumb').filter({ has: page.locator('img[src*="from-a1111"]') }).click();
+    await page.getByRole('button', { name: 'Use these settings' }).click();
+    await page.waitForFunction(() => (document.querySelector('[data-testid=prompt]') as HTMLTextAreaElement).value === 'a castle at dawn');
+    assert.deepEqual([await page.getByRole('group', { name: 'Experts' }).getByRole('combobox', { name: 'Expert 1' }).inputValue(), await slider().inputValue()], ['sdxl-refiner', '0.7']);
+  });
+
   test('an expert from another latent space is refused in words naming both models, and nothing is lost', async () => {
     await page.getByTestId('model').selectOption({ label: 'sdxl-base (sdxl)' });
     await page.getByRole('group', { name: 'Experts' }).getByRole('combobox', { name: 'Expert 1' }).selectOption({ label: 'sd1-optimum (sd1)' });
     await page.getByTestId('generate').click();
     await page.getByTestId('generation-error').waitFor();
     assert.match(await page.getByTestId('generation-error').innerText(), /sd1-optimum cannot continue sdxl-base's image: its VAE scales latents by 0\.18215, sdxl-base's by 0\.13025/);
-    assert.equal(await page.getByTestId('prompt').inputValue(), 'a lion on a rock at night');
+    assert.equal(await page.getByTestId('prompt').inputValue(), 'a castle at dawn', 'the prompt is kept');
   });
 });
