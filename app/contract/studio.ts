@@ -298,6 +298,11 @@ export const studioContract = defineContract({
            * Its pictures travel as uploaded assets (assets.upload), by the document's own asset ids: never inline.
            */
           document: z.object({ document: z.unknown(), assets: z.record(DocumentAssetId, AssetRef) }).strict().optional(),
+          /**
+           * Live mode: the image goes to the gallery's hidden `.live/` folder (served as `/gallery/.live/<id>.png`),
+           * which keeps the last few, instead of into the gallery; no document is kept.
+           */
+          live: z.boolean().optional(),
         })
         .strict(),
       output: StudioGenerationResult,

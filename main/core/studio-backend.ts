@@ -1,5 +1,5 @@
 import { constants, existsSync } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { folderProblem, markFolder, type ManagedRole } from './folder-rules';
 import { DEFAULT_SETTINGS, type SettingsChange } from '../../app/contract/settings';
@@ -229,9 +229,9 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
       openFolder: options.openFolder,
       changed,
     }),
-    generate: async ({ jobId, settings, document }, caller) => {
+    generate: async ({ jobId, settings, document, live }, caller) => {
       // Checked before anything runs: a document main cannot read is refused, not kept.
-      const kept = document ? await projectCall(async () => checked({ document: document.document, assets: await keptAssets(document.assets, assets), panel: null })) : null;
+      const kept = document && !live ? await projectCall(async () => checked({ document: document.document, assets: await keptAssets(document.assets, assets), panel: null })) : null;
       // Each waiting job holds its request and a pending call in main: past the bound the answer is "busy", not memory.
       if (running.size >= maxQueued) throw new StudioError('busy', `The studio is busy: ${running.size} generations are running or queued; wait for one to finish or cancel one`);
       if (running.has(jobId)) throw new StudioError('invalid-input', `Job ${jobId} is already running`);
@@ -250,13 +250,18 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
         const { init, mask, conditioning, experts: expertIds, ...run } = settings;
         const experts = expertIds && (await Promise.all(expertIds.map(async ({ model, switchAt }) => ({ switchAt, ...(await library.resolve(model).then((r) => ({ model: r.folder, ...familyOf(r.entry) }))) }))));
         const pictures = await engineImages({ init, mask, conditioning }, assets);
-        const request = { ...familyOf(entry), ...run, ...pictures, ...(provider ? { provider } : {}), ...(experts ? { experts } : {}), model: folder, outputDir: options.galleryDir };
+        const outputDir = live ? join(options.galleryDir, LIVE_FOLDER) : options.galleryDir;
+        const request = { ...familyOf(entry), ...run, ...pictures, ...(provider ? { provider } : {}), ...(experts ? { experts } : {}), model: folder, outputDir };
         const result = await supervisor.call('engine.generate', { jobId, request }).finally(() => {
           dispatched.delete(jobId);
           lastProgress = Date.now();
         });
         await library.touch(settings.model).catch(() => undefined);
         const ids = result.images.map((image) => Gallery.idOf(image.path));
+        if (live) {
+          await pruneLive(outputDir);
+          return { ...result, images: result.images.map((image, i) => ({ id: ids[i]!, seed: image.seed, width: image.width, height: image.height })) };
+        }
         if (kept) for (const id of ids) await projectCall(() => projects.writeDocument(gallery.documentPath(id), kept));
         emit('gallery.changed', { added: await gallery.entries(ids), removed: [] });
         return { ...result, images: result.images.map((image, i) => ({ id: ids[i]!, seed: image.seed, width: image.width, height: image.height })) };
@@ -373,4 +378,15 @@ async function engineImages(settings: Pick<ParsedGenerationSettings, 'init' | 'm
         }
       : {}),
   };
+}
+
+/** Live-mode results live in the gallery's hidden `.live/` folder, which keeps the last few runs' files: a live session never fills the disk. */
+const LIVE_FOLDER = '.live';
+const LIVE_KEPT = 8;
+
+async function pruneLive(dir: string): Promise<void> {
+  const files = await readdir(dir).catch(() => [] as string[]);
+  const dated = await Promise.all(files.map(async (name) => ({ name, at: await stat(join(dir, name)).then((s) => s.mtimeMs, () => 0) })));
+  const old = dated.sort((a, b) => b.at - a.at).slice(LIVE_KEPT);
+  await Promise.all(old.map(({ name }) => rm(join(dir, name), { force: true })));
 }

@@ -4,7 +4,7 @@ import { useProject } from './document/use-project';
 import { ProjectBar } from './panels/ProjectBar';
 import { CanvasArea } from './canvas/CanvasArea';
 import { addImage } from './document/actions';
-import { discardStaged, editorStore, fitPixelFreeCanvas, setRun, stage, usedAssets } from './document/editor-store';
+import { discardStaged, editorStore, fitPixelFreeCanvas, setLive, setRun, stage, usedAssets, useEditor } from './document/editor-store';
 import { canvasRequest } from './generation/canvas-request';
 import { uploadAsset } from './connection/asset-upload';
 import type { StudioConnection } from './connection/studio-client';
@@ -15,6 +15,7 @@ import { readPngText } from '../../app/domain/png-text';
 import { presetFromText, presetOf, randomSeed, type RecalledRun } from './generation/recall';
 import { generationSettingsOf } from '../../app/document/run-settings';
 import { useNextRun } from './generation/use-next-run';
+import { useLiveRedraw } from './generation/use-live-redraw';
 import { useGallery } from './generation/use-gallery';
 import { useGeneration, type GenerationState } from './generation/use-generation';
 import { useModelLibrary } from './generation/use-models';
@@ -47,6 +48,12 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
     const onKey = (event: KeyboardEvent) => {
       if (event.key === 'Escape' && generation.running) {
         generation.cancel();
+        return;
+      }
+      // Alt+L turns live mode on and off from anywhere, a text field included (as Alt+B picks the brush).
+      if (event.altKey && !event.ctrlKey && !event.metaKey && event.code === 'KeyL') {
+        event.preventDefault();
+        setLive(!editorStore.getState().live);
         return;
       }
       if (event.target instanceof HTMLElement && event.target.closest('input, textarea, select, [contenteditable]')) return;
@@ -104,6 +111,25 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
   };
   // A page without pixels is the size the next run makes; one with pixels keeps its size, and the canvas offers the run's.
   const { settings: next, fieldErrors: sizeErrors } = useNextRun(library.listing);
+  // Live mode: each edit redraws with the seed shown; the newest image waits on the staging area like any result.
+  const live = useEditor((s) => s.live);
+  const liveRedraw = async (settings: GenerationSettings) => {
+    try {
+      const { document, assets } = project;
+      const pictures = document.layers.length === 0 ? {} : await canvasRequest(studio.client, document, assets, editorStore.getState().run.startFrom);
+      const result = await generation.generate({ ...settings, ...pictures }, undefined, true);
+      if (result) stage(result.images.map((image) => ({ id: image.id, url: studio.galleryUrl(`.live/${image.id}.png`), name: `Result ${image.seed}` })));
+    } catch (e) {
+      setNotice(`Live mode: ${(e as Error).message}`);
+    }
+  };
+  useLiveRedraw({
+    enabled: live && next !== null && Object.keys(sizeErrors).length === 0,
+    edit: [JSON.stringify(next), project.document],
+    running: generation.running,
+    redraw: () => liveRedraw(next!),
+    cancel: generation.cancel,
+  });
   // Only a size the run can make (not one half typed).
   const [runWidth, runHeight] = next && !sizeErrors.width && !sizeErrors.height ? [next.width!, next.height!] : [null, null];
   useEffect(() => {

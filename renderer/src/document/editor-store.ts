@@ -50,6 +50,8 @@ export interface EditorState {
   readonly staged: Staging | null;
   /** Ticks when a scene graph's layout arrives from the layout worker: what shows layouts redraws. */
   readonly layoutsSolved: number;
+  /** Live mode: every edit redraws with the seed kept (a session's choice, not the project's). */
+  readonly live: boolean;
 }
 
 /** A result on the staging area: a gallery image by id, its URL and the name its layer gets. */
@@ -78,6 +80,7 @@ const initialState = (): EditorState => ({
   run: defaultRunSettings(randomSeed()),
   promptSelection: null,
   staged: null,
+  live: false,
   layoutsSolved: 0,
 });
 
@@ -143,6 +146,7 @@ export const stage = (images: readonly StagedImage[]) => editorStore.setState({ 
 export const stepStaged = (delta: 1 | -1) =>
   editorStore.setState((s) => (s.staged ? { staged: { ...s.staged, index: (s.staged.index + delta + s.staged.images.length) % s.staged.images.length } } : s));
 export const discardStaged = () => editorStore.setState({ staged: null });
+export const setLive = (live: boolean) => editorStore.setState({ live });
 export const setPromptSelection = (promptSelection: PromptSelection | null) => editorStore.setState({ promptSelection });
 
 export function useEditor<T>(selector: (state: EditorState) => T): T {

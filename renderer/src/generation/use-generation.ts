@@ -27,8 +27,11 @@ export interface GenerationState {
   readonly providers: Readonly<Record<string, string>>;
   /** The last run's experts, its own model first: the steps each took. */
   readonly experts: readonly ExpertReport[];
-  /** Runs the settings; `document` (the canvas, its pictures uploaded as assets) is kept with the results. The result, or null when the run did not finish. */
-  generate(settings: GenerationSettings, document?: KeptDocument): Promise<StudioGenerationResult | null>;
+  /**
+   * Runs the settings; `document` (the canvas, its pictures uploaded as assets) is kept with the results. A live
+   * run's image goes to the gallery's `.live/` folder instead. The result, or null when the run did not finish.
+   */
+  generate(settings: GenerationSettings, document?: KeptDocument, live?: boolean): Promise<StudioGenerationResult | null>;
   cancel(): void;
 }
 
@@ -87,7 +90,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
   );
 
   const generate = useCallback(
-    (settings: GenerationSettings, document?: KeptDocument) => {
+    (settings: GenerationSettings, document?: KeptDocument, live = false) => {
       if (job.current) return Promise.resolve(null);
       const jobId = newJobId();
       job.current = jobId;
@@ -103,7 +106,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
       setProviders({});
       setExperts([]);
       return client
-        .call('generate', { jobId, settings, ...(document ? { document } : {}) })
+        .call('generate', { jobId, settings, ...(document ? { document } : {}), ...(live ? { live } : {}) })
         .then(
           (result) => {
             // The images reach the gallery through gallery.changed, in every window.

@@ -7,7 +7,7 @@ import { useNextRun } from '../generation/use-next-run';
 import { sizePresets } from '../../../app/domain/size-presets';
 import { randomSeed } from '../generation/recall';
 import type { GenerationState } from '../generation/use-generation';
-import { editorStore, setRun } from '../document/editor-store';
+import { editorStore, setLive, setRun, useEditor } from '../document/editor-store';
 import { GenerationStatus } from './GenerationStatus';
 import { PromptEditor } from './PromptEditor';
 import type { StudioClient } from '../connection/studio-client';
@@ -39,6 +39,7 @@ export function PromptPanel({ listing, providers, generation, client }: Props) {
   const override = (change: RunOverrides) => setRun({ overrides: { ...run.overrides, ...change } });
   const presets = selected?.nativeSize ? sizePresets(selected.nativeSize) : [];
   const { running, generate, cancel } = generation;
+  const live = useEditor((s) => s.live);
   // Checked as typed, in the contract's words; what main refused of the last run shows while the field holds the refused value.
   const refused = Object.entries(generation.fieldErrors).flatMap(([field, e]) => (settings && (settings as Record<string, unknown>)[field] === e.value ? [[field, e.message] as const] : []));
   const fieldErrors: Readonly<Record<string, string>> = { ...Object.fromEntries(refused), ...typedErrors };
@@ -47,7 +48,8 @@ export function PromptPanel({ listing, providers, generation, client }: Props) {
   const start = () => {
     if (!settings || !runnable || running) return;
     void generate(settings).then((result) => {
-      if (result && editorStore.getState().run.newSeedEachRun) setRun({ seed: randomSeed() });
+      // Live mode keeps the seed: a new one would redraw over the results just made.
+      if (result && editorStore.getState().run.newSeedEachRun && !editorStore.getState().live) setRun({ seed: randomSeed() });
     });
   };
 
@@ -183,15 +185,20 @@ export function PromptPanel({ listing, providers, generation, client }: Props) {
         )}
       </div>
       <ExpertsField usable={usable} model={selected} steps={shown.steps} error={fieldErrors.experts ?? fieldErrors.aesthetic} />
-      {running ? (
-        <button type="button" className="primary" data-testid="cancel" onClick={cancel} title="Cancel (Esc)">
-          Cancel
+      <div className="run-buttons">
+        {running ? (
+          <button type="button" className="primary" data-testid="cancel" onClick={cancel} title="Cancel (Esc)">
+            Cancel
+          </button>
+        ) : (
+          <button type="button" className="primary" data-testid="generate" disabled={!runnable} onClick={start} title="Generate (Ctrl+Enter)">
+            Generate
+          </button>
+        )}
+        <button type="button" aria-pressed={live} onClick={() => setLive(!live)} title="Live mode: every edit redraws, keeping the seed (Alt+L)">
+          Live
         </button>
-      ) : (
-        <button type="button" className="primary" data-testid="generate" disabled={!runnable} onClick={start} title="Generate (Ctrl+Enter)">
-          Generate
-        </button>
-      )}
+      </div>
       <GenerationStatus generation={generation} />
     </section>
   );
