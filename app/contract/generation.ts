@@ -77,6 +77,10 @@ const RunShape = z
   })
   .strict();
 
+/** Warming a model up for the runs to come: the model and what decides its shapes. */
+export const WarmRequest = RunShape.pick({ width: true, height: true, cfgScale: true, family: true, provider: true }).extend({ model: z.string().min(1).max(4096) }).strict();
+export type WarmRequest = z.infer<typeof WarmRequest>;
+
 /**
  * One generation as the renderer asks for it: everything a run needs to be
  * repeated exactly, but where to put it. Pictures (a start image, an inpaint

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCall, defineContract } from './define';
-import { GenerationProgress, GenerationRequest, GenerationResult, JobId } from './generation';
+import { GenerationProgress, GenerationRequest, GenerationResult, JobId, WarmRequest } from './generation';
 import { ProviderReport } from './providers';
 
 /** Progress of a piece of work in the inference process (the provider probe). */
@@ -34,6 +34,11 @@ export const inferenceContract = defineContract({
       summary: 'Run one generation request; progress arrives as generation.progress events with this jobId.',
       input: z.object({ jobId: JobId, request: GenerationRequest }).strict(),
       output: GenerationResult,
+    }),
+    'engine.warm': defineCall({
+      summary: "Load a model and run its parts once at a run's size, so the next run's first step is not slow; a generation arriving stops it between calls.",
+      input: z.object({ request: WarmRequest }).strict(),
+      output: z.object({ warmed: z.boolean(), warmMs: z.number() }),
     }),
     'engine.unload': defineCall({
       summary: "Release the loaded model's sessions (before its files are removed); waits for a running generation.",

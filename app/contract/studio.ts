@@ -20,7 +20,7 @@ const ProjectData = z
   .strict();
 const SavedProject = z.object({ name: ProjectName, savedAt: z.string() });
 import { CatalogEntry, DownloadRequest, DownloadStatus, HubTokenStatus, ModelEntry, ModelId, ModelListing, VerifyReport } from './models';
-import { ProviderReport } from './providers';
+import { ExecutionProviderName, ProviderReport } from './providers';
 
 export const InferenceState = z.enum([
   /** Launched, not yet answering. */
@@ -306,6 +306,11 @@ export const studioContract = defineContract({
         })
         .strict(),
       output: StudioGenerationResult,
+    }),
+    'generate.warm': defineCall({
+      summary: "Load a model and run it once at the panel's size while the person is still typing, so the next run's first step is not slow; a run stops it. Nothing while a run is going.",
+      input: z.object({ model: ModelId, width: z.number().int().min(64).max(4096).multipleOf(8).optional(), height: z.number().int().min(64).max(4096).multipleOf(8).optional(), cfgScale: z.number().min(0).max(50).optional(), provider: ExecutionProviderName.optional() }).strict(),
+      output: z.object({ warmed: z.boolean(), warmMs: z.number() }),
     }),
     'generate.cancel': defineCall({
       summary: 'Cancel a running generation; it stops within one step.',

@@ -240,8 +240,6 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
       caller.jobs.add(jobId);
       try {
         const { folder, entry } = await library.resolve(settings.model);
-        // The family set in the Models panel holds for every run of the model, an expert's included.
-        const familyOf = (e: ModelEntry) => (e.familyOverridden && e.family ? { family: e.family } : {});
         if (job.cancelled) throw new StudioError('cancelled', 'The generation was cancelled');
         if (dispatched.size === 0) lastProgress = Date.now();
         dispatched.add(jobId);
@@ -308,6 +306,14 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
       await gallery.star(id, starred);
       emit('gallery.changed', { added: await gallery.entries([id]), removed: [] });
       return { id, starred };
+    },
+    'generate.warm': async ({ model, provider: chosen, ...size }) => {
+      // A running or queued generation has the machine; a warm-up then would only slow it.
+      if (running.size > 0) return { warmed: false, warmMs: 0 };
+      const { folder, entry } = await library.resolve(model);
+      // The provider the run will take, so the run finds this model loaded.
+      const provider = chosen ?? store?.get().settings.defaultProvider ?? undefined;
+      return supervisor.call('engine.warm', { request: { ...familyOf(entry), ...size, ...(provider ? { provider } : {}), model: folder } });
     },
     'generate.cancel': async ({ jobId }, caller) => {
       // A window cancels its own generations only: a job id seen elsewhere is no licence to stop another's work.
@@ -390,3 +396,6 @@ async function pruneLive(dir: string): Promise<void> {
   const old = dated.sort((a, b) => b.at - a.at).slice(LIVE_KEPT);
   await Promise.all(old.map(({ name }) => rm(join(dir, name), { force: true })));
 }
+
+/** The family set in the Models panel holds for every run of the model, an expert's included. */
+const familyOf = (e: ModelEntry) => (e.familyOverridden && e.family ? { family: e.family } : {});

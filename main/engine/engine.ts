@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GenerationRequest, type GenerationProgress, type GenerationResult, type ParsedGenerationRequest, type RunReport } from '../../app/contract/generation';
+import { GenerationRequest, WarmRequest, type GenerationProgress, type GenerationResult, type ParsedGenerationRequest, type RunReport } from '../../app/contract/generation';
 import type { ExecutionProviderName, ProviderReport } from '../../app/contract/providers';
 import { LoadedModel } from './model/loaded-model';
 import { providerOrder } from './onnx/execution';
@@ -15,6 +15,8 @@ import type { AttentionObserver } from './conditioning/spatial-denoiser';
 import { generate, resolveSettings, type StartImages } from './pipeline/generate';
 import { ensureWritable, PARTIAL } from './output/output-folder';
 import type { RunModels } from './pipeline/ensemble';
+import { warmUp } from './pipeline/warm-up';
+import { checkModelFits } from './pipeline/memory-estimate';
 import { checkSharedLatentSpace } from './pipeline/ensemble';
 import { readModelFolder, weightBytes, type ModelFolder } from './model/model-folder';
 
@@ -131,14 +133,33 @@ export class Engine {
       get: async (stage) => {
         const { dir, family } = stages[stage]!;
         const keep = together ? keys : [keys[stage]!];
+        const held = this.loaded.has(keys[stage]!);
         // An expert loaded mid-run says so; the run's own model was announced before the run.
-        if (stage > 0 && !this.loaded.has(keys[stage]!)) await announce(await this.willOptimise(dir, order));
+        if (stage > 0 && !held) await announce(await this.willOptimise(dir, order));
         const loadStart = performance.now();
         const model = await this.model(dir, order, request.provider, family, keep);
-        spent[stage]! += performance.now() - loadStart;
+        if (!held) spent[stage]! += performance.now() - loadStart;
         return { model, loadMs: spent[stage]! };
       },
     };
+  }
+
+  /**
+   * Loads the request's model (releasing others) and runs its parts once at the
+   * request's size, so the run that follows starts at full speed; `signal`
+   * stops it between calls. Answers how long it took.
+   */
+  async warm(raw: WarmRequest, signal?: AbortSignal): Promise<{ warmMs: number }> {
+    const request = WarmRequest.parse(raw);
+    signal?.throwIfAborted();
+    const started = performance.now();
+    const order = providerOrder(this.options.platform, (await this.options.probedProviders?.()) ?? null, request.provider);
+    const key = modelKey(request.model, request.provider, request.family);
+    const model = await this.model(request.model, order, request.provider, request.family, [key]);
+    const { width, height, cfgScale } = resolveSettings(model, request);
+    checkModelFits(model, { width, height }, cfgScale);
+    await warmUp(model, { width, height }, model.family.guidance && cfgScale > 1, signal);
+    return { warmMs: performance.now() - started };
   }
 
   /** The first model loaded, if any (diagnostics and tests). */

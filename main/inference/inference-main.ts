@@ -31,6 +31,9 @@ const jobs = new Map<string, AbortController>();
 /** Generations run one at a time: they share the loaded model and the machine. */
 let queue: Promise<unknown> = Promise.resolve();
 
+/** The warm-up going or waiting, if any: any generation stops it (between calls), as does the next warm-up. */
+let warming: AbortController | null = null;
+
 /** Lets queued messages (a cancel) in between steps: session.run keeps the thread while it runs. */
 const yieldToMessages = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -41,6 +44,7 @@ const router = createRouter(inferenceContract.calls, {
     if (jobs.has(jobId)) throw new StudioError('invalid-input', `Job ${jobId} is already running`);
     const controller = new AbortController();
     jobs.set(jobId, controller);
+    warming?.abort();
     const run = queue.then(() =>
       engine.run(request, {
         signal: controller.signal,
@@ -52,6 +56,24 @@ const router = createRouter(inferenceContract.calls, {
     );
     queue = run.catch(() => undefined);
     return run.catch(asStudioError(controller.signal)).finally(() => jobs.delete(jobId));
+  },
+  'engine.warm': ({ request }) => {
+    warming?.abort();
+    const controller = new AbortController();
+    warming = controller;
+    const run = queue.then(() => (controller.signal.aborted ? null : engine.warm(request, controller.signal)));
+    queue = run.catch(() => undefined);
+    return run
+      .then(
+        (done) => ({ warmed: done !== null, warmMs: done?.warmMs ?? 0 }),
+        (error: unknown) => {
+          if (controller.signal.aborted) return { warmed: false, warmMs: 0 };
+          return asStudioError(controller.signal)(error);
+        },
+      )
+      .finally(() => {
+        if (warming === controller) warming = null;
+      });
   },
   'engine.unload': async () => {
     const release = queue.then(() => engine.release());

@@ -26,6 +26,9 @@ import { PromptPanel } from './panels/PromptPanel';
 import { SettingsPanel, useSettings } from './panels/SettingsPanel';
 import { StatusBar } from './panels/StatusBar';
 
+/** How long the model and size must stay as they are before the model is warmed up for them. */
+const WARM_AFTER_MS = 500;
+
 /** The studio frame: prompt on the left, canvas and gallery in the middle, layers and models on the right. */
 export function App({ studio }: { readonly studio: StudioConnection }) {
   const state = useStudioState(studio);
@@ -111,6 +114,14 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
   };
   // A page without pixels is the size the next run makes; one with pixels keeps its size, and the canvas offers the run's.
   const { settings: next, fieldErrors: sizeErrors } = useNextRun(library.listing);
+  // A model picked or a size changed warms the model up while the person is still typing, so the run's first step is not slow.
+  const warmFor = next && Object.keys(sizeErrors).length === 0 ? { model: next.model, width: next.width, height: next.height, cfgScale: next.cfgScale, ...(next.provider ? { provider: next.provider } : {}) } : null;
+  const warmKey = warmFor ? JSON.stringify(warmFor) : null;
+  useEffect(() => {
+    if (!warmKey) return;
+    const timer = setTimeout(() => void studio.client.call('generate.warm', JSON.parse(warmKey) as NonNullable<typeof warmFor>).catch(() => undefined), WARM_AFTER_MS);
+    return () => clearTimeout(timer);
+  }, [warmKey, studio.client]);
   // Live mode: each edit redraws with the seed shown; the newest image waits on the staging area like any result.
   const live = useEditor((s) => s.live);
   const liveRedraw = async (settings: GenerationSettings) => {

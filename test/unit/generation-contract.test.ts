@@ -182,6 +182,19 @@ describe('generation over the contract', () => {
     assert.equal(ok.images.length, 1);
   });
 
+  test('a warm-up loads the model for the run to come; while a run is going there is none; a run arriving meanwhile still runs', async () => {
+    assert.deepEqual((await studio.client.call('generate.warm', { model: 'sd1-optimum', width: 64, height: 64 })).warmed, true);
+    const going = studio.client.call('generate', { jobId: 'job-warm-1', settings: { model: 'sd1-optimum', prompt: 'x', seed: 1, steps: 6, width: 64, height: 64 } });
+    assert.deepEqual(await studio.client.call('generate.warm', { model: 'sd1-conversion', width: 64, height: 64 }), { warmed: false, warmMs: 0 });
+    const done = await going;
+    assert.equal(done.timings.loadMs, 0, 'the run found the warmed model loaded');
+    // A warm-up of another model, then at once a run: the run is never refused or lost.
+    const warming = studio.client.call('generate.warm', { model: 'sd1-conversion', width: 64, height: 64 });
+    const next = await studio.client.call('generate', { jobId: 'job-warm-2', settings: { model: 'sd1-optimum', prompt: 'x', seed: 1, steps: 2, width: 64, height: 64 } });
+    assert.equal(next.images.length, 1);
+    await warming;
+  });
+
   test('cancel stops a running job within a step, and the engine is ready for the next', async () => {
     let steps = 0;
     let stepsAtCancelReply: number | null = null;

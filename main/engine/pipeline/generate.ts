@@ -1,11 +1,11 @@
 import type { ExpertReport, ParsedGenerationRequest, RunReport, RunTimings, SamplerName, SigmaScheduleName } from '../../../app/contract/generation';
-import { inputType, type LoadedModel } from '../model/loaded-model';
+import type { LoadedModel } from '../model/loaded-model';
 import { ModelError } from '../model/model-error';
 import { planConditioning } from '../conditioning/plan';
 import { spatialDenoiser, type AttentionObserver } from '../conditioning/spatial-denoiser';
 import { expertFirstSteps } from '../sampling/expert-steps';
 import { checkSharedLatentSpace, latentSpaceOf, type RunModels } from './ensemble';
-import { checkFitsInMemory } from './memory-estimate';
+import { checkModelFits } from './memory-estimate';
 import { SAMPLERS, type Denoiser } from '../sampling/samplers';
 import { initialNoiseScale, lcmTimesteps, planSampling, type SamplingPlan } from '../sampling/schedules';
 import { TorchGenerator } from '../sampling/torch-randn';
@@ -57,7 +57,7 @@ export interface StartImages {
 }
 
 /** The settings a request leaves open, filled from the model family's defaults. */
-export function resolveSettings(model: LoadedModel, request: ParsedGenerationRequest): ResolvedSettings {
+export function resolveSettings(model: LoadedModel, request: Partial<Pick<ParsedGenerationRequest, 'steps' | 'sampler' | 'schedule' | 'cfgScale' | 'width' | 'height'>>): ResolvedSettings {
   const d = model.family.defaults;
   const sampler = request.sampler ?? d.sampler;
   // The size the model was trained at, where its export says (diffusers' unet/config.json sample_size), else the family's.
@@ -120,15 +120,7 @@ export async function generate(models: RunModels, request: ParsedGenerationReque
     if (made) return made;
     const { model, loadMs } = await models.get(stage);
     if (stage > 0) checkSharedLatentSpace(latentSpaceOf(first), latentSpaceOf(model));
-    checkFitsInMemory({
-      family: model.family.id,
-      width,
-      height,
-      batch: model.family.guidance && cfgScale > 1 ? 2 : 1,
-      bytesPerElement: inputType(model.unet, 'sample') === 'float16' ? 2 : 4,
-      vaeFactor: factor,
-      provider: model.unet.provider,
-    });
+    checkModelFits(model, { width, height }, cfgScale);
     const said: string[] = [];
     if (!model.family.guidance && request.cfgScale !== undefined && request.cfgScale > 1) said.push(`${model.family.label} models are guidance-distilled: CFG ${request.cfgScale} was not applied`);
     const prompts = await encodePrompts(model, prompt, request.negativePrompt, model.family.guidance && cfgScale > 1);

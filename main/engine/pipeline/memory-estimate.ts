@@ -2,6 +2,7 @@ import { totalmem } from 'node:os';
 import type { FamilyId } from '../../../app/contract/generation';
 import type { ExecutionProviderName } from '../../../app/contract/providers';
 import { ModelError } from '../model/model-error';
+import { inputType, type LoadedModel } from '../model/loaded-model';
 
 /**
  * Where each family's UNet first runs self-attention: how much it has
@@ -64,4 +65,17 @@ export function checkFitsInMemory(check: MemoryCheck): void {
     'size-not-supported',
     `${check.width}x${check.height} needs about ${gb(needed)} for the UNet's self-attention alone, more than the ${gb(available)} ${check.provider === 'cpu' ? 'of memory this machine has' : 'any one device has'}; sizes up to about ${side}x${side} fit`,
   );
+}
+
+/** checkFitsInMemory for a loaded model at a run's size and guidance. */
+export function checkModelFits(model: LoadedModel, size: { readonly width: number; readonly height: number }, cfgScale: number): void {
+  checkFitsInMemory({
+    family: model.family.id,
+    width: size.width,
+    height: size.height,
+    batch: model.family.guidance && cfgScale > 1 ? 2 : 1,
+    bytesPerElement: inputType(model.unet, 'sample') === 'float16' ? 2 : 4,
+    vaeFactor: model.folder.latent.factor,
+    provider: model.unet.provider,
+  });
 }
