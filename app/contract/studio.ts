@@ -68,6 +68,18 @@ export type AppInfo = z.infer<typeof AppInfo>;
 
 
 /** A generation's result as the renderer gets it: its images by gallery id, never by path. */
+/** What a run will need, said before it runs. */
+export const MemoryEstimate = z.object({
+  weightsBytes: z.number().nonnegative(),
+  runBytes: z.number().nonnegative(),
+  /** The machine's RAM on CPU; on a GPU, whose memory cannot be read, a bound no device exceeds. */
+  availableBytes: z.number().nonnegative(),
+  /** Null when the weights alone do not fit. */
+  largestSide: z.number().int().nullable(),
+  device: z.enum(['ram', 'device']),
+});
+export type MemoryEstimate = z.infer<typeof MemoryEstimate>;
+
 export const StudioGenerationResult = GenerationResult.omit({ images: true }).extend({
   images: z.array(z.object({ id: GalleryId, seed: z.number().int(), width: z.number().int(), height: z.number().int() })),
 });
@@ -311,6 +323,11 @@ export const studioContract = defineContract({
       summary: "Load a model and run it once at the panel's size while the person is still typing, so the next run's first step is not slow; a run stops it. Nothing while a run is going.",
       input: z.object({ model: ModelId, width: z.number().int().min(64).max(4096).multipleOf(8).optional(), height: z.number().int().min(64).max(4096).multipleOf(8).optional(), cfgScale: z.number().min(0).max(50).optional(), provider: ExecutionProviderName.optional() }).strict(),
       output: z.object({ warmed: z.boolean(), warmMs: z.number() }),
+    }),
+    'generate.estimate': defineCall({
+      summary: "The memory a run of a model at a size needs (weights and the run's peak) against what there is, and the largest square that fits: shown before a run.",
+      input: z.object({ model: ModelId, width: z.number().int().min(64).max(4096).multipleOf(8), height: z.number().int().min(64).max(4096).multipleOf(8), cfgScale: z.number().min(0).max(50), provider: ExecutionProviderName.optional() }).strict(),
+      output: MemoryEstimate,
     }),
     'generate.cancel': defineCall({
       summary: 'Cancel a running generation; it stops within one step.',

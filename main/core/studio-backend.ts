@@ -24,6 +24,9 @@ import { ProjectStore, type ProjectData } from '../projects/project-store';
 import { AssetStore } from '../assets/asset-store';
 import type { AssetRef } from '../../app/contract/conditioning';
 import type { ModelEntry } from '../../app/contract/models';
+import { estimateRunMemory } from '../models/run-memory';
+import { FAMILIES } from '../engine/model/family';
+import { providerOrder } from '../engine/onnx/execution';
 import type { GenerationRequest, GenerationSettings } from '../../app/contract/generation';
 import type { z } from 'zod';
 
@@ -314,6 +317,13 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
       // The provider the run will take, so the run finds this model loaded.
       const provider = chosen ?? store?.get().settings.defaultProvider ?? undefined;
       return supervisor.call('engine.warm', { request: { ...familyOf(entry), ...size, ...(provider ? { provider } : {}), model: folder } });
+    },
+    'generate.estimate': async ({ model, provider: chosen, ...size }) => {
+      const { folder, entry } = await library.resolve(model);
+      const family = entry.family ?? 'sd1';
+      // The provider the run will take: the one chosen, else the best the probe found usable.
+      const provider = chosen ?? store?.get().settings.defaultProvider ?? providerOrder(process.platform, await supervisor.call('engine.providers', { refresh: false }))[0] ?? 'cpu';
+      return estimateRunMemory(folder, family, { ...size, guidance: FAMILIES[family].guidance }, provider);
     },
     'generate.cancel': async ({ jobId }, caller) => {
       // A window cancels its own generations only: a job id seen elsewhere is no licence to stop another's work.

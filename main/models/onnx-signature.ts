@@ -6,6 +6,8 @@ export interface TensorSignature {
   readonly name: string;
   /** Known sizes as numbers, symbolic ones as their names, unknown as null. */
   readonly dims: readonly (number | string | null)[];
+  /** Bytes per element for float32 and float16 tensors; null for other types. */
+  readonly elementBytes: 2 | 4 | null;
 }
 
 export interface OnnxSignature {
@@ -85,8 +87,10 @@ function noteExternal(tensor: onnx.TensorProto, folder: string, externalData: Ma
 
 function valueInfo(info: onnx.ValueInfoProto): TensorSignature {
   const dims = info.type?.tensorType?.shape?.dim ?? [];
+  const type = info.type?.tensorType?.elemType;
   return {
     name: info.name,
+    elementBytes: type === onnx.TensorProto.DataType.FLOAT16 ? 2 : type === onnx.TensorProto.DataType.FLOAT ? 4 : null,
     dims: dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && Number(d.dimValue) > 0 ? Number(d.dimValue) : d.dimParam ? d.dimParam : null)),
   };
 }

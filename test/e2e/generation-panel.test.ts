@@ -103,6 +103,20 @@ describe('the generation panel in browser mode', { skip: noChromium }, () => {
     assert.equal(await page.getByTestId('generation-error').count(), 0);
   });
 
+  test('the memory a run needs is said before it runs; a size past the machine is refused there, with the size that fits', async () => {
+    const estimate = page.getByTestId('memory-estimate');
+    await page.waitForFunction(() => /^Needs about [\d.]+ [kMG]?B \([\d.]+ [kMG]?B of weights, [\d.]+ [kMG]?B for this size\); this machine has [\d.]+ GB\.$/.test(document.querySelector('[data-testid=memory-estimate]')?.textContent ?? ''));
+    await page.getByTestId('width').fill('4096');
+    await page.getByTestId('height').fill('4096');
+    await page.waitForFunction(() => document.querySelector('[data-testid=memory-estimate]')?.getAttribute('role') === 'alert');
+    assert.match(await estimate.innerText(), /^Too large for this machine: needs about [\d.]+ GB \([\d.]+ [kMG]?B of weights, [\d.]+ GB for this size\), this machine has [\d.]+ GB\. Sizes up to about \d+×\d+ fit\.$/);
+    assert.equal(await page.getByTestId('generate').isDisabled(), true);
+    await page.getByTestId('width').fill('64');
+    await page.getByTestId('height').fill('64');
+    await page.waitForFunction(() => document.querySelector('[data-testid=memory-estimate]')?.getAttribute('role') === null);
+    assert.equal(await page.getByTestId('generate').isDisabled(), false);
+  });
+
   test('a cancelled run says so, with its progress and Cancel on the canvas', async () => {
     // Long enough to still be running when Cancel lands: 200 steps at 256x256 (the starter does 200 at 64x64 in about a second).
     await page.getByTestId('steps').fill('200');

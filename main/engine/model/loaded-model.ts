@@ -9,7 +9,7 @@ import { ModelError } from './model-error';
 import { NoiseSchedule } from '../sampling/noise-schedule';
 import { loadTokenizer, type LoadedTokenizer } from '../text/load-tokenizer';
 import { detectFamily, FAMILIES, type Family } from './family';
-import { readModelFolder, type ModelFolder, type PartName } from './model-folder';
+import { readModelFolder, weightBytes, type ModelFolder, type PartName } from './model-folder';
 
 /** An onnxruntime session with the provider it runs on and its I/O as the export declared it. */
 export interface Part {
@@ -38,6 +38,8 @@ export class LoadedModel {
     readonly unet: Part,
     readonly vaeDecoder: Part,
     private readonly providers: readonly ExecutionProviderName[],
+    /** The bytes of its parts' files: what holding it costs at least. */
+    readonly weightBytes: number,
   ) {}
 
   /** `graphCache` keeps the parts' optimised graphs for the next load (optimized-graphs.ts). */
@@ -56,7 +58,7 @@ export class LoadedModel {
         timeIdsWidth: typeof timeIdsWidth === 'number' ? timeIdsWidth : null,
         padsWithExclamation: tokenizers[0]!.padId === tokenizers[0]!.tokenizer.idOf('!'),
       });
-    return new LoadedModel(folder, FAMILIES[family], new NoiseSchedule(folder.scheduler.noise), tokenizers, textEncoders, unet, vaeDecoder, providers);
+    return new LoadedModel(folder, FAMILIES[family], new NoiseSchedule(folder.scheduler.noise), tokenizers, textEncoders, unet, vaeDecoder, providers, await weightBytes(folder));
   }
 
   get hasVaeEncoder(): boolean {

@@ -14,6 +14,9 @@ import type { StudioClient } from '../connection/studio-client';
 import { useTokenizer } from '../generation/use-tokenizer';
 import { StartFromField } from './StartFromField';
 import { ExpertsField } from './ExpertsField';
+import { useMemoryEstimate } from '../generation/use-memory-estimate';
+import type { MemoryEstimate } from '../../../app/contract/studio';
+import { formatBytes } from './models/format';
 
 
 interface Props {
@@ -43,7 +46,9 @@ export function PromptPanel({ listing, providers, generation, client }: Props) {
   // Checked as typed, in the contract's words; what main refused of the last run shows while the field holds the refused value.
   const refused = Object.entries(generation.fieldErrors).flatMap(([field, e]) => (settings && (settings as Record<string, unknown>)[field] === e.value ? [[field, e.message] as const] : []));
   const fieldErrors: Readonly<Record<string, string>> = { ...Object.fromEntries(refused), ...typedErrors };
-  const runnable = settings !== null && Object.keys(typedErrors).length === 0;
+  const memory = useMemoryEstimate(client, Object.keys(typedErrors).length === 0 ? settings : null);
+  const fitsInMemory = memory === null || memory.weightsBytes + memory.runBytes <= memory.availableBytes;
+  const runnable = settings !== null && Object.keys(typedErrors).length === 0 && fitsInMemory;
 
   const start = () => {
     if (!settings || !runnable || running) return;
@@ -199,7 +204,27 @@ export function PromptPanel({ listing, providers, generation, client }: Props) {
           Live
         </button>
       </div>
+      {memory && <MemoryNeeded estimate={memory} />}
       <GenerationStatus generation={generation} />
     </section>
+  );
+}
+
+/** The memory the next run needs, said before it runs; past what there is, why Generate waits and what size fits. */
+function MemoryNeeded({ estimate }: { readonly estimate: MemoryEstimate }) {
+  const { weightsBytes, runBytes, availableBytes, largestSide, device } = estimate;
+  const needed = `about ${formatBytes(weightsBytes + runBytes)} (${formatBytes(weightsBytes)} of weights, ${formatBytes(runBytes)} for this size)`;
+  const there = device === 'ram' ? `this machine has ${formatBytes(availableBytes)}` : 'the device\'s own memory decides';
+  if (weightsBytes + runBytes <= availableBytes) {
+    return (
+      <p className="hint" data-testid="memory-estimate">
+        Needs {needed}; {there}.
+      </p>
+    );
+  }
+  return (
+    <p className="field-error" data-testid="memory-estimate" role="alert">
+      Too large for this machine: needs {needed}, {there}. {largestSide ? `Sizes up to about ${largestSide}×${largestSide} fit.` : 'The model alone does not fit.'}
+    </p>
   );
 }
