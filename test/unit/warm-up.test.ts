@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { Engine } from '../../main/engine/engine';
 import { fixtureModels } from '../helpers/backend';
@@ -25,6 +25,12 @@ sessionClass.prototype.run = function (feeds, ...rest) {
 
 describe('warming a model up', () => {
   const engine = new Engine({ platform: process.platform, version: 'test', cacheDir: join(work, 'cache') });
+  // The UNet's attention is fused on its first load here, checked by runs of its own: made (and cached) before anything is counted.
+  before(async () => {
+    const first = new Engine({ platform: process.platform, version: 'test', cacheDir: join(work, 'cache') });
+    await first.warm({ model: join(fixtureModels, 'sd1-optimum'), width: 64, height: 64 });
+    await first.release();
+  });
   after(async () => {
     sessionClass.prototype.run = realRun;
     await engine.release();

@@ -56,7 +56,7 @@ export class NotPatchableError extends Error {
 const T = onnx.TensorProto.DataType;
 const PASS_THROUGH = new Set(['Mul', 'Div', 'Add', 'Sub', 'Cast', 'Where', 'Identity']);
 
-interface Dependencies {
+export interface Dependencies {
   sample: boolean;
   context: boolean;
 }
@@ -155,6 +155,11 @@ function scoreProducer(tensor: string, producers: Map<string, onnx.INodeProto>, 
     current = next;
   }
   return null;
+}
+
+/** Which of the UNet's inputs (`sample`, `encoder_hidden_states`) each tensor depends on: a tensor's shape is metadata, not data. */
+export function traceDependencies(nodes: readonly onnx.INodeProto[]): Map<string, Dependencies> {
+  return traceGraph(nodes, new Map()).dependencies;
 }
 
 /** Which graph inputs each tensor depends on, and the spatial downsampling factor of each tensor derived from `sample`. */

@@ -1,15 +1,22 @@
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { FamilyId } from '../../../app/contract/generation';
 import type { ExecutionProviderName } from '../../../app/contract/providers';
 import { NotPatchableError, type PatchedLayer } from '../graph/attention-bias';
 import { patchedUnetGraph } from '../graph/biased-unet';
 import { createSession, type GraphCache } from '../onnx/execution';
+import { fusedUnetGraph } from '../graph/fused-unet';
+import type { GraphSource } from '../onnx/optimized-graphs';
 import type { ElementType } from '../onnx/tensors';
 import { ModelError } from './model-error';
 import { NoiseSchedule } from '../sampling/noise-schedule';
 import { loadTokenizer, type LoadedTokenizer } from '../text/load-tokenizer';
 import { detectFamily, FAMILIES, type Family } from './family';
 import { readModelFolder, weightBytes, type ModelFolder, type PartName } from './model-folder';
+
+/** What a fused UNet's optimised graph is saved as, beside the model's own. */
+export const FUSED_VARIANT = 'attention-fused';
 
 /** An onnxruntime session with the provider it runs on and its I/O as the export declared it. */
 export interface Part {
@@ -40,15 +47,39 @@ export class LoadedModel {
     private readonly providers: readonly ExecutionProviderName[],
     /** The bytes of its parts' files: what holding it costs at least. */
     readonly weightBytes: number,
+    /** The UNet's graph with its attention fused, when it runs on it. */
+    private readonly fusedUnet: Uint8Array | null,
   ) {}
 
-  /** `graphCache` keeps the parts' optimised graphs for the next load (optimized-graphs.ts). */
-  static async load(dir: string, providers: readonly ExecutionProviderName[], familyOverride?: FamilyId, graphCache?: GraphCache): Promise<LoadedModel> {
+  /** Whether the UNet runs with its attention fused into MultiHeadAttention kernels. */
+  get attentionFused(): boolean {
+    return this.fusedUnet !== null;
+  }
+
+  /**
+   * `graphCache` keeps the parts' optimised graphs for the next load (optimized-graphs.ts) and, with
+   * `fuseAttention`, the UNet's fused graph (fused-unet.ts), which the UNet then runs on.
+   */
+  static async load(dir: string, providers: readonly ExecutionProviderName[], familyOverride?: FamilyId, graphCache?: GraphCache, fuseAttention = false): Promise<LoadedModel> {
     const folder = await readModelFolder(dir);
     const tokenizers = await Promise.all(folder.tokenizers.map(loadTokenizer));
+    const unetPath = folder.parts.unet!;
+    const fused = fuseAttention && graphCache ? await fusedUnetGraph(await readFile(unetPath), dirname(unetPath), graphCache.dir) : null;
+    if (fused?.model === null) graphCache?.warn(`${folder.name}'s attention could not be fused (${fused.reason}): its UNet runs as exported, which takes more memory`);
+    else if (fused?.cacheProblem) graphCache?.warn(fused.cacheProblem);
     const open = (part: PartName) => openPart(folder.parts[part]!, providers, undefined, graphCache);
+    // A fused graph a provider will not open (a damaged cache file, an operator it lacks) leaves the UNet as exported.
+    const openUnet = async (): Promise<{ part: Part; fused: Uint8Array | null }> => {
+      if (!fused?.model) return { part: await open('unet'), fused: null };
+      try {
+        return { part: await openPart({ path: unetPath, derived: { bytes: fused.model, variant: FUSED_VARIANT } }, providers, undefined, graphCache), fused: fused.model };
+      } catch (error) {
+        graphCache?.warn(`${folder.name}'s fused UNet did not open (${(error as Error).message.split('\n')[0]}): it runs as exported, which takes more memory`);
+        return { part: await open('unet'), fused: null };
+      }
+    };
     // The parts open side by side: optimising their graphs spreads over the cores, and they are all held at once anyway.
-    const [unet, vaeDecoder, ...textEncoders] = await Promise.all([open('unet'), open('vae_decoder'), ...folder.textEncoders.map(open)]);
+    const [{ part: unet, fused: fusedGraph }, vaeDecoder, ...textEncoders] = await Promise.all([openUnet(), open('vae_decoder'), ...folder.textEncoders.map(open)]);
     const timeIdsWidth = inputShape(unet, 'time_ids')?.[1];
     const family =
       familyOverride ??
@@ -58,7 +89,7 @@ export class LoadedModel {
         timeIdsWidth: typeof timeIdsWidth === 'number' ? timeIdsWidth : null,
         padsWithExclamation: tokenizers[0]!.padId === tokenizers[0]!.tokenizer.idOf('!'),
       });
-    return new LoadedModel(folder, FAMILIES[family], new NoiseSchedule(folder.scheduler.noise), tokenizers, textEncoders, unet, vaeDecoder, providers, await weightBytes(folder));
+    return new LoadedModel(folder, FAMILIES[family], new NoiseSchedule(folder.scheduler.noise), tokenizers, textEncoders, unet, vaeDecoder, providers, await weightBytes(folder), fusedGraph);
   }
 
   get hasVaeEncoder(): boolean {
@@ -80,8 +111,10 @@ export class LoadedModel {
     if (!biased) {
       biased = (async (): Promise<BiasedUnet> => {
         try {
-          const graph = await patchedUnetGraph(this.folder.parts.unet!, cacheDir, { exposeAttention });
-          const part = await openPart(graph.model, this.providers, graph.externalDataDir);
+          // The fused graph keeps its attention probabilities inside its kernels: measuring them patches the graph as exported.
+          const source = this.fusedUnet && !exposeAttention ? this.fusedUnet : await readFile(this.folder.parts.unet!);
+          const graph = await patchedUnetGraph(source, cacheDir, { exposeAttention });
+          const part = await openPart(graph.model, this.providers, dirname(this.folder.parts.unet!));
           return { ok: true, part, factors: graph.factors, layers: graph.layers, ...(graph.cacheProblem ? { cacheProblem: graph.cacheProblem } : {}) };
         } catch (error) {
           if (error instanceof NotPatchableError) return { ok: false, reason: error.message };
@@ -112,7 +145,7 @@ export class LoadedModel {
   }
 }
 
-async function openPart(model: string | Uint8Array, providers: readonly ExecutionProviderName[], externalDataDir?: string, graphCache?: GraphCache): Promise<Part> {
+async function openPart(model: string | Uint8Array | GraphSource, providers: readonly ExecutionProviderName[], externalDataDir?: string, graphCache?: GraphCache): Promise<Part> {
   const { session, provider } = await createSession(model, providers, externalDataDir, graphCache);
   return {
     session,

@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderName, ProviderReport } from '../../../app/contract/providers';
 import { providerPreference } from '../../../app/domain/providers';
 import { ModelError } from '../model/model-error';
-import { OPTIMIZATION_LEVEL, sessionFromCache } from './optimized-graphs';
+import { OPTIMIZATION_LEVEL, sessionFromCache, type GraphSource } from './optimized-graphs';
 
 export interface CreatedSession {
   readonly session: ort.InferenceSession;
@@ -35,20 +35,25 @@ export interface GraphCache {
  * A model file opens from its optimised graph in `cache` when one was saved, else is optimised and saved there;
  * a cache that cannot be written costs only the saving, with a warning.
  */
-export async function createSession(model: string | Uint8Array, order: readonly ExecutionProviderName[], externalDataDir?: string, cache?: GraphCache): Promise<CreatedSession> {
+export async function createSession(model: string | Uint8Array | GraphSource, order: readonly ExecutionProviderName[], externalDataDir?: string, cache?: GraphCache): Promise<CreatedSession> {
   const failures: string[] = [];
-  const name = typeof model === 'string' ? model : `a patched graph of ${externalDataDir}`;
+  // A derived graph (its attention fused) is cached like its model file; it finds the weights in that file's folder.
+  const source: GraphSource | null = typeof model === 'string' ? { path: model } : model instanceof Uint8Array ? null : model;
+  const graph = model instanceof Uint8Array ? model : source?.derived?.bytes ?? null;
+  const weightsDir = externalDataDir ?? (source?.derived ? dirname(source.path) : undefined);
+  const name = source ? source.path : `a patched graph of ${externalDataDir}`;
   const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: OPTIMIZATION_LEVEL };
-  if (externalDataDir) options.extra = { session: { model_external_initializers_file_folder_path: externalDataDir } };
+  if (weightsDir && graph) options.extra = { session: { model_external_initializers_file_folder_path: weightsDir } };
+  const open = (provider: ExecutionProviderName) => (graph ? ort.InferenceSession.create(graph, { ...options, executionProviders: [provider] }) : ort.InferenceSession.create(source!.path, { ...options, executionProviders: [provider] }));
   for (const provider of order) {
-    if (typeof model === 'string' && cache) {
+    if (source && cache) {
       try {
-        return { session: await sessionFromCache(model, provider, cache.dir, cache.warn), provider };
+        return { session: await sessionFromCache(source, provider, cache.dir, cache.warn), provider };
       } catch (error) {
         // Opened without the cache below: if that works, only the saving failed.
-        const plain = await ort.InferenceSession.create(model, { ...options, executionProviders: [provider] }).catch((e: unknown) => e as Error);
+        const plain = await open(provider).catch((e: unknown) => e as Error);
         if (!(plain instanceof Error)) {
-          cache.warn(`The optimised graph of ${model} could not be saved (${(error as Error).message.split('\n')[0]}); it is optimised again at each load`);
+          cache.warn(`The optimised graph of ${name} could not be saved (${(error as Error).message.split('\n')[0]}); it is optimised again at each load`);
           return { session: plain, provider };
         }
         failures.push(`${provider}: ${plain.message.split('\n')[0]}`);
@@ -56,8 +61,7 @@ export async function createSession(model: string | Uint8Array, order: readonly 
       }
     }
     try {
-      const session = typeof model === 'string' ? await ort.InferenceSession.create(model, { ...options, executionProviders: [provider] }) : await ort.InferenceSession.create(model, { ...options, executionProviders: [provider] });
-      return { session, provider };
+      return { session: await open(provider), provider };
     } catch (error) {
       failures.push(`${provider}: ${(error as Error).message.split('\n')[0]}`);
     }
