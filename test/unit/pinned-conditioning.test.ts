@@ -139,7 +139,7 @@ describe('conditioning numbers, against arithmetic', () => {
       const { denoise, method } = await spatialDenoiser({ model: loaded, prompts, plan, mode: 'latent-composition', pwwStrength: 0, guidanceScale: scale, size: { width: 64, height: 64 }, latent: [48, h, w], timestepOf: () => 500, cacheDir: join(work, 'cache') });
       assert.equal(method, 'latent-composition');
       const x = Float32Array.from({ length: 48 * h * w }, (_, i) => Math.cos(i) * 3);
-      const result = await denoise(x, sigma, 0);
+      const result = await denoise(x, sigma);
 
       const mean = (values: Float32Array) => values.reduce((sum, v) => sum + v, 0) / values.length;
       const contextMean = async (text: string) => mean((await encodePromptTo(loaded, text, 1)).hidden);

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { modelDenoiser, type Prediction } from '../../main/engine/sampling/denoiser';
 import { NoiseSchedule, SD_NOISE_SCHEDULE } from '../../main/engine/sampling/noise-schedule';
 import { SAMPLERS, type Denoiser, type SamplerName } from '../../main/engine/sampling/samplers';
-import { dpmSolverTimesteps, initialNoiseScale, karrasSigmas, lcmTimesteps, planSampling, spacedTimesteps, type TimestepSpacing } from '../../main/engine/sampling/schedules';
+import { dpmSolverTimesteps, initialNoiseScale, karrasSigmas, lcmTimesteps, planSampling, planTimesteps, spacedTimesteps, type TimestepSpacing } from '../../main/engine/sampling/schedules';
 import { TorchGenerator } from '../../main/engine/sampling/torch-randn';
 import { repoRoot } from '../helpers/paths';
 
@@ -91,6 +91,16 @@ test("timesteps round halves to even as numpy does (DPM-Solver's linspace at 6 s
   assert.deepEqual(spacedTimesteps(16, 'trailing', 1000).slice(0, 4), [999, 937, 874, 811]);
 });
 
+test("the model's timestep follows the sigma it is asked at: the plan's own at a plan sigma, the schedule's at any other (a second-order sampler's midpoint)", () => {
+  const plan = planSampling(noise, 'euler', { steps: 10, spacing: 'leading', schedule: 'spaced', stepsOffset: 1 });
+  const timestepOf = planTimesteps(plan, noise);
+  assert.deepEqual(plan.timesteps.map((_, i) => timestepOf(plan.sigmas[i]!)), [901, 801, 701, 601, 501, 401, 301, 201, 101, 1]);
+  const midpoint = Math.sqrt(plan.sigmas[2]! * plan.sigmas[3]!);
+  const between = timestepOf(midpoint);
+  assert.ok(between < 701 && between > 601, `${between}`);
+  assert.equal(between, noise.timestepOf(midpoint));
+});
+
 describe('deterministic samplers against diffusers trajectories', () => {
   // The reference's fake UNet: model_output = 0.3 * u + 0.0005 * t * unet_direction, u the scheduler's scaled input.
   const direction = Float32Array.from(reference.unet_direction);
@@ -98,7 +108,7 @@ describe('deterministic samplers against diffusers trajectories', () => {
     test(describeCase(c), async () => {
       const { sigmas, timesteps } = planOf(c);
       const fakeUnet = async (u: Float32Array, t: number) => u.map((v, k) => 0.3 * v + 0.0005 * t * direction[k]!);
-      const denoise = modelDenoiser(fakeUnet, c.options.prediction_type ?? 'epsilon', (_sigma, step) => timesteps[step]!);
+      const denoise = modelDenoiser(fakeUnet, c.options.prediction_type ?? 'epsilon', (sigma) => timesteps[sigmas.indexOf(sigma)]!);
       // Euler-family schedulers work in the variance-exploding space; DDIM and DPM-Solver in the variance-preserving one.
       const preserving = c.sampler === 'ddim' || c.sampler === 'dpmpp_2m';
       const toVe = preserving ? Math.sqrt(1 + sigmas[0]! ** 2) : c.init_noise_sigma;
@@ -166,10 +176,10 @@ describe('samplers on Gaussian data, where the exact denoiser is known', () => {
   test('a cancelled run stops before its next step', async () => {
     const controller = new AbortController();
     let calls = 0;
-    const counting: Denoiser = async (x, sigma, step) => {
+    const counting: Denoiser = async (x, sigma) => {
       calls++;
-      if (step === 2) controller.abort();
-      return exact(x, sigma, step);
+      if (calls === 3) controller.abort();
+      return exact(x, sigma);
     };
     await assert.rejects(SAMPLERS.euler(counting, start, karras(10), { signal: controller.signal }), { name: 'AbortError' });
     assert.equal(calls, 3);

@@ -27,7 +27,7 @@ export interface SpatialSetup {
   readonly size: { readonly width: number; readonly height: number };
   readonly aesthetic?: AestheticScores;
   readonly latent: readonly [number, number, number];
-  readonly timestepOf: (sigma: number, step: number) => number;
+  readonly timestepOf: (sigma: number) => number;
   readonly cacheDir: string;
   /** Receives the cross-attention maps of every UNet run (measuring only: it loads the variant that outputs them). */
   readonly onAttention?: AttentionObserver;
@@ -119,10 +119,10 @@ async function composed(setup: SpatialSetup, regional: readonly RegionalPrompt[]
   for (const r of regional) for (let p = 0; p < plane; p++) covered[p] = Math.min(1, covered[p]! + r.mask.data[p]!);
   const backgroundWeight = covered.map((c) => 1 - c + 1e-4);
   const prediction = model.folder.scheduler.prediction;
-  return async (x, sigma, step) => {
-    const outputs = await call(scaleInput(x, sigma), setup.timestepOf(sigma, step), sigma);
+  return async (x, sigma) => {
+    const outputs = await call(scaleInput(x, sigma), setup.timestepOf(sigma), sigma);
     const estimates = outputs.map((out) => denoisedFrom(x, sigma, out, prediction));
-    const backgroundEstimate = batchBackground ? estimates.shift()! : await background(x, sigma, step);
+    const backgroundEstimate = batchBackground ? estimates.shift()! : await background(x, sigma);
     const result = new Float32Array(x.length);
     for (let k = 0; k < x.length; k++) {
       const p = k % plane;

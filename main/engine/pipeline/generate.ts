@@ -7,7 +7,7 @@ import { expertFirstSteps } from '../sampling/expert-steps';
 import { checkSharedLatentSpace, latentSpaceOf, type RunModels } from './ensemble';
 import { checkModelFits } from './memory-estimate';
 import { SAMPLERS, type Denoiser } from '../sampling/samplers';
-import { initialNoiseScale, lcmTimesteps, planSampling, type SamplingPlan } from '../sampling/schedules';
+import { initialNoiseScale, lcmTimesteps, planSampling, planTimesteps, type SamplingPlan } from '../sampling/schedules';
 import { TorchGenerator } from '../sampling/torch-randn';
 import { encodePrompts } from './text-conditioning';
 import { decodeLatents, encodeImage, type RgbImage } from './vae';
@@ -124,7 +124,8 @@ export async function generate(models: RunModels, request: ParsedGenerationReque
     const said: string[] = [];
     if (!model.family.guidance && request.cfgScale !== undefined && request.cfgScale > 1) said.push(`${model.family.label} models are guidance-distilled: CFG ${request.cfgScale} was not applied`);
     const prompts = await encodePrompts(model, prompt, request.negativePrompt, model.family.guidance && cfgScale > 1);
-    const sameSchedule = sameNoise(model, first);
+    // The plan's sigmas take its discrete timesteps; a model on another noise schedule gets its own timestep for each sigma.
+    const timestepOf = sameNoise(model, first) ? planTimesteps(plan, model.noise) : (sigma: number) => model.noise.timestepOf(sigma);
     const spatial = await spatialDenoiser({
       model,
       prompts,
@@ -135,8 +136,7 @@ export async function generate(models: RunModels, request: ParsedGenerationReque
       size: { width, height },
       ...(request.aesthetic ? { aesthetic: request.aesthetic } : {}),
       latent: [channels, latentHeight, latentWidth],
-      // The sampler counts steps within the stage; a model on another noise schedule gets its own timestep for the sigma.
-      timestepOf: (sigma, step) => (sameSchedule ? plan.timesteps[bounds[stage]! + step] : undefined) ?? model.noise.timestepOf(sigma),
+      timestepOf,
       cacheDir: context.cacheDir,
       ...(hooks.onAttention ? { onAttention: hooks.onAttention } : {}),
     });
@@ -242,8 +242,8 @@ function startScale(sampler: SamplerName, sigma0: number, spacing: 'leading' | '
 
 /** Inpainting on any model (A1111's masked blend): outside the mask the estimate is the init image's latent. */
 function blendedDenoiser(denoise: Denoiser, init: Float32Array, mask: Float32Array): Denoiser {
-  return async (x, sigma, step) => {
-    const denoised = await denoise(x, sigma, step);
+  return async (x, sigma) => {
+    const denoised = await denoise(x, sigma);
     return denoised.map((v, k) => mask[k % mask.length]! * v + (1 - mask[k % mask.length]!) * init[k]!);
   };
 }

@@ -30,6 +30,6 @@ export function denoisedFrom(x: Float32Array, sigma: number, out: Float32Array, 
  * Wraps a UNet as a denoiser D(x, sigma) (Karras et al. 2022, table 1, with
  * sigma_data = 1 as k-diffusion's CompVisDenoiser / CompVisVDenoiser).
  */
-export function modelDenoiser(model: ModelCall, prediction: Prediction, timestepOf: (sigma: number, step: number) => number): Denoiser {
-  return async (x, sigma, step) => denoisedFrom(x, sigma, await model(scaleInput(x, sigma), timestepOf(sigma, step), sigma), prediction);
+export function modelDenoiser(model: ModelCall, prediction: Prediction, timestepOf: (sigma: number) => number): Denoiser {
+  return async (x, sigma) => denoisedFrom(x, sigma, await model(scaleInput(x, sigma), timestepOf(sigma), sigma), prediction);
 }

@@ -7,8 +7,12 @@ import type { SamplerName } from '../../../app/contract/generation';
  * How the model was trained (epsilon, v) is the denoiser's business.
  */
 
-/** Denoised estimate of x0 from x at noise level sigma; `step` is the index into the sigmas. */
-export type Denoiser = (x: Float32Array, sigma: number, step: number) => Promise<Float32Array>;
+/**
+ * Denoised estimate of x0 from x at noise level sigma. The sigma alone says
+ * where in the schedule the call is: a second-order sampler asks at sigmas
+ * between the plan's, and the model's timestep follows from the sigma.
+ */
+export type Denoiser = (x: Float32Array, sigma: number) => Promise<Float32Array>;
 
 /** Standard normal noise of a given length, from a seeded generator. */
 export type NoiseSource = (length: number) => Float32Array;
@@ -39,7 +43,7 @@ async function eachStep(
   let current = x;
   for (let i = 0; i < sigmas.length - 1; i++) {
     options.signal?.throwIfAborted();
-    const denoised = await denoise(current, sigmas[i]!, i);
+    const denoised = await denoise(current, sigmas[i]!);
     current = step(current, denoised, i);
     await options.onStep?.(i, denoised);
   }

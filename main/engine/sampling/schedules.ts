@@ -104,3 +104,14 @@ export function lcmTimesteps(steps: number, numTrain: number, originalSteps = 50
 export function initialNoiseScale(sigmaMax: number, spacing: TimestepSpacing): number {
   return spacing === 'leading' ? Math.sqrt(sigmaMax ** 2 + 1) : sigmaMax;
 }
+
+/**
+ * The model timestep of a sigma in a run: a sigma of the plan takes the
+ * plan's own timestep (diffusers' discrete one, exactly), any other (a
+ * second-order sampler's midpoint, another expert's schedule) the timestep
+ * the noise schedule gives it.
+ */
+export function planTimesteps(plan: SamplingPlan, noise: Pick<NoiseSchedule, 'timestepOf'>): (sigma: number) => number {
+  const ofSigma = new Map(plan.timesteps.map((t, i) => [plan.sigmas[i]!, t]));
+  return (sigma) => ofSigma.get(sigma) ?? noise.timestepOf(sigma);
+}
