@@ -3,7 +3,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AssetRef } from '../../app/contract/conditioning';
 import { StudioError } from '../../app/rpc/errors';
-import { writeFileAtomic } from '../core/atomic-file';
+import { writeAtomic } from '../files/write-atomic';
 import { IMAGE_LIMITS } from '../engine/output/images';
 import { checkPng } from '../images/image-jobs';
 import { ModelError } from '../engine/model/model-error';
@@ -79,7 +79,7 @@ export class AssetStore {
     const known = await stat(path).then((s) => s.size === bytes.length, () => false);
     if (!known) {
       await mkdir(this.dir, { recursive: true });
-      await writeFileAtomic(path, bytes);
+      await writeAtomic(path, bytes);
     }
     return id;
   }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DEFAULT_SETTINGS, StudioSettings, type SettingsChange } from '../../app/contract/settings';
-import { writeFileAtomic } from './atomic-file';
+import { writeAtomic } from '../files/write-atomic';
 import { parseBoundedJson } from '../../app/domain/bounded-json';
 
 export interface LoadedSettings {
@@ -43,7 +43,7 @@ export class SettingsStore {
   async update(change: SettingsChange): Promise<LoadedSettings> {
     const settings = StudioSettings.parse({ ...this.current.settings, ...change });
     await mkdir(dirname(this.file), { recursive: true });
-    await writeFileAtomic(this.file, JSON.stringify(settings, null, 2));
+    await writeAtomic(this.file, JSON.stringify(settings, null, 2));
     this.current = { settings, problem: null };
     return this.current;
   }

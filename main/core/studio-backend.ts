@@ -9,7 +9,7 @@ import { StudioError } from '../../app/rpc/errors';
 import { createEmitter, createRouter, type Router } from '../../app/rpc/router';
 import { InferenceSupervisor } from './inference-supervisor';
 import type { LaunchInference } from './inference-child';
-import { removePartialFiles } from '../engine/output/output-folder';
+import { removePartialFiles } from '../files/write-atomic';
 import { DownloadManager } from '../models/hub/download-manager';
 import type { RetryPolicy } from '../models/hub/hub-fetch';
 import { HubToken, type TokenCipher } from '../models/hub/hub-token';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GenerationRequest, WarmRequest, type GenerationProgress, type GenerationResult, type ParsedGenerationRequest, type RunReport } from '../../app/contract/generation';
 import type { ExecutionProviderName, ProviderReport } from '../../app/contract/providers';
@@ -13,7 +13,8 @@ import { encodePng } from './output/png';
 import { previewOf } from './output/preview';
 import type { AttentionObserver } from './conditioning/spatial-denoiser';
 import { generate, resolveSettings, type StartImages } from './pipeline/generate';
-import { ensureWritable, PARTIAL } from './output/output-folder';
+import { ensureWritable } from './output/output-folder';
+import { writeAtomic } from '../files/write-atomic';
 import type { RunModels } from './pipeline/ensemble';
 import { warmUp } from './pipeline/warm-up';
 import { checkModelFits } from './pipeline/memory-estimate';
@@ -233,10 +234,8 @@ async function writeResult(dir: string, seed: number, png: Buffer, sidecar: obje
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   let base = join(dir, `wordbrush-${stamp}-${seed}`);
   for (let n = 2; existsSync(`${base}.png`); n++) base = join(dir, `wordbrush-${stamp}-${seed}-${n}`);
-  // Written beside and renamed into place: a crash never leaves a half-written result under its final name.
-  await writeFile(`${base}.png${PARTIAL}`, png);
-  await writeFile(`${base}.json${PARTIAL}`, `${JSON.stringify(sidecar, null, 2)}\n`);
-  await rename(`${base}.json${PARTIAL}`, `${base}.json`);
-  await rename(`${base}.png${PARTIAL}`, `${base}.png`);
+  // Each written whole or not at all; the sidecar first, so a result's PNG never stands without it.
+  await writeAtomic(`${base}.json`, `${JSON.stringify(sidecar, null, 2)}\n`);
+  await writeAtomic(`${base}.png`, png);
   return { path: `${base}.png`, sidecar: `${base}.json`, seed, width: image.width, height: image.height };
 }

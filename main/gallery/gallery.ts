@@ -3,7 +3,7 @@ import { lstat, mkdir, readdir, readFile, rename, rm, stat, unlink } from 'node:
 import { join } from 'node:path';
 import { GalleryId, type GalleryEntry, type GalleryPage, type GalleryRecord } from '../../app/contract/gallery';
 import { generationInfoOf, wordbrushRecordOf } from '../../app/domain/generation-info';
-import { writeFileAtomic } from '../core/atomic-file';
+import { writeAtomic } from '../files/write-atomic';
 import { thumbnailPng } from '../images/image-jobs';
 import { StudioError } from '../../app/rpc/errors';
 import { readPngHead, type PngHead } from './png-head';
@@ -86,7 +86,7 @@ export class Gallery {
     const stars = new Set(state.starred);
     if (starred) stars.add(id);
     else stars.delete(id);
-    await writeFileAtomic(join(this.dir, STATE_FILE), JSON.stringify({ starred: [...stars].sort() }, null, 2));
+    await writeAtomic(join(this.dir, STATE_FILE), JSON.stringify({ starred: [...stars].sort() }, null, 2));
   }
 
   /** The id of a result file the engine wrote. */
@@ -136,7 +136,7 @@ export class Gallery {
     try {
       const thumbnail = await this.makeThumbnail(await readFile(join(this.dir, `${id}.png`)), THUMB_SIDE, id);
       await this.ownFolder(THUMBS);
-      await writeFileAtomic(target, thumbnail);
+      await writeAtomic(target, thumbnail);
       return true;
     } catch {
       if (key !== undefined) this.failedThumbnails.set(id, key);

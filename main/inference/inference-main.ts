@@ -9,7 +9,7 @@ import { ModelError } from '../engine/model/model-error';
 import { openParentChannel } from './parent-channel';
 import { APP_VERSION_FLAG, CACHE_DIR_FLAG, MODELS_DIR_FLAG, readFlag } from './process-args';
 import { ProviderProbe } from './provider-probe';
-import { removePartialFiles } from '../engine/output/output-folder';
+import { removePartialFiles } from '../files/write-atomic';
 
 /**
  * Entry of the inference process. onnxruntime-node's `session.run` blocks

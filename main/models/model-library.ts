@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import type { FamilyId } from '../../app/contract/generation';
 import { ModelManifest, type ModelEntry, type ModelListing, type ModelSource, type NewManifest, type RunDefaults, type VerifyReport } from '../../app/contract/models';
 import { FAMILIES } from '../engine/model/family';
-import { writeFileAtomic } from '../core/atomic-file';
+import { writeAtomic } from '../files/write-atomic';
 import { inspectModel, type Inspection } from './inspect-model';
 import { hashModelFiles, listModelFiles, manifestMismatches, MANIFEST_FILE, sha256File, type FileStat } from './model-files';
 import { LibraryError } from './library-error';
@@ -112,7 +112,7 @@ export class ModelLibrary {
    * after it the model is complete.
    */
   async add(staged: string, manifest: NewManifest): Promise<string> {
-    await writeFileAtomic(join(staged, MANIFEST_FILE), JSON.stringify(complete(manifest), null, 2));
+    await writeAtomic(join(staged, MANIFEST_FILE), JSON.stringify(complete(manifest), null, 2));
     const target = join(this.dir, manifest.id);
     if (existsSync(target) || (await this.locateAll([])).some((m) => m.id === manifest.id)) throw new LibraryError('model-exists', `The library already has a model "${manifest.id}"`);
     await rename(staged, target);
@@ -329,7 +329,7 @@ export class ModelLibrary {
       lastUsedAt: null,
     });
     // A library folder that cannot be written still lists; its manifest is made again next time.
-    await this.serialized(() => writeFileAtomic(join(home, MANIFEST_FILE), JSON.stringify(manifest, null, 2))).catch(() => undefined);
+    await this.serialized(() => writeAtomic(join(home, MANIFEST_FILE), JSON.stringify(manifest, null, 2))).catch(() => undefined);
     return manifest;
   }
 
@@ -345,7 +345,7 @@ export class ModelLibrary {
     await this.serialized(async () => {
       const manifest = await this.readManifest(located.home!).catch(() => null);
       if (!manifest) throw new LibraryError('model-unusable', `Model "${id}" has no valid ${MANIFEST_FILE}; verify it or import it again`);
-      await writeFileAtomic(join(located.home!, MANIFEST_FILE), JSON.stringify(ModelManifest.parse(change(manifest)), null, 2));
+      await writeAtomic(join(located.home!, MANIFEST_FILE), JSON.stringify(ModelManifest.parse(change(manifest)), null, 2));
     });
   }
 
@@ -365,7 +365,7 @@ export class ModelLibrary {
   private writeLibrarySettings(change: (settings: LibrarySettings) => LibrarySettings): Promise<void> {
     return this.serialized(async () => {
       await mkdir(this.dir, { recursive: true });
-      await writeFileAtomic(join(this.dir, SETTINGS_FILE), JSON.stringify(change(await this.librarySettings()), null, 2));
+      await writeAtomic(join(this.dir, SETTINGS_FILE), JSON.stringify(change(await this.librarySettings()), null, 2));
     });
   }
 

@@ -1,8 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { z } from 'zod';
@@ -11,6 +8,7 @@ import { runSettingsOf, type RunSettings } from '../../app/document/run-settings
 import { checkPng } from '../images/image-jobs';
 import { ModelError } from '../engine/model/model-error';
 import { parseBoundedJson } from '../../app/domain/bounded-json';
+import { writeAtomic } from '../files/write-atomic';
 
 /**
  * A project file (`.wbproj`): a zip holding `project.json` (format, version,
@@ -60,17 +58,7 @@ export async function writeProject(path: string, project: Project): Promise<void
   zip.addBuffer(Buffer.from(JSON.stringify({ format: PROJECT_FORMAT, version: PROJECT_VERSION, savedAt: new Date().toISOString(), document, panel: project.panel ?? null }, null, 2)), MANIFEST);
   for (const asset of assetsOf(document)) zip.addBuffer(Buffer.from(project.assets.get(asset)!), `assets/${asset}.png`, { compress: false });
   zip.end();
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await pipeline(zip.outputStream, createWriteStream(temporary));
-    const handle = await open(temporary, 'r+');
-    await handle.sync();
-    await handle.close();
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await writeAtomic(path, zip.outputStream as Readable);
 }
 
 /** Reads a project; anything wrong with the file (not a zip, damaged, a newer version, an asset that is not a PNG) is a ProjectError in words. */

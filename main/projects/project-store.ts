@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AssetId, type CanvasDocument } from '../../app/document/document';
 import type { RunSettings } from '../../app/document/run-settings';
-import { writeFileAtomic } from '../core/atomic-file';
+import { removePartialFiles, writeAtomic } from '../files/write-atomic';
 import { readProject, writeProject, type Project } from './project-file';
 import { parseBoundedJson } from '../../app/domain/bounded-json';
 
@@ -36,10 +36,9 @@ function toData(project: Project): ProjectData {
 export class ProjectStore {
   constructor(readonly dir: string) {}
 
-  /** Removes the temporary files a crash during a save left (`.name.wbproj.1a2b3c4d.tmp`): the saves they belonged to never finished. */
+  /** Removes the temporary files a crash during a save left (`name.wbproj.1a2b3c4d.partial`): the saves they belonged to never finished. */
   async removeLeftovers(): Promise<void> {
-    const names = await readdir(this.dir).catch(() => [] as string[]);
-    await Promise.all(names.filter((f) => /^\..+\.[0-9a-f]{8}\.tmp$/.test(f)).map((f) => rm(join(this.dir, f), { force: true }).catch(() => undefined)));
+    await removePartialFiles(this.dir);
   }
 
   async list(): Promise<{ name: string; savedAt: string }[]> {
@@ -63,7 +62,7 @@ export class ProjectStore {
   async autosave(name: string | null, data: ProjectData): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     await writeProject(this.pathOf(AUTOSAVE), toProject(data));
-    await writeFileAtomic(join(this.dir, `${AUTOSAVE}.json`), JSON.stringify({ name, savedAt: new Date().toISOString() }));
+    await writeAtomic(join(this.dir, `${AUTOSAVE}.json`), JSON.stringify({ name, savedAt: new Date().toISOString() }));
   }
 
   /** What an earlier run left unsaved, if anything. */

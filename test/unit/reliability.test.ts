@@ -64,7 +64,7 @@ describe('main never dies on bad input, and hurts nothing outside its folders', 
     mkdirSync(projectsDir, { recursive: true });
     mkdirSync(galleryDir, { recursive: true });
     // What a crash during a save leaves: removed when main starts.
-    writeFileSync(join(projectsDir, '.mine.wbproj.1a2b3c4d.tmp'), 'half a save');
+    writeFileSync(join(projectsDir, 'mine.wbproj.1a2b3c4d.partial'), 'half a save');
     // A library someone also keeps other folders in.
     mkdirSync(join(libraryDir, 'projects'), { recursive: true });
     writeFileSync(join(libraryDir, 'projects', 'precious.txt'), 'keep me');

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PARTIAL } from '../output/output-folder';
+import { writeAtomic } from '../../files/write-atomic';
 import { parseBoundedJson } from '../../../app/domain/bounded-json';
 
 /** A graph derived from a model's UNet graph (fused, attention-biased), with what was said about it, or only what was said when there is no graph. */
@@ -16,7 +16,7 @@ export interface Derived<M> {
 /**
  * A derived graph cached on disk under the hash of its source graph: made
  * once per model, later loads read it. The graph is written before its
- * metadata, each renamed into place: a half-written entry is never read; an
+ * metadata, each whole or not at all: a half-written entry is never read; an
  * entry whose metadata does not pass `check` is made again.
  */
 export async function cachedDerivedGraph<M>(
@@ -37,12 +37,8 @@ export async function cachedDerivedGraph<M>(
   const made = await make();
   try {
     await mkdir(cacheDir, { recursive: true });
-    if (made.model) {
-      await writeFile(`${graphPath}${PARTIAL}`, made.model);
-      await rename(`${graphPath}${PARTIAL}`, graphPath);
-    }
-    await writeFile(`${metaPath}${PARTIAL}`, JSON.stringify({ graph: made.model !== null, meta: made.meta }));
-    await rename(`${metaPath}${PARTIAL}`, metaPath);
+    if (made.model) await writeAtomic(graphPath, made.model);
+    await writeAtomic(metaPath, JSON.stringify({ graph: made.model !== null, meta: made.meta }));
     return made;
   } catch (error) {
     // The run needs the graph, not the cache: it goes on with it in memory and says so.

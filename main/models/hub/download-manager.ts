@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { DownloadRequest, HubRepo, type DownloadStatus, type NewManifest } from '../../../app/contract/models';
 import { ModelId } from '../../../app/contract/model-id';
 import { parseBoundedJson } from '../../../app/domain/bounded-json';
-import { writeFileAtomic } from '../../core/atomic-file';
+import { PARTIAL, writeAtomic } from '../../files/write-atomic';
 import { gigabytes } from '../import-model';
 import { inspectModel } from '../inspect-model';
 import { LibraryError } from '../library-error';
@@ -62,7 +62,6 @@ interface Job {
 
 const JOB_FILE = 'download.json';
 const FILES_DIR = 'files';
-const PARTIAL = '.partial';
 
 /**
  * Downloads from a Hugging Face hub into a work folder inside the library
@@ -263,7 +262,7 @@ export class DownloadManager {
     if (!job.record) {
       this.tell(job, { phase: 'listing' }, true);
       job.record = await this.listRepository(this.requestOf(job), hubApiFetch(hubOrigin, token, policy, signal));
-      await writeFileAtomic(join(work, JOB_FILE), JSON.stringify(job.record, null, 2));
+      await writeAtomic(join(work, JOB_FILE), JSON.stringify(job.record, null, 2));
     }
     const record = job.record;
     const files = await this.fileProgress(record);

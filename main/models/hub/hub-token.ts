@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import type { HubTokenStatus } from '../../../app/contract/models';
-import { writeFileAtomic } from '../../core/atomic-file';
+import { writeAtomic } from '../../files/write-atomic';
 
 export const DEFAULT_HUB = 'https://huggingface.co';
 
@@ -37,7 +37,7 @@ export class HubToken {
 
   async store(token: string | null): Promise<void> {
     if (token === null) return rm(this.file, { force: true });
-    await writeFileAtomic(this.file, this.cipher ? this.cipher.encrypt(token) : token, 0o600);
+    await writeAtomic(this.file, this.cipher ? this.cipher.encrypt(token) : token, 0o600);
   }
 
   async status(): Promise<HubTokenStatus> {
