@@ -16,7 +16,9 @@ export type NormalizedRect = z.infer<typeof NormalizedRect>;
 const RectMask = z.object({ kind: z.literal('rect'), rect: NormalizedRect }).strict();
 
 /** An image the studio stored (assets.upload), by id: the renderer names pixels this way, never by path. */
-export const AssetRef = z.string().regex(/^asset_[A-Za-z0-9-]{1,64}$/, 'An asset id, as assets.upload gives it');
+/** The one form of an asset's id: the document's own (its pictures) and the ones assets.upload gives. */
+export const ASSET_ID = /^asset_[A-Za-z0-9-]{1,64}$/;
+export const AssetRef = z.string().regex(ASSET_ID, 'An asset id, as assets.upload gives it');
 export type AssetRef = z.infer<typeof AssetRef>;
 
 export const RegionMask = z.discriminatedUnion('kind', [

@@ -4,17 +4,17 @@ import { GenerationProgress, GenerationResult, GenerationSettings, FamilyId, Job
 import { JobProgress } from './inference';
 import { GalleryEntry, GalleryId, GalleryPage, GalleryRecord } from './gallery';
 import { SettingsChange, StudioSettings } from './settings';
-import { ModelId as ProjectName } from './model-id';
+import { ProjectName } from './project-name';
 import { AssetRef } from './conditioning';
 import { RunSettings } from '../document/run-settings';
+import { AssetId } from '../document/document';
 
 /** A project as it crosses the wire: the canvas document (checked by main), its assets as PNG data URLs, the run's settings (null: none were kept). */
 /** An asset id as the canvas document names it. */
-const DocumentAssetId = z.string().regex(/^asset_[A-Za-z0-9-]{1,40}$/);
 const ProjectData = z
   .object({
     document: z.unknown(),
-    assets: z.record(DocumentAssetId, z.string().regex(/^data:image\/png;base64,/).max(48_000_000)),
+    assets: z.record(AssetId, z.string().regex(/^data:image\/png;base64,/).max(48_000_000)),
     panel: RunSettings.nullable(),
   })
   .strict();
@@ -309,7 +309,7 @@ export const studioContract = defineContract({
            * The canvas document the run came from, kept beside its images so "Use everything" can bring it back.
            * Its pictures travel as uploaded assets (assets.upload), by the document's own asset ids: never inline.
            */
-          document: z.object({ document: z.unknown(), assets: z.record(DocumentAssetId, AssetRef) }).strict().optional(),
+          document: z.object({ document: z.unknown(), assets: z.record(AssetId, AssetRef) }).strict().optional(),
           /**
            * Live mode: the image goes to the gallery's hidden `.live/` folder (served as `/gallery/.live/<id>.png`),
            * which keeps the last few, instead of into the gallery; no document is kept.

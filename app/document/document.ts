@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LayoutBox, NormalizedRect, RegionalMode, SceneObject, SceneRelation, type AssetRef, type StudioConditioning } from '../contract/conditioning';
+import { ASSET_ID, LayoutBox, NormalizedRect, RegionalMode, SceneObject, SceneRelation, type AssetRef, type StudioConditioning } from '../contract/conditioning';
 
 /**
  * The canvas document: what a person builds on the canvas, in layers, and
@@ -16,7 +16,7 @@ const brand = <B extends string>(prefix: string) =>
     .brand<B>();
 export const LayerId = brand<'LayerId'>('layer');
 export type LayerId = z.infer<typeof LayerId>;
-export const AssetId = brand<'AssetId'>('asset');
+export const AssetId = z.string().regex(ASSET_ID, 'An asset id').brand<'AssetId'>();
 export type AssetId = z.infer<typeof AssetId>;
 
 /** Every layer has these; `kind` says what it holds. */

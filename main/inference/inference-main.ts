@@ -10,6 +10,7 @@ import { openParentChannel } from './parent-channel';
 import { APP_VERSION_FLAG, CACHE_DIR_FLAG, MODELS_DIR_FLAG, readFlag } from './process-args';
 import { ProviderProbe } from './provider-probe';
 import { removePartialFiles } from '../files/write-atomic';
+import { SerialQueue } from '../../app/domain/serial-queue';
 
 /**
  * Entry of the inference process. onnxruntime-node's `session.run` blocks
@@ -28,8 +29,8 @@ const engine = new Engine({
 // A crash mid-write leaves .partial files behind: they are never read, only in the way.
 void removePartialFiles(readFlag(process.argv, CACHE_DIR_FLAG));
 const jobs = new Map<string, AbortController>();
-/** Generations run one at a time: they share the loaded model and the machine. */
-let queue: Promise<unknown> = Promise.resolve();
+/** Generations (and warm-ups, unloads) run one at a time: they share the loaded model and the machine. */
+const queue = new SerialQueue();
 
 /** The warm-up going or waiting, if any: any generation stops it (between calls), as does the next warm-up. */
 let warming: AbortController | null = null;
@@ -45,7 +46,7 @@ const router = createRouter(inferenceContract.calls, {
     const controller = new AbortController();
     jobs.set(jobId, controller);
     warming?.abort();
-    const run = queue.then(() =>
+    const run = queue.run(() =>
       engine.run(request, {
         signal: controller.signal,
         onProgress: async (progress) => {
@@ -54,15 +55,13 @@ const router = createRouter(inferenceContract.calls, {
         },
       }),
     );
-    queue = run.catch(() => undefined);
     return run.catch(asStudioError(controller.signal)).finally(() => jobs.delete(jobId));
   },
   'engine.warm': ({ request }) => {
     warming?.abort();
     const controller = new AbortController();
     warming = controller;
-    const run = queue.then(() => (controller.signal.aborted ? null : engine.warm(request, controller.signal)));
-    queue = run.catch(() => undefined);
+    const run = queue.run(() => (controller.signal.aborted ? null : engine.warm(request, controller.signal)));
     return run
       .then(
         (done) => ({ warmed: done !== null, warmMs: done?.warmMs ?? 0 }),
@@ -76,9 +75,7 @@ const router = createRouter(inferenceContract.calls, {
       });
   },
   'engine.unload': async () => {
-    const release = queue.then(() => engine.release());
-    queue = release.catch(() => undefined);
-    await release;
+    await queue.run(() => engine.release());
     return { released: true as const };
   },
   'engine.cancel': ({ jobId }) => {

@@ -7,6 +7,7 @@ import type { FamilyId } from '../../app/contract/generation';
 import { ModelManifest, type ModelEntry, type ModelListing, type ModelSource, type NewManifest, type RunDefaults, type VerifyReport } from '../../app/contract/models';
 import { FAMILIES } from '../engine/model/family';
 import { writeAtomic } from '../files/write-atomic';
+import { SerialQueue } from '../../app/domain/serial-queue';
 import { inspectModel, type Inspection } from './inspect-model';
 import { hashModelFiles, listModelFiles, manifestMismatches, MANIFEST_FILE, sha256File, type FileStat } from './model-files';
 import { LibraryError } from './library-error';
@@ -49,7 +50,8 @@ export class ModelLibrary {
   private readonly inspections = new Map<string, { key: string; inspection: Inspection }>();
   private readonly readOnlyUse = new Map<string, string>();
   /** Writes to manifests and settings, one at a time. */
-  private writes: Promise<unknown> = Promise.resolve();
+  /** Manifest and settings writes, one at a time. */
+  private readonly writes = new SerialQueue();
 
   constructor(readonly options: LibraryOptions) {}
 
@@ -329,7 +331,7 @@ export class ModelLibrary {
       lastUsedAt: null,
     });
     // A library folder that cannot be written still lists; its manifest is made again next time.
-    await this.serialized(() => writeAtomic(join(home, MANIFEST_FILE), JSON.stringify(manifest, null, 2))).catch(() => undefined);
+    await this.writes.run(() => writeAtomic(join(home, MANIFEST_FILE), JSON.stringify(manifest, null, 2))).catch(() => undefined);
     return manifest;
   }
 
@@ -342,7 +344,7 @@ export class ModelLibrary {
   private async updateManifest(id: string, change: (manifest: ModelManifest) => ModelManifest): Promise<void> {
     const located = await this.locate(id);
     if (located.home === null) throw new LibraryError('not-managed', `Model "${id}" is ${located.location === 'bundled' ? 'bundled with the studio' : `listed from ${located.folder}`}; import it to rename it or change its family`);
-    await this.serialized(async () => {
+    await this.writes.run(async () => {
       const manifest = await this.readManifest(located.home!).catch(() => null);
       if (!manifest) throw new LibraryError('model-unusable', `Model "${id}" has no valid ${MANIFEST_FILE}; verify it or import it again`);
       await writeAtomic(join(located.home!, MANIFEST_FILE), JSON.stringify(ModelManifest.parse(change(manifest)), null, 2));
@@ -363,16 +365,10 @@ export class ModelLibrary {
   }
 
   private writeLibrarySettings(change: (settings: LibrarySettings) => LibrarySettings): Promise<void> {
-    return this.serialized(async () => {
+    return this.writes.run(async () => {
       await mkdir(this.dir, { recursive: true });
       await writeAtomic(join(this.dir, SETTINGS_FILE), JSON.stringify(change(await this.librarySettings()), null, 2));
     });
-  }
-
-  private serialized<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.writes.then(work, work);
-    this.writes = next.catch(() => undefined);
-    return next;
   }
 }
 

@@ -161,6 +161,16 @@ describe('main never dies on bad input, and hurts nothing outside its folders', 
     assert.ok(!existsSync(join(projectsDir, 'nested.wbproj')));
   });
 
+  test("a project is named as a person names it; a name that would leave the projects folder, or hide, is refused in words about project names", async () => {
+    const name = 'Castle at dawn (v2)';
+    await studio.client.call('projects.save', { name, document: emptyDocument(64, 64), assets: {}, panel: null });
+    assert.ok(existsSync(join(projectsDir, `${name}.wbproj`)));
+    assert.ok((await studio.client.call('projects.list', {})).some((p) => p.name === name));
+    for (const bad of ['../outside', '.hidden', 'a/b', 'trailing dot.', 'trailing space ']) {
+      await assert.rejects(studio.client.call('projects.save', { name: bad, document: emptyDocument(64, 64), assets: {}, panel: null }), code('invalid-input', /A project name is letters, digits, spaces/), bad);
+    }
+  });
+
   test('a gallery PNG with a deeply nested record or a text chunk bomb lists quickly, its good chunks read', async () => {
     const record = encodePng(8, 8, new Uint8Array(8 * 8 * 3), { wordbrush: nested(50_000), parameters: 'a cat\nSteps: 4, Sampler: Euler, CFG scale: 7, Seed: 5, Size: 8x8' });
     writeFileSync(join(galleryDir, 'deep-record.png'), record);

@@ -227,7 +227,6 @@ function samplingPlan(model: LoadedModel, sampler: SamplerName, schedule: SigmaS
     const timesteps = lcmTimesteps(steps, noise.sigmas.length);
     return { timesteps, sigmas: [...timesteps.map((t) => noise.sigmaAt(t)), 0] };
   }
-  if (steps < 1) throw new ModelError('size-not-supported', 'At least one step is needed');
   return planSampling(noise, sampler, { steps, schedule, spacing: family.spacing ?? folder.scheduler.spacing, stepsOffset: folder.scheduler.stepsOffset, setAlphaToOne: folder.scheduler.setAlphaToOne });
 }
 

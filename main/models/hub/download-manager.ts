@@ -7,6 +7,7 @@ import { DownloadRequest, HubRepo, type DownloadStatus, type NewManifest } from 
 import { ModelId } from '../../../app/contract/model-id';
 import { parseBoundedJson } from '../../../app/domain/bounded-json';
 import { PARTIAL, writeAtomic } from '../../files/write-atomic';
+import { SerialQueue } from '../../../app/domain/serial-queue';
 import { gigabytes } from '../import-model';
 import { inspectModel } from '../inspect-model';
 import { LibraryError } from '../library-error';
@@ -73,7 +74,7 @@ const FILES_DIR = 'files';
 export class DownloadManager {
   private readonly jobs = new Map<string, Job>();
   /** Starts one at a time, so two asks for one repository cannot both miss each other. */
-  private starting: Promise<unknown> = Promise.resolve();
+  private readonly starting = new SerialQueue();
 
   constructor(private readonly options: DownloadManagerOptions) {}
 
@@ -120,9 +121,7 @@ export class DownloadManager {
    * download rather than starting a second one.
    */
   start(input: DownloadRequest): Promise<DownloadStatus> {
-    const started = this.starting.then(() => this.startNow(input));
-    this.starting = started.catch(() => undefined);
-    return started;
+    return this.starting.run(() => this.startNow(input));
   }
 
   private async startNow(input: DownloadRequest): Promise<DownloadStatus> {
