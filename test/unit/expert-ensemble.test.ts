@@ -164,6 +164,14 @@ describe('an ensemble run on the SDXL base and refiner fixtures', () => {
     assert.ok(mixed.warnings.some((w) => /^flat-expert: applied the regions by latent-composition/.test(w)), mixed.warnings.join('; '));
   });
 
+  test('three experts in order: the base, the refiner from 0.5, the base again from 0.8, one latent throughout', async () => {
+    calls = [];
+    const result = await engine.run(request({ sampler: 'euler', experts: [{ model: refiner, switchAt: { fraction: 0.5 } }, { model: base, switchAt: { fraction: 0.8 } }] }));
+    // Euler's 901, 801, …, 1: at or above 500 the base, at or above 200 the refiner, then the base.
+    assert.deepEqual(calls.map((c) => `${c.unet} ${c.timestep}`), ['base 901', 'base 801', 'base 701', 'base 601', 'base 501', 'refiner 401', 'refiner 301', 'refiner 201', 'base 101', 'base 1']);
+    assert.deepEqual(result.experts?.map((e) => e.steps), [[0, 5], [5, 8], [8, 10]]);
+  });
+
   test("the refiner's time_ids: original size, crop, then the aesthetic score (6, and 2.5 on the unconditional row) or the ones asked for", async () => {
     calls = [];
     await engine.run(request({ steps: 5, width: 128, height: 64 }));
