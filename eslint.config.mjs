@@ -82,6 +82,19 @@ export default tseslint.config(
     },
   },
   {
+    // The engine is the inference process's: what main keeps (the gallery, projects, assets) reads and writes images through main/images/.
+    files: ['main/gallery/**/*.ts', 'main/projects/**/*.ts', 'main/assets/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict({
+        groups: [
+          [['electron', 'electron/*'], 'Only main/shell/ uses Electron: the rest of main also runs in plain Node (browser mode).'],
+          [['**/renderer/**'], 'main/ never imports the renderer.'],
+          [['**/engine/**'], 'The gallery, projects and assets use main/images/ and app/, never the engine.'],
+        ],
+      }),
+    },
+  },
+  {
     files: ['main/**/*.ts'],
     ignores: ['main/shell/ipc.ts'],
     rules: {

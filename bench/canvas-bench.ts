@@ -7,7 +7,7 @@
  * the updated token view. Reports median and 95th percentile; the aim is
  * 55 fps or better (a frame within 18 ms). Figures, never asserted in tests.
  */
-import { encodePng } from '../main/engine/output/png';
+import { encodePng } from '../main/images/png';
 import { launchChromium } from '../test/helpers/browser';
 import { pagePointer } from '../test/helpers/canvas-page';
 import { startServe } from '../test/helpers/serve-process';

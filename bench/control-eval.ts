@@ -23,8 +23,8 @@ import type { ConditioningDocument, NormalizedRect, Relation } from '../app/cont
 import { relationHolds } from '../app/domain/relations';
 import { detectObjects, iou, type Box, type WorldPalette } from './evaluation/world-detector';
 import { Engine } from '../main/engine/engine';
-import { decodeRgbPng } from '../main/engine/output/images';
-import { encodePng } from '../main/engine/output/png';
+import { decodeRgbPng } from '../main/images/png-images';
+import { encodePng } from '../main/images/png';
 import { repoRoot } from '../test/helpers/paths';
 
 interface TruthObject {

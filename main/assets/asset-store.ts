@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { AssetRef } from '../../app/contract/conditioning';
 import { StudioError } from '../../app/rpc/errors';
 import { writeAtomic } from '../files/write-atomic';
-import { IMAGE_LIMITS } from '../engine/output/images';
+import { IMAGE_LIMITS } from '../images/png-images';
 import { checkPng } from '../images/image-jobs';
-import { ModelError } from '../engine/model/model-error';
+import { ImageError } from '../images/image-error';
 
 /** What an upload may be: a 4096x4096 RGBA PNG that does not compress at all is about this. */
 export const ASSET_MAX_BYTES = 32 * 1024 * 1024;
@@ -71,7 +71,7 @@ export class AssetStore {
     try {
       await checkPng(bytes, 'The uploaded image');
     } catch (error) {
-      if (error instanceof ModelError) throw new StudioError('invalid-asset', error.message);
+      if (error instanceof ImageError) throw new StudioError('invalid-asset', error.message);
       throw error;
     }
     const id = AssetRef.parse(`asset_${createHash('sha256').update(bytes).digest('hex').slice(0, 40)}`);

@@ -10,6 +10,7 @@ import { loadSettings } from '../core/settings-store';
 import { SceneGraphConflictError } from '../engine/conditioning/plan';
 import { Engine } from '../engine/engine';
 import { ModelError } from '../engine/model/model-error';
+import { ImageError } from '../images/image-error';
 import { loadTokenizer } from '../engine/text/load-tokenizer';
 import { ProviderProbe } from '../inference/provider-probe';
 import { CLI_USAGE, CliArgsError, EXIT, parseCliArgs } from './cli-args';
@@ -97,7 +98,7 @@ main(process.argv.slice(2)).then(
       console.error(error.message);
       process.exit(EXIT.failed);
     }
-    console.error(error instanceof ModelError ? `Model error: ${error.message}` : error instanceof Error ? error.message : String(error));
+    console.error(error instanceof ModelError ? `Model error: ${error.message}` : error instanceof ImageError ? `Image error: ${error.message}` : error instanceof Error ? error.message : String(error));
     process.exit(EXIT.failed);
   },
 );

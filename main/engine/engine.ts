@@ -7,9 +7,10 @@ import type { ExecutionProviderName, ProviderReport } from '../../app/contract/p
 import { FUSED_VARIANT, LoadedModel } from './model/loaded-model';
 import { providerOrder } from './onnx/execution';
 import { hasOptimizedGraph } from './onnx/optimized-graphs';
-import { maskToLatent, readImageSource, resizeRgb } from './output/images';
+import { readImageSource, resizeRgb } from '../images/png-images';
+import { maskToLatent } from './conditioning/masks';
 import { a1111Parameters } from './output/parameters';
-import { encodePng } from './output/png';
+import { encodePng } from '../images/png';
 import { previewOf } from './output/preview';
 import type { AttentionObserver } from './conditioning/spatial-denoiser';
 import { generate, resolveSettings, type StartImages } from './pipeline/generate';

@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
-import { decodeTextChunk, PNG_SIGNATURE } from '../engine/output/png';
+import { decodeTextChunk } from '../images/png';
+import { PNG_SIGNATURE } from '../../app/domain/png-text';
 
 export interface PngHead {
   readonly width: number;

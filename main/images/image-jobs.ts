@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ModelError, type ModelErrorCode } from '../engine/model/model-error';
+import { ImageError, type ImageErrorCode } from './image-error';
 
 /** Work the image worker does: check that bytes are a PNG within the limits, or make a thumbnail of one. */
 type ImageWork = { readonly bytes: Uint8Array; readonly origin: string } & ({ readonly kind: 'check' } | { readonly kind: 'thumbnail'; readonly side: number });
 export type ImageJob = ImageWork & { readonly id: number };
-export type ImageReply = { readonly id: number; readonly ok: true; readonly result: { width: number; height: number } | Uint8Array } | { readonly id: number; readonly ok: false; readonly code: ModelErrorCode; readonly message: string };
+export type ImageReply = { readonly id: number; readonly ok: true; readonly result: { width: number; height: number } | Uint8Array } | { readonly id: number; readonly ok: false; readonly code: ImageErrorCode; readonly message: string };
 
 type Pending = { resolve: (result: unknown) => void; reject: (error: Error) => void };
 
@@ -44,13 +44,13 @@ class ImageWorkerClient {
       if (this.pending.size === 0) worker.unref();
       if (!pending) return;
       if (reply.ok) pending.resolve(reply.result);
-      else pending.reject(new ModelError(reply.code, reply.message));
+      else pending.reject(new ImageError(reply.code, reply.message));
     });
     const fail = (error: Error) => {
       if (this.worker === worker) this.worker = null;
       for (const [id, pending] of this.pending) {
         this.pending.delete(id);
-        pending.reject(new ModelError('invalid-image', `The image could not be read (${error.message})`));
+        pending.reject(new ImageError('invalid-image', `The image could not be read (${error.message})`));
       }
     };
     worker.on('error', fail);
@@ -64,12 +64,12 @@ class ImageWorkerClient {
 
 const client = new ImageWorkerClient();
 
-/** Checks PNG bytes (signature, limits, bounded inflate, full decode) off the event loop; throws ModelError in words. */
+/** Checks PNG bytes (signature, limits, bounded inflate, full decode) off the event loop; throws ImageError in words. */
 export async function checkPng(bytes: Uint8Array, origin: string): Promise<{ width: number; height: number }> {
   return (await client.run({ kind: 'check', bytes, origin })) as { width: number; height: number };
 }
 
-/** A PNG thumbnail at most `side` pixels a side, made off the event loop; throws ModelError when the image cannot be read. */
+/** A PNG thumbnail at most `side` pixels a side, made off the event loop; throws ImageError when the image cannot be read. */
 export async function thumbnailPng(bytes: Uint8Array, side: number, origin: string): Promise<Uint8Array> {
   return (await client.run({ kind: 'thumbnail', bytes, side, origin })) as Uint8Array;
 }

@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
-import { decodeRgbPng } from '../engine/output/images';
-import { encodePng } from '../engine/output/png';
-import { ModelError } from '../engine/model/model-error';
+import { decodeRgbPng } from './png-images';
+import { encodePng } from './png';
+import { ImageError } from './image-error';
 import type { ImageJob, ImageReply } from './image-jobs';
 
 /**
@@ -14,7 +14,7 @@ parentPort?.on('message', (job: ImageJob) => {
   try {
     reply = { id: job.id, ok: true, result: run(job) };
   } catch (error) {
-    reply = { id: job.id, ok: false, code: error instanceof ModelError ? error.code : 'invalid-image', message: (error as Error).message };
+    reply = { id: job.id, ok: false, code: error instanceof ImageError ? error.code : 'invalid-image', message: (error as Error).message };
   }
   parentPort!.postMessage(reply, reply.ok && reply.result instanceof Uint8Array ? [reply.result.buffer as ArrayBuffer] : []);
 });

@@ -6,6 +6,7 @@ import { createEmitter, createRouter } from '../../app/rpc/router';
 import { Engine } from '../engine/engine';
 import { SceneGraphConflictError } from '../engine/conditioning/plan';
 import { ModelError } from '../engine/model/model-error';
+import { ImageError } from '../images/image-error';
 import { openParentChannel } from './parent-channel';
 import { APP_VERSION_FLAG, CACHE_DIR_FLAG, MODELS_DIR_FLAG, readFlag } from './process-args';
 import { ProviderProbe } from './provider-probe';
@@ -89,6 +90,7 @@ function asStudioError(signal: AbortSignal) {
   return (error: unknown): never => {
     if (signal.aborted) throw new StudioError('cancelled', 'The generation was cancelled');
     if (error instanceof ModelError) throw new StudioError('model-error', error.message);
+    if (error instanceof ImageError) throw new StudioError('invalid-asset', error.message);
     if (error instanceof SceneGraphConflictError) throw new StudioError('scene-graph-conflict', error.message);
     throw error;
   };

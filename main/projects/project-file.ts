@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { AssetId, assetsOf, DocumentError, migrateDocument, type CanvasDocument } from '../../app/document/document';
 import { runSettingsOf, type RunSettings } from '../../app/document/run-settings';
 import { checkPng } from '../images/image-jobs';
-import { ModelError } from '../engine/model/model-error';
+import { ImageError } from '../images/image-error';
 import { parseBoundedJson } from '../../app/domain/bounded-json';
 import { writeAtomic } from '../files/write-atomic';
 
@@ -89,7 +89,7 @@ export async function readProject(path: string): Promise<Project> {
     try {
       await checkPng(bytes, `${asset}.png`);
     } catch (error) {
-      if (error instanceof ModelError) throw new ProjectError('corrupt', `${basename(path)} is damaged: ${error.message}`);
+      if (error instanceof ImageError) throw new ProjectError('corrupt', `${basename(path)} is damaged: ${error.message}`);
       throw error;
     }
     assets.set(AssetId.parse(asset), bytes);

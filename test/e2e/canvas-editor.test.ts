@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { CanvasDocument } from '../../app/document/document';
-import { encodePng } from '../../main/engine/output/png';
+import { encodePng } from '../../main/images/png';
 import { temporary } from '../helpers/backend';
 import { noChromium } from '../helpers/browser';
 import { dragThrough } from '../helpers/canvas-page';

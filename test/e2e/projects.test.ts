@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page, WebSocket } from 'playwright-core';
-import { encodePng } from '../../main/engine/output/png';
+import { encodePng } from '../../main/images/png';
 import { fixtureModels, temporary } from '../helpers/backend';
 import { launchChromium, noChromium } from '../helpers/browser';
 import { dragThrough } from '../helpers/canvas-page';

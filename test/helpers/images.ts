@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { encodePng } from '../../main/engine/output/png';
+import { encodePng } from '../../main/images/png';
 
 /** Writes a width x height PNG whose pixels `color(x, y)` gives, for init images and masks. */
 export function writeTestPng(path: string, width: number, height: number, color: (x: number, y: number) => [number, number, number]): string {

@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { decodeRgbPng } from '../../main/engine/output/images';
+import { decodeRgbPng } from '../../main/images/png-images';
 import { fixtureModels } from './backend';
 import { launchChromium } from './browser';
 import { requireBuild } from './paths';

@@ -7,9 +7,10 @@ import { decode } from 'fast-png';
 import type { GenerationRequest } from '../../app/contract/generation';
 import { Engine } from '../../main/engine/engine';
 import { ModelError } from '../../main/engine/model/model-error';
+import { ImageError } from '../../main/images/image-error';
 import { makeTensor } from '../../main/engine/onnx/tensors';
 import { attentionBytes, checkFitsInMemory, estimateRunBytes } from '../../main/engine/pipeline/memory-estimate';
-import { readPngText } from '../../main/engine/output/png';
+import { readPngText } from '../../main/images/png';
 import { fixtureModels } from '../helpers/backend';
 import { writeTestPng } from '../helpers/images';
 import { builtPaths } from '../helpers/paths';
@@ -137,7 +138,7 @@ describe('img2img and inpainting', () => {
   });
 
   test('an init image that is not a PNG is an invalid-image error', async () => {
-    await assert.rejects(engine.run(request('sd1-optimum', { init: { image: join(fixtureModels, 'sd1-optimum', 'model_index.json'), strength: 0.5 } })), isModelError('invalid-image'));
+    await assert.rejects(engine.run(request('sd1-optimum', { init: { image: join(fixtureModels, 'sd1-optimum', 'model_index.json'), strength: 0.5 } })), (e: unknown) => e instanceof ImageError && e.code === 'invalid-image');
   });
 });
 
@@ -155,7 +156,7 @@ describe('static exports and bad folders', () => {
     const bomb = join(folder, 'bomb.png');
     const init = writeTestPng(join(folder, 'init.png'), 64, 64, () => [120, 120, 120]);
     writeFileSync(bomb, Buffer.concat([header, Buffer.alloc(48 * 1024)]));
-    const tooLarge = (e: unknown) => e instanceof ModelError && e.code === 'image-too-large' && /20000x20000 pixels; images up to 8192 pixels a side/.test(e.message);
+    const tooLarge = (e: unknown) => e instanceof ImageError && e.code === 'image-too-large' && /20000x20000 pixels; images up to 8192 pixels a side/.test(e.message);
     await assert.rejects(engine.run(request('sd1-optimum', { init: { image: bomb, strength: 0.5 } })), tooLarge);
     await assert.rejects(engine.run(request('sd1-optimum', { init: { image: init, strength: 0.5 }, mask: bomb })), tooLarge);
     const painted = { version: 1 as const, regions: [{ id: 'r', phrase: 'star', mask: { kind: 'image' as const, png: `data:image/png;base64,${readFileSync(bomb).toString('base64')}` } }] };

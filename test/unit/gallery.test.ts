@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, rmSync, statSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Gallery } from '../../main/gallery/gallery';
-import { encodePng } from '../../main/engine/output/png';
+import { encodePng } from '../../main/images/png';
 import { temporary } from '../helpers/backend';
 
 const png = (text: Record<string, string> = {}, side = 300) => encodePng(side, side, new Uint8Array(side * side * 3).fill(120), text);

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { decode } from 'fast-png';
 import type { GenerationProgress } from '../../app/contract/generation';
 import { StudioError } from '../../app/rpc/errors';
-import { encodePng } from '../../main/engine/output/png';
+import { encodePng } from '../../main/images/png';
 import type { StudioBackend } from '../../main/core/studio-backend';
 import { startBrowserServer, type BrowserServer } from '../../main/server/browser-server';
 import { browserBackend } from '../helpers/backend';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { Engine } from '../../main/engine/engine';
-import { decodeRgbPng } from '../../main/engine/output/images';
+import { decodeRgbPng } from '../../main/images/png-images';
 import { fixtureModels } from '../helpers/backend';
 
 /**

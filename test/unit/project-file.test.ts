@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { AssetId, assetsOf, emptyDocument, LayerId, type CanvasDocument } from '../../app/document/document';
 import { defaultRunSettings, type RunSettings } from '../../app/document/run-settings';
-import { encodePng } from '../../main/engine/output/png';
+import { encodePng } from '../../main/images/png';
 import { ProjectError, readProject, writeProject } from '../../main/projects/project-file';
 import { temporary } from '../helpers/backend';
 import { zipOf } from '../helpers/zip';

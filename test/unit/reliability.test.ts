@@ -11,7 +11,7 @@ import { emptyDocument } from '../../app/document/document';
 import { StudioError } from '../../app/rpc/errors';
 import { MARKER_FILES } from '../../main/core/folder-rules';
 import type { StudioBackend } from '../../main/core/studio-backend';
-import { encodePng } from '../../main/engine/output/png';
+import { encodePng } from '../../main/images/png';
 import { ASSET_CHUNK_CHARS } from '../../main/assets/asset-store';
 import { startBrowserServer, type BrowserServer } from '../../main/server/browser-server';
 import { browserBackend, temporary } from '../helpers/backend';

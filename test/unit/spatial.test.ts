@@ -9,7 +9,7 @@ import type { ConditioningDocument } from '../../app/contract/conditioning';
 import type { GenerationRequest, RunReport } from '../../app/contract/generation';
 import { SceneGraphConflictError } from '../../main/engine/conditioning/plan';
 import { Engine } from '../../main/engine/engine';
-import { encodePng, readPngText } from '../../main/engine/output/png';
+import { encodePng, readPngText } from '../../main/images/png';
 import { fixtureModels } from '../helpers/backend';
 import { writeTestPng } from '../helpers/images';
 import { promptWithGraph } from '../../app/domain/scene-layout';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { detectObjects, iou, type Box, type WorldPalette } from '../../bench/evaluation/world-detector';
-import { decodeRgbPng } from '../../main/engine/output/images';
+import { decodeRgbPng } from '../../main/images/png-images';
 import { repoRoot } from '../helpers/paths';
 
 // 200 scenes rendered by the world's own generator (models/starter/training/make_eval_sets.py), with their truth.

@@ -1,5 +1,5 @@
 import type { NormalizedRect, RegionMask } from '../../../app/contract/conditioning';
-import { maskToLatent, readImageSource } from '../output/images';
+import { readImageSource, resizeRgb, type RgbImage } from '../../images/png-images';
 
 /** A mask over the latent grid: one weight in [0, 1] per latent pixel, rows top to bottom. */
 export interface LatentMask {
@@ -51,4 +51,18 @@ export function downsample(mask: LatentMask, factor: number): LatentMask {
     }
   }
   return { width, height, data };
+}
+
+/** A mask image as repaint weights at latent resolution (area average of each 8x8 block; white repaints). */
+export function maskToLatent(mask: RgbImage, latentWidth: number, latentHeight: number): Float32Array {
+  const sized = resizeRgb(mask, latentWidth * 8, latentHeight * 8);
+  const out = new Float32Array(latentWidth * latentHeight);
+  for (let y = 0; y < latentHeight; y++) {
+    for (let x = 0; x < latentWidth; x++) {
+      let sum = 0;
+      for (let dy = 0; dy < 8; dy++) for (let dx = 0; dx < 8; dx++) sum += sized.data[((y * 8 + dy) * sized.width + x * 8 + dx) * 3]!;
+      out[y * latentWidth + x] = sum / (64 * 255);
+    }
+  }
+  return out;
 }

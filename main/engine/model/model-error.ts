@@ -9,9 +9,6 @@ export type ModelErrorCode =
   | 'unsupported-io'
   | 'size-not-supported'
   | 'img2img-unavailable'
-  | 'invalid-image'
-  /** An image past the limits on bytes, sides or pixels: refused before decoding (an image bomb costs nothing). */
-  | 'image-too-large'
   | 'invalid-conditioning'
   /** The experts of an ensemble cannot share one latent: said before the run, naming both models. */
   | 'incompatible-experts'

@@ -2,7 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LoadedModel } from '../model/loaded-model';
 import { decodeLatents } from '../pipeline/vae';
-import { encodePng } from './png';
+import { encodePng } from '../../images/png';
 
 /** A VAE decoder this small (graph and weights) is a reshuffle, not a network: decoding it for every preview costs nothing. */
 const CHEAP_DECODER_BYTES = 1024 * 1024;

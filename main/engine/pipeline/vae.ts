@@ -1,13 +1,10 @@
 import { inputType, type LoadedModel } from '../model/loaded-model';
 import { ModelError } from '../model/model-error';
 import { makeTensor, readFloats } from '../onnx/tensors';
+import type { RgbImage } from '../../images/png-images';
 
-/** An 8-bit RGB image, rows top to bottom. */
-export interface RgbImage {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Uint8Array;
-}
+export type { RgbImage };
+
 
 /** Latents (scaled as the UNet sees them) to an RGB image through vae_decoder. */
 export async function decodeLatents(model: LoadedModel, latents: Float32Array, h: number, w: number): Promise<RgbImage> {

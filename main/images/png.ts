@@ -1,8 +1,6 @@
 import { crc32, deflateSync } from 'node:zlib';
-import { inflateText } from '../../images/inflate-bounds';
-import { decodeTextChunk as decodeChunk, readPngText as readTextChunks } from '../../../app/domain/png-text';
-
-const SIGNATURE = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
+import { inflateText } from './inflate-bounds';
+import { decodeTextChunk as decodeChunk, PNG_SIGNATURE, readPngText as readTextChunks } from '../../app/domain/png-text';
 
 /**
  * PNG writing, by hand because the text chunks matter: A1111, ComfyUI and
@@ -19,7 +17,7 @@ export function encodePng(width: number, height: number, rgb: Uint8Array, text: 
   const raw = Buffer.alloc((stride + 1) * height);
   for (let y = 0; y < height; y++) raw.set(rgb.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
   const textChunks = Object.entries(text).map(([keyword, value]) => textChunk(keyword, value));
-  return Buffer.concat([SIGNATURE, chunk('IHDR', header), ...textChunks, chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', header), ...textChunks, chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 function textChunk(keyword: string, value: string): Buffer {
@@ -47,4 +45,3 @@ export function readPngText(png: Buffer): Record<string, string> {
 /** One text chunk's keyword and text, inflating with zlib up to MAX_TEXT_INFLATED. */
 export const decodeTextChunk = (type: string, data: Buffer) => decodeChunk(type, data, inflateText);
 
-export const PNG_SIGNATURE = SIGNATURE;

@@ -1,8 +1,15 @@
 import { readFile, stat } from 'node:fs/promises';
 import { decode } from 'fast-png';
-import { ModelError } from '../model/model-error';
-import { checkImageData, InflateBoundError, type PngLayout } from '../../images/inflate-bounds';
-import type { RgbImage } from '../pipeline/vae';
+import { ImageError } from './image-error';
+import { checkImageData, InflateBoundError, type PngLayout } from './inflate-bounds';
+import { PNG_SIGNATURE } from '../../app/domain/png-text';
+
+/** An 8-bit RGB image, rows top to bottom. */
+export interface RgbImage {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
 
 /**
  * What the studio decodes at most. A PNG's header says how big it will be, so
@@ -16,11 +23,11 @@ export async function readRgbImage(path: string): Promise<RgbImage> {
   let bytes: Buffer;
   try {
     const { size } = await stat(path);
-    if (size > IMAGE_LIMITS.bytes) throw new ModelError('image-too-large', `${path} is ${(size / 2 ** 20).toFixed(0)} MB; images up to ${IMAGE_LIMITS.bytes / 2 ** 20} MB are read`);
+    if (size > IMAGE_LIMITS.bytes) throw new ImageError('image-too-large', `${path} is ${(size / 2 ** 20).toFixed(0)} MB; images up to ${IMAGE_LIMITS.bytes / 2 ** 20} MB are read`);
     bytes = await readFile(path);
   } catch (error) {
-    if (error instanceof ModelError) throw error;
-    throw new ModelError('invalid-image', `Cannot read the image ${path}`);
+    if (error instanceof ImageError) throw error;
+    throw new ImageError('invalid-image', `Cannot read the image ${path}`);
   }
   return decodeRgbPng(bytes, path);
 }
@@ -29,7 +36,7 @@ export async function readRgbImage(path: string): Promise<RgbImage> {
 export async function readImageSource(source: string, what: string): Promise<RgbImage> {
   if (!source.startsWith('data:')) return readRgbImage(source);
   const match = /^data:image\/png;base64,(.+)$/s.exec(source);
-  if (!match) throw new ModelError('invalid-image', `${what} must be a PNG data: URL`);
+  if (!match) throw new ImageError('invalid-image', `${what} must be a PNG data: URL`);
   return decodeRgbPng(Buffer.from(match[1]!, 'base64'), what);
 }
 
@@ -39,14 +46,14 @@ export function decodeRgbPng(bytes: Uint8Array, origin: string): RgbImage {
   try {
     checkImageData(bytes, layout);
   } catch (error) {
-    if (error instanceof InflateBoundError) throw new ModelError(error.message.startsWith('its pixel data inflates past') ? 'image-too-large' : 'invalid-image', `${origin} is refused: ${error.message}`);
+    if (error instanceof InflateBoundError) throw new ImageError(error.message.startsWith('its pixel data inflates past') ? 'image-too-large' : 'invalid-image', `${origin} is refused: ${error.message}`);
     throw error;
   }
   let png: ReturnType<typeof decode>;
   try {
     png = decode(bytes);
   } catch (error) {
-    throw new ModelError('invalid-image', `${origin} is not a PNG image the studio can read (${(error as Error).message})`);
+    throw new ImageError('invalid-image', `${origin} is not a PNG image the studio can read (${(error as Error).message})`);
   }
   const { width, height, channels, depth } = png;
   const source = png.palette ? expandPalette(png.data as Uint8Array, png.palette) : png.data;
@@ -62,19 +69,17 @@ export function decodeRgbPng(bytes: Uint8Array, origin: string): RgbImage {
   return { width, height, data };
 }
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
 /** Reads the IHDR chunk, which the PNG format puts first, and holds its size to the limits. */
 function checkPngHeader(bytes: Uint8Array, origin: string): PngLayout {
-  if (bytes.length > IMAGE_LIMITS.bytes) throw new ModelError('image-too-large', `${origin} is ${(bytes.length / 2 ** 20).toFixed(0)} MB; images up to ${IMAGE_LIMITS.bytes / 2 ** 20} MB are read`);
+  if (bytes.length > IMAGE_LIMITS.bytes) throw new ImageError('image-too-large', `${origin} is ${(bytes.length / 2 ** 20).toFixed(0)} MB; images up to ${IMAGE_LIMITS.bytes / 2 ** 20} MB are read`);
   const isPng = bytes.length >= 24 && PNG_SIGNATURE.every((b, i) => bytes[i] === b) && String.fromCharCode(...bytes.subarray(12, 16)) === 'IHDR';
-  if (!isPng) throw new ModelError('invalid-image', `${origin} is not a PNG image`);
+  if (!isPng) throw new ImageError('invalid-image', `${origin} is not a PNG image`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const [width, height] = [view.getUint32(16), view.getUint32(20)];
   if (width > IMAGE_LIMITS.side || height > IMAGE_LIMITS.side || width * height > IMAGE_LIMITS.pixels) {
-    throw new ModelError('image-too-large', `${origin} is ${width}x${height} pixels; images up to ${IMAGE_LIMITS.side} pixels a side and ${IMAGE_LIMITS.pixels / 1e6} megapixels are read`);
+    throw new ImageError('image-too-large', `${origin} is ${width}x${height} pixels; images up to ${IMAGE_LIMITS.side} pixels a side and ${IMAGE_LIMITS.pixels / 1e6} megapixels are read`);
   }
-  if (bytes.length < 29) throw new ModelError('invalid-image', `${origin} is not a PNG image`);
+  if (bytes.length < 29) throw new ImageError('invalid-image', `${origin} is not a PNG image`);
   return { width, height, depth: bytes[24]!, colorType: bytes[25]!, interlaced: bytes[28] === 1 };
 }
 
@@ -107,18 +112,4 @@ export function resizeRgb(image: RgbImage, width: number, height: number): RgbIm
     }
   }
   return { width, height, data };
-}
-
-/** A mask image as repaint weights at latent resolution (area average of each 8x8 block; white repaints). */
-export function maskToLatent(mask: RgbImage, latentWidth: number, latentHeight: number): Float32Array {
-  const sized = resizeRgb(mask, latentWidth * 8, latentHeight * 8);
-  const out = new Float32Array(latentWidth * latentHeight);
-  for (let y = 0; y < latentHeight; y++) {
-    for (let x = 0; x < latentWidth; x++) {
-      let sum = 0;
-      for (let dy = 0; dy < 8; dy++) for (let dx = 0; dx < 8; dx++) sum += sized.data[((y * 8 + dy) * sized.width + x * 8 + dx) * 3]!;
-      out[y * latentWidth + x] = sum / (64 * 255);
-    }
-  }
-  return out;
 }
