@@ -24,6 +24,8 @@ Run with Debian's python3-torch and python3-onnx (CI needs neither: the outputs 
     /usr/bin/python3 models/scripts/make_fixtures.py f4c8    (only f4c8; any fixture's name works)
     /usr/bin/python3 models/scripts/make_fixtures.py sdxl --out DIR --unet-channels 256
                                                              (a wider UNet, for benchmarks: never committed)
+    /usr/bin/python3 models/scripts/make_fixtures.py sd15-shaped --out DIR
+                                                             (a full-size SD 1.5-shaped model, for benchmarks)
 """
 import argparse
 import json
@@ -442,6 +444,119 @@ def make_sdxl_refiner():
     write_json(folder / "model_index.json", {**index, "text_encoder": [None, None], "tokenizer": [None, None], "requires_aesthetics_score": True, "force_zeros_for_empty_prompt": False})
 
 
+class Sd15ResBlock(nn.Module):
+    """diffusers' ResnetBlock2D: GroupNorm(32), SiLU, 3x3 conv, the time embedding added, again, a 1x1 shortcut when widths differ."""
+
+    def __init__(self, cin, cout, temb=1280):
+        super().__init__()
+        self.norm1, self.conv1 = nn.GroupNorm(32, cin, eps=1e-5), nn.Conv2d(cin, cout, 3, padding=1)
+        self.time_emb_proj = nn.Linear(temb, cout)
+        self.norm2, self.conv2 = nn.GroupNorm(32, cout, eps=1e-5), nn.Conv2d(cout, cout, 3, padding=1)
+        self.shortcut = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
+
+    def forward(self, x, t):
+        h = self.conv1(nn.functional.silu(self.norm1(x)))
+        h = h + self.time_emb_proj(nn.functional.silu(t))[:, :, None, None]
+        return self.shortcut(x) + self.conv2(nn.functional.silu(self.norm2(h)))
+
+
+class Sd15Transformer(nn.Module):
+    """diffusers' Transformer2DModel as SD 1.5 has it: GroupNorm, 1x1 proj_in, self-attention, cross-attention and a GEGLU
+    feed-forward each after a LayerNorm, 1x1 proj_out, the input added back. Eight heads."""
+
+    def __init__(self, c, context_dim=768, heads=8):
+        super().__init__()
+        self.norm, self.proj_in, self.proj_out = nn.GroupNorm(32, c, eps=1e-6), nn.Conv2d(c, c, 1), nn.Conv2d(c, c, 1)
+        self.norm1, self.attn1 = nn.LayerNorm(c), Attention(c, c, heads)
+        self.norm2, self.attn2 = nn.LayerNorm(c), Attention(c, context_dim, heads)
+        self.norm3, self.ff_in, self.ff_out = nn.LayerNorm(c), nn.Linear(c, c * 8), nn.Linear(c * 4, c)
+
+    def forward(self, x, context):
+        b, c, h, w = x.shape
+        y = self.proj_in(self.norm(x)).reshape(b, c, h * w).transpose(1, 2)
+        y = y + self.attn1(self.norm1(y))
+        y = y + self.attn2(self.norm2(y), context)
+        hidden, gate = self.ff_in(self.norm3(y)).chunk(2, dim=-1)
+        y = y + self.ff_out(hidden * nn.functional.gelu(gate))
+        return x + self.proj_out(y.transpose(1, 2).reshape(b, c, h, w))
+
+
+class Sd15UNet(nn.Module):
+    """SD 1.5's UNet2DConditionModel in shape (860M parameters): blocks of 320, 640, 1280 and 1280 channels, two ResNet layers
+    down and three up, cross-attention in the first three levels and the middle, skip connections, a 1280-wide time embedding."""
+
+    def __init__(self, widths=(320, 640, 1280, 1280), context_dim=768):
+        super().__init__()
+        self.c0 = widths[0]
+        self.time_mlp = nn.Sequential(nn.Linear(widths[0], 1280), nn.SiLU(), nn.Linear(1280, 1280))
+        self.conv_in = nn.Conv2d(4, widths[0], 3, padding=1)
+        self.down, skips, cin = nn.ModuleList(), [widths[0]], widths[0]
+        for level, cout in enumerate(widths):
+            attend = level < 3
+            layers = nn.ModuleList()
+            for _ in range(2):
+                layers.append(nn.ModuleList([Sd15ResBlock(cin, cout), Sd15Transformer(cout, context_dim) if attend else nn.Identity()]))
+                cin = cout
+                skips.append(cout)
+            sample = nn.Conv2d(cout, cout, 3, stride=2, padding=1) if level < 3 else None
+            if sample is not None:
+                skips.append(cout)
+            self.down.append(nn.ModuleDict({"layers": layers, **({"sample": sample} if sample is not None else {})}))
+        self.mid1, self.mid_attn, self.mid2 = Sd15ResBlock(cin, cin), Sd15Transformer(cin, context_dim), Sd15ResBlock(cin, cin)
+        self.up = nn.ModuleList()
+        for level, cout in enumerate(reversed(widths)):
+            attend = level > 0
+            layers = nn.ModuleList()
+            for _ in range(3):
+                layers.append(nn.ModuleList([Sd15ResBlock(cin + skips.pop(), cout), Sd15Transformer(cout, context_dim) if attend else nn.Identity()]))
+                cin = cout
+            sample = nn.Conv2d(cout, cout, 3, padding=1) if level < 3 else None
+            self.up.append(nn.ModuleDict({"layers": layers, **({"sample": sample} if sample is not None else {})}))
+        self.norm_out, self.conv_out = nn.GroupNorm(32, widths[0]), nn.Conv2d(widths[0], 4, 3, padding=1)
+
+    def forward(self, sample, timestep, encoder_hidden_states):
+        t = self.time_mlp(timestep_embedding(timestep.reshape(-1).float().expand(sample.shape[0]), self.c0))
+        h = self.conv_in(sample)
+        skips = [h]
+        for block in self.down:
+            for res, attn in block["layers"]:
+                h = res(h, t)
+                h = attn(h, encoder_hidden_states) if isinstance(attn, Sd15Transformer) else h
+                skips.append(h)
+            if "sample" in block:
+                h = block["sample"](h)
+                skips.append(h)
+        h = self.mid2(self.mid_attn(self.mid1(h, t), encoder_hidden_states), t)
+        for block in self.up:
+            for res, attn in block["layers"]:
+                h = res(torch.cat([h, skips.pop()], dim=1), t)
+                h = attn(h, encoder_hidden_states) if isinstance(attn, Sd15Transformer) else h
+            if "sample" in block:
+                h = block["sample"](nn.functional.interpolate(h, scale_factor=2.0, mode="nearest"))
+        return self.conv_out(nn.functional.silu(self.norm_out(h)))
+
+
+def make_sd15_shaped():
+    """A full-size SD 1.5-shaped model with random weights, for benchmarks only (3.4 GB of UNet weights: never committed):
+    the old conversion script's layout, weights in unet/weights.pb; a 768-wide text encoder and the small fixture VAE."""
+    folder = OUT / "sd15-shaped"
+    shutil.rmtree(folder, ignore_errors=True)
+    sd_text_encoder(folder, 768, torch.int32, 90)
+    torch.manual_seed(91)
+    unet = Sd15UNet().eval()
+    dynamic = {"sample": {0: "batch", 2: "h", 3: "w"}, "timestep": {0: "steps"}, "encoder_hidden_states": {0: "batch", 1: "sequence"}, "out_sample": {0: "batch", 2: "h", 3: "w"}}
+    with torch.no_grad():
+        export(unet, (torch.zeros(2, 4, 8, 8), torch.ones(2), torch.zeros(2, 77, 768)), folder / "unet" / "model.onnx", ["sample", "timestep", "encoder_hidden_states"], ["out_sample"], dynamic, "weights.pb")
+    write_json(folder / "unet" / "config.json", {"sample_size": 64, "in_channels": 4, "out_channels": 4, "block_out_channels": [320, 640, 1280, 1280], "cross_attention_dim": 768})
+    vae(folder, 92, "latent_sample")
+    write_tokenizer(folder)
+    scheduler(folder)
+    model_index(folder, "OnnxStableDiffusionPipeline", ["text_encoder", "unet", "vae_decoder", "vae_encoder", "tokenizer", "scheduler"])
+
+
+# Made only when named, into --out: too large to commit.
+BENCH_MAKERS = {"sd15-shaped": make_sd15_shaped}
+
 MAKERS = {
     "sd1-conversion": lambda: make_sd1("sd1-conversion", torch.int32, torch.float32, "weights.pb", "latent_sample", 10),
     "sd1-optimum": lambda: make_sd1("sd1-optimum", torch.int32, torch.int64, "model.onnx_data", "latent_parameters", 20),
@@ -458,14 +573,14 @@ MAKERS = {
 def main():
     global OUT, UNET_CHANNELS
     parser = argparse.ArgumentParser()
-    parser.add_argument("only", nargs="?", choices=list(MAKERS), help="make this fixture only")
+    parser.add_argument("only", nargs="?", choices=[*MAKERS, *BENCH_MAKERS], help="make this fixture only")
     parser.add_argument("--out", type=Path, default=OUT, help="where the fixtures go (default models/fixtures)")
     parser.add_argument("--unet-channels", type=int, default=UNET_CHANNELS)
     args = parser.parse_args()
     OUT, UNET_CHANNELS = args.out, args.unet_channels
     OUT.mkdir(parents=True, exist_ok=True)
-    for name, make in MAKERS.items():
-        if args.only in (None, name):
+    for name, make in {**MAKERS, **BENCH_MAKERS}.items():
+        if args.only == name or (args.only is None and name in MAKERS):
             make()
     print("fixtures written to", OUT)
 
