@@ -547,6 +547,10 @@ def make_sd15_shaped():
     dynamic = {"sample": {0: "batch", 2: "h", 3: "w"}, "timestep": {0: "steps"}, "encoder_hidden_states": {0: "batch", 1: "sequence"}, "out_sample": {0: "batch", 2: "h", 3: "w"}}
     with torch.no_grad():
         export(unet, (torch.zeros(2, 4, 8, 8), torch.ones(2), torch.zeros(2, 77, 768)), folder / "unet" / "model.onnx", ["sample", "timestep", "encoder_hidden_states"], ["out_sample"], dynamic, "weights.pb")
+    # Past 2 GB torch writes each weight to a file of its own; the graph now names weights.pb alone.
+    for stray in (folder / "unet").iterdir():
+        if stray.name not in ("model.onnx", "weights.pb"):
+            stray.unlink()
     write_json(folder / "unet" / "config.json", {"sample_size": 64, "in_channels": 4, "out_channels": 4, "block_out_channels": [320, 640, 1280, 1280], "cross_attention_dim": 768})
     vae(folder, 92, "latent_sample")
     write_tokenizer(folder)
