@@ -32,7 +32,8 @@ export const inferenceContract = defineContract({
     }),
     'engine.generate': defineCall({
       summary: 'Run one generation request; progress arrives as generation.progress events with this jobId.',
-      input: z.object({ jobId: JobId, request: GenerationRequest }).strict(),
+      /** `quiet`: no progress events (live mode's runs: the next edit, not the steps, is what the page waits for). */
+      input: z.object({ jobId: JobId, request: GenerationRequest, quiet: z.boolean().optional() }).strict(),
       output: GenerationResult,
     }),
     'engine.warm': defineCall({

@@ -253,7 +253,7 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
         const pictures = await engineImages({ init, mask, conditioning }, assets);
         const outputDir = live ? join(options.galleryDir, LIVE_FOLDER) : options.galleryDir;
         const request = { ...familyOf(entry), ...run, ...pictures, ...(provider ? { provider } : {}), ...(experts ? { experts } : {}), model: folder, outputDir };
-        const result = await supervisor.call('engine.generate', { jobId, request }).finally(() => {
+        const result = await supervisor.call('engine.generate', { jobId, request, ...(live ? { quiet: true } : {}) }).finally(() => {
           dispatched.delete(jobId);
           lastProgress = Date.now();
         });

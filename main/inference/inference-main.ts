@@ -36,24 +36,33 @@ const queue = new SerialQueue();
 /** The warm-up going or waiting, if any: any generation stops it (between calls), as does the next warm-up. */
 let warming: AbortController | null = null;
 
+/** How often a quiet run (live mode's) reports progress: enough for main's hang watch, too seldom to cost the page. */
+const QUIET_HEARTBEAT_MS = 5000;
+
 /** Lets queued messages (a cancel) in between steps: session.run keeps the thread while it runs. */
 const yieldToMessages = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const router = createRouter(inferenceContract.calls, {
   'engine.hello': () => ({ pid: process.pid, onnxruntime: ort.env.versions.common }),
   'engine.providers': ({ refresh }) => probe.report(refresh),
-  'engine.generate': ({ jobId, request }) => {
+  'engine.generate': ({ jobId, request, quiet }) => {
     if (jobs.has(jobId)) throw new StudioError('invalid-input', `Job ${jobId} is already running`);
     const controller = new AbortController();
     jobs.set(jobId, controller);
     warming?.abort();
+    let heard = Date.now();
     const run = queue.run(() =>
       engine.run(request, {
         signal: controller.signal,
         onProgress: async (progress) => {
-          emit('generation.progress', { jobId, ...progress });
+          // A quiet run still says now and then that it is alive: main's hang watch counts on progress.
+          if (!quiet || Date.now() - heard > QUIET_HEARTBEAT_MS) {
+            heard = Date.now();
+            emit('generation.progress', { jobId, ...progress });
+          }
           await yieldToMessages();
         },
+        ...(quiet ? { previewIntervalMs: Infinity } : {}),
       }),
     );
     return run.catch(asStudioError(controller.signal)).finally(() => jobs.delete(jobId));

@@ -195,6 +195,17 @@ describe('generation over the contract', () => {
     await warming;
   });
 
+  test("a live run is quiet (no progress events for a short run: the page waits for the image, not the steps) and its image goes to the gallery's hidden .live/ folder", async () => {
+    let events = 0;
+    const off = studio.client.on('generation.progress', (p) => void (p.jobId === 'job-live' && events++));
+    const before = (await studio.client.call('gallery.list', {})).total;
+    const result = await studio.client.call('generate', { jobId: 'job-live', settings: { model: 'sd1-optimum', prompt: 'x', seed: 1, steps: 3, width: 64, height: 64 }, live: true });
+    off();
+    assert.equal(events, 0);
+    assert.ok(existsSync(join(galleryDir, '.live', `${result.images[0]!.id}.png`)));
+    assert.equal((await studio.client.call('gallery.list', {})).total, before, 'not in the gallery');
+  });
+
   test('cancel stops a running job within a step, and the engine is ready for the next', async () => {
     let steps = 0;
     let stepsAtCancelReply: number | null = null;
