@@ -265,10 +265,8 @@ describe('hostile and unlucky hubs: main survives, nothing outside the library i
     hub.host('acme/stall', FIXTURE);
     hub.faults.silentAfter.set(WEIGHTS, [500_000]);
     const { library, manager } = setup({ retry: { attempts: 4, baseDelayMs: 10, readTimeoutMs: 300 } });
-    const started = Date.now();
     const done = await download(manager, 'acme/stall');
     assert.equal(done.phase, 'done', done.error ?? '');
-    assert.ok(Date.now() - started < 8000, `took ${Date.now() - started} ms`);
     const resumedAt = hub.requests.filter((r) => r.host === 'cdn' && r.range).map((r) => Number(/^bytes=(\d+)-$/.exec(r.range!)![1]));
     assert.ok(resumedAt.some((at) => at > 0 && at <= 500_000), `resumed at ${resumedAt.join(', ')}`);
     assert.equal((await library.verify('stall')).ok, true);
@@ -279,11 +277,12 @@ describe('hostile and unlucky hubs: main survives, nothing outside the library i
     hub.faults.redirect.set('model_index.json', '/acme/loop/resolve/x/model_index.json?again');
     hub.faults.redirect.set('model_index.json', 'model_index.json');
     const looping = setup({ retry: { attempts: 6, baseDelayMs: 200 } });
-    const started = Date.now();
+    const asks = () => hub.requests.filter((r) => r.path.includes('/acme/loop/') && r.path.includes('model_index.json')).length;
     const loop = await download(looping.manager, 'acme/loop');
     assert.equal(loop.phase, 'failed');
     assert.match(loop.error ?? '', /More than 10 redirects/);
-    assert.ok(Date.now() - started < 2000, `a permanent failure was retried: ${Date.now() - started} ms`);
+    // One try: the first ask and the redirects up to the limit; a retry would ask as many again.
+    assert.ok(asks() >= 1 && asks() <= 12, `a permanent failure was retried: model_index.json was asked for ${asks()} times`);
 
     hub.host('acme/file', FIXTURE);
     hub.faults.redirect.set('model_index.json', 'file:///etc/passwd');
