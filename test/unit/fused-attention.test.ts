@@ -38,7 +38,7 @@ describe('attention fused into MultiHeadAttention', () => {
   });
 
   for (const layout of LAYOUTS) {
-    test(`${layout}: every attention block becomes one MultiHeadAttention, its output the exported graph's within tolerance`, async () => {
+    test(`${layout}: every attention block becomes one MultiHeadAttention and residual LayerNorms SkipLayerNormalization, the output the exported graph's within tolerance`, async () => {
       const dir = join(fixtureModels, layout, 'unet');
       const source = readFileSync(join(dir, 'model.onnx'));
       const fused = await fuseAttention(source, dir);
@@ -47,6 +47,9 @@ describe('attention fused into MultiHeadAttention', () => {
       assert.equal(fused.blocks, before.filter((op) => op === 'Softmax').length, 'every softmax was an attention block');
       assert.equal(after.filter((op) => op === 'MultiHeadAttention').length, fused.blocks);
       assert.equal(after.filter((op) => op === 'Softmax').length, 0);
+      // Each residual addition before a LayerNormalization fused with it (the fp16 export casts in between, and keeps them apart).
+      assert.equal(after.filter((op) => op === 'SkipLayerNormalization').length, fused.skipNorms);
+      if (layout !== 'sd1-fp16') assert.ok(fused.skipNorms > 0, 'residual LayerNorms fused');
       assert.ok(after.length < before.length, `${after.length} nodes from ${before.length}`);
       assert.ok(fused.difference <= (layout === 'sd1-fp16' ? FUSED_TOLERANCE.float16 : FUSED_TOLERANCE.float32), `${fused.difference}`);
     });

@@ -10,7 +10,8 @@ import { traceDependencies } from './attention-bias';
  * output projection (heads split, Q K^T, scale, softmax, times V, heads
  * merged) becomes one kernel that never holds the [batch·heads, q, k] score
  * tensor in memory. The attention-bias patch (attention-bias.ts) finds the
- * fused nodes and feeds its bias to their `attention_bias` input.
+ * fused nodes and feeds its bias to their `attention_bias` input. Residual
+ * additions followed by a LayerNormalization become SkipLayerNormalization.
  *
  * A block is found by structure: a Softmax over the product of two tensors
  * that lead back, through reshapes, transposes and scalings only, to two
@@ -48,6 +49,8 @@ interface Block {
 export interface FusedGraph {
   readonly model: Uint8Array;
   readonly blocks: number;
+  /** Residual additions fused with the LayerNormalization after them. */
+  readonly skipNorms: number;
   /** The relative RMS between the fused and the original output on the check's random inputs. */
   readonly difference: number;
 }
@@ -76,6 +79,7 @@ export async function fuseAttention(source: Uint8Array, externalDataDir: string)
   });
 
   rewrite(graph, blocks, heads);
+  const skipNorms = fuseSkipLayerNorms(graph);
   if (!(model.opsetImport ?? []).some((o) => o.domain === 'com.microsoft')) model.opsetImport!.push({ domain: 'com.microsoft', version: 1 });
   const fused = onnx.ModelProto.encode(model).finish();
 
@@ -93,7 +97,7 @@ export async function fuseAttention(source: Uint8Array, externalDataDir: string)
   const difference = relativeRms(reference.values, (await outputOf(fused)).values);
   const tolerance = reference.type === 'float16' ? FUSED_TOLERANCE.float16 : FUSED_TOLERANCE.float32;
   if (!(difference <= tolerance)) throw new NotFusableError(`The fused graph's output differs from the original's by ${difference.toExponential(2)} relative RMS (at most ${tolerance} allowed)`);
-  return { model: fused, blocks: blocks.length, difference };
+  return { model: fused, blocks: blocks.length, skipNorms, difference };
 }
 
 function findBlocks(graph: onnx.IGraphProto): Block[] {
@@ -161,6 +165,66 @@ function rewrite(graph: onnx.IGraphProto, blocks: readonly Block[], heads: reado
     for (const input of node.input ?? []) if (input) needed.add(input);
   }
   graph.node = kept.reverse();
+}
+
+/**
+ * A residual addition of two activations followed by a LayerNormalization over
+ * the last axis becomes one com.microsoft.SkipLayerNormalization, which also
+ * hands on the sum (the next residual reads it), as onnxruntime's transformers
+ * optimizer fuses them. An addition of a constant (a bias) is left alone.
+ */
+function fuseSkipLayerNorms(graph: onnx.IGraphProto): number {
+  const producers = new Map<string, onnx.INodeProto>();
+  for (const node of graph.node!) for (const out of node.output ?? []) producers.set(out, node);
+  // Constants: initializers, Constant nodes, and Identity copies of them (torch exports shared weights that way).
+  const constant = new Set((graph.initializer ?? []).map((i) => i.name));
+  for (const node of graph.node!) if (node.opType === 'Constant' || (node.opType === 'Identity' && constant.has(node.input![0]!))) constant.add(node.output![0]!);
+  const fusedAdds = new Set<onnx.INodeProto>();
+  let count = 0;
+  graph.node = graph.node!.map((norm) => {
+    if (norm.opType !== 'LayerNormalization' || (norm.domain ?? '') !== '' || (norm.output ?? []).length !== 1) return norm;
+    // An int64 attribute decodes as a Long: its text is its value either way.
+    const axis = Number(String((norm.attribute ?? []).find((a) => a.name === 'axis')?.i ?? -1));
+    const [x, gamma, beta] = norm.input as [string, string, string | undefined];
+    const add = producers.get(x);
+    if (axis !== -1 || !add || add.opType !== 'Add' || !constant.has(gamma) || (beta && !constant.has(beta))) return norm;
+    const [a, b] = add.input as [string, string];
+    if (constant.has(a) || constant.has(b)) return norm;
+    fusedAdds.add(add);
+    count++;
+    const epsilon = (norm.attribute ?? []).find((at) => at.name === 'epsilon')?.f ?? 1e-5;
+    return {
+      opType: 'SkipLayerNormalization',
+      domain: 'com.microsoft',
+      name: `wb_skip_${norm.output![0]}`,
+      input: [a, b, gamma, beta ?? ''],
+      // Outputs: the normalised sum, mean and inverse deviation (unused), and the sum itself, which replaces the Add's.
+      output: [norm.output![0]!, '', '', add.output![0]!],
+      attribute: [{ name: 'epsilon', type: onnx.AttributeProto.AttributeType.FLOAT, f: epsilon }],
+    };
+  });
+  // The sum now comes from the fused node, which stands where the normalisation stood: the Add goes, and its readers that came before the normalisation move behind it.
+  const nodes = graph.node.filter((n) => !fusedAdds.has(n));
+  graph.node = topologicalOrder(nodes, new Set([...(graph.input ?? []).map((i) => i.name!), ...(graph.initializer ?? []).map((i) => i.name!)]));
+  return count;
+}
+
+/** The nodes in an order where every input is made before it is read (a stable Kahn's walk). */
+function topologicalOrder(nodes: readonly onnx.INodeProto[], available: Set<string>): onnx.INodeProto[] {
+  const ordered: onnx.INodeProto[] = [];
+  let waiting = [...nodes];
+  while (waiting.length > 0) {
+    const still: onnx.INodeProto[] = [];
+    for (const node of waiting) {
+      if ((node.input ?? []).every((input) => !input || available.has(input))) {
+        ordered.push(node);
+        for (const out of node.output ?? []) if (out) available.add(out);
+      } else still.push(node);
+    }
+    if (still.length === waiting.length) throw new NotFusableError('The fused graph has a cycle');
+    waiting = still;
+  }
+  return ordered;
 }
 
 /** Inputs for a small run: the declared shapes, symbolic sizes small (batch 1, an 8x8 latent, 77 tokens), random values from a fixed seed. */

@@ -2,7 +2,7 @@ import { fuseAttention, NotFusableError } from './fused-attention';
 import { cachedDerivedGraph } from './graph-cache';
 
 /** Bumped whenever the fusion's output changes, so stale cached graphs are not reused. */
-const FUSION_VERSION = 1;
+const FUSION_VERSION = 2;
 
 interface FusionMeta {
   readonly blocks: number;
