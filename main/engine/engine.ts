@@ -124,7 +124,8 @@ export class Engine {
   private async runModels(request: ParsedGenerationRequest, order: readonly ExecutionProviderName[], announce: (optimising: boolean) => unknown): Promise<RunModels> {
     const stages = [{ dir: request.model, family: request.family }, ...(request.experts ?? []).map((e) => ({ dir: e.model, family: e.family }))];
     const keys = stages.map((s) => modelKey(s.dir, request.provider, s.family));
-    const folders = await Promise.all(stages.map((s) => readModelFolder(s.dir)));
+    // A run without experts reads nothing here: its model loads (or is held) as always.
+    const folders = stages.length > 1 ? await Promise.all(stages.map((s) => readModelFolder(s.dir))) : [];
     const space = (folder: ModelFolder) => ({ name: folder.name, latent: folder.latent, scaling: folder.vaeScalingFactor });
     for (const folder of folders.slice(1)) checkSharedLatentSpace(space(folders[0]!), space(folder));
     const toLoad = folders.filter((_, i) => !this.loaded.has(keys[i]!));
