@@ -2,6 +2,7 @@ import { DEFAULT_AESTHETIC_SCORES } from '../../../app/contract/generation';
 import type { ModelEntry } from '../../../app/contract/models';
 import type { RunExpert } from '../../../app/document/run-settings';
 import { setRun, useEditor } from '../document/editor-store';
+import { ModelOptions } from './ModelOptions';
 
 interface Props {
   /** The models that can run. */
@@ -48,11 +49,7 @@ export function ExpertsField({ usable, model, steps, error }: Props) {
             <label className="field">
               <span>{name}</span>
               <select aria-label={name} value={expert.model} onChange={(e) => change(index, { model: e.target.value })}>
-                {usable.map((m) => (
-                  <option key={m.id} value={m.id}>
-                    {m.name} ({m.family})
-                  </option>
-                ))}
+                <ModelOptions models={usable} />
               </select>
             </label>
             <button type="button" aria-label={`Remove ${name.toLowerCase()}`} onClick={() => set(experts.filter((_, i) => i !== index))}>

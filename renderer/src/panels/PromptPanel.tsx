@@ -14,6 +14,7 @@ import type { StudioClient } from '../connection/studio-client';
 import { useTokenizer } from '../generation/use-tokenizer';
 import { StartFromField } from './StartFromField';
 import { ExpertsField } from './ExpertsField';
+import { ModelOptions } from './ModelOptions';
 import { useMemoryEstimate } from '../generation/use-memory-estimate';
 import type { MemoryEstimate } from '../../../app/contract/studio';
 import { formatBytes } from './models/format';
@@ -100,11 +101,7 @@ export function PromptPanel({ listing, providers, generation, client }: Props) {
         <span>Model</span>
         <select data-testid="model" value={selected?.id ?? ''} onChange={(e) => setRun({ model: e.target.value })} disabled={usable.length === 0}>
           {usable.length === 0 && <option value="">No models in the library</option>}
-          {usable.map((m) => (
-            <option key={m.id} value={m.id}>
-              {m.name} ({m.family})
-            </option>
-          ))}
+          <ModelOptions models={usable} />
         </select>
       </label>
       <PromptEditor tokenizer={tokenizer} />
