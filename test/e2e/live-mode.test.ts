@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decode } from 'fast-png';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, noChromium } from '../helpers/browser';
-import { requireBuild } from '../helpers/paths';
-import { startServe, type ServeProcess } from '../helpers/serve-process';
+import type { Page } from 'playwright-core';
+import { noChromium } from '../helpers/browser';
+import { openStudio, type StudioPage } from '../helpers/studio-page';
 
 // Live mode with the bundled starter: every edit redraws with the seed shown, the newest image on the canvas, nothing added to the gallery.
 describe('live mode in browser mode', { skip: noChromium }, () => {
-  let serve: ServeProcess;
-  let browser: Browser;
+  let studio: StudioPage;
   let page: Page;
   const shown = () => page.getByTestId('canvas').getAttribute('data-image');
   /** Waits for the canvas to show a staged image other than `before`, and answers it. */
@@ -22,23 +20,18 @@ describe('live mode in browser mode', { skip: noChromium }, () => {
   };
   /** The prompt an image shown on the canvas was made from (its PNG's A1111 parameters). */
   const promptOf = async (url: string) => {
-    const png = decode(new Uint8Array(await (await fetch(new URL(url, serve.url))).arrayBuffer()));
+    const png = decode(new Uint8Array(await (await fetch(new URL(url, studio.serve.url))).arrayBuffer()));
     return (png.text.parameters ?? '').split('\n')[0];
   };
 
   before(async () => {
-    requireBuild();
-    serve = await startServe();
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(serve.url);
+    // The bundled starter alone: no --models.
+    studio = await openStudio(undefined, []);
+    page = studio.page;
     await page.locator('[data-testid=inference][data-state=ready]').waitFor();
     await page.getByTestId('model').locator('option', { hasText: 'starter' }).waitFor({ state: 'attached' });
   });
-  after(async () => {
-    await browser?.close();
-    await serve?.stop();
-  });
+  after(() => studio?.close());
 
   test('Alt+L from the prompt turns it on; typing redraws with the same seed, and the last words typed are what is drawn', async () => {
     const liveButton = page.getByRole('button', { name: 'Live', exact: true });
@@ -47,10 +40,17 @@ describe('live mode in browser mode', { skip: noChromium }, () => {
     await page.getByTestId('prompt').focus();
     await page.keyboard.press('Alt+KeyL');
     assert.equal(await liveButton.getAttribute('aria-pressed'), 'true');
+    // Live runs say they are live, never "Loading the model…" (they send no progress).
+    await page.evaluate(() => {
+      const seen = new Set<string>();
+      (window as unknown as { phasesSeen: Set<string> }).phasesSeen = seen;
+      new MutationObserver(() => document.querySelectorAll('[data-testid=generation-phase]').forEach((e) => seen.add(e.getAttribute('data-phase') ?? ''))).observe(document.body, { childList: true, subtree: true, attributes: true });
+    });
     await page.keyboard.type('a red star');
     const first = await nextImage('');
     assert.match(first, /\/gallery\/\.live\//);
     assert.equal(await promptOf(first), 'a red star');
+    assert.deepEqual(await page.evaluate(() => [...(window as unknown as { phasesSeen: Set<string> }).phasesSeen]), ['live']);
     // Typed fast, edits overtake the runs: stale ones are cancelled and the image catches up with the last words.
     await page.keyboard.type(' left of a blue ring', { delay: 15 });
     await page.waitForFunction(

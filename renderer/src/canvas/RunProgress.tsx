@@ -20,7 +20,7 @@ function useNow(on: boolean): number {
  * its latest preview, and Cancel (Esc). Nothing while no run is going.
  */
 export function RunProgress({ generation }: { readonly generation: GenerationState }) {
-  const { phase, progress, optimising, preview, startedAt, lastStepAt, running, cancel } = generation;
+  const { phase, progress, optimising, preview, startedAt, lastStepAt, running, live, cancel } = generation;
   const now = useNow(running);
   if (!running) return null;
   const elapsed = startedAt ? now - startedAt : 0;
@@ -30,12 +30,17 @@ export function RunProgress({ generation }: { readonly generation: GenerationSta
   const left = progress && lastStepAt && startedAt && done > 0 ? ((lastStepAt - startedAt) / done) * (total - done) - (now - lastStepAt) : null;
   return (
     <div className="run-progress" role="status" aria-label="Run progress" aria-live="polite">
-      {phase === 'loading' && (
+      {live && (
+        <span data-testid="generation-phase" data-phase="live">
+          Live: drawing the last edit…
+        </span>
+      )}
+      {!live && phase === 'loading' && (
         <span data-testid="generation-phase" data-phase="loading">
           {optimising ? 'Optimising the model for this machine (first time only)…' : 'Loading the model…'} {seconds(elapsed)}
         </span>
       )}
-      {phase === 'preparing' && (
+      {!live && phase === 'preparing' && (
         <span data-testid="generation-phase" data-phase="preparing">
           Encoding the prompt (and patching the UNet for regions)… {seconds(elapsed)}
         </span>

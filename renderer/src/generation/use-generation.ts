@@ -10,6 +10,8 @@ export type RunPhase = 'idle' | 'loading' | 'preparing' | 'sampling' | 'done' | 
 
 export interface GenerationState {
   readonly running: boolean;
+  /** The running (or last) run is live mode's: quiet, its progress untold. */
+  readonly live: boolean;
   readonly phase: RunPhase;
   readonly progress: GenerationProgress | null;
   /** Loading optimises the model's graphs for this machine (its first load here). */
@@ -64,6 +66,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
   const { client } = studio;
   const job = useRef<string | null>(null);
   const [phase, setPhase] = useState<RunPhase>('idle');
+  const [live, setLive] = useState(false);
   const [progress, setProgress] = useState<GenerationProgress | null>(null);
   const [optimising, setOptimising] = useState(false);
   const [startedAt, setStartedAt] = useState<number | null>(null);
@@ -90,11 +93,12 @@ export function useGeneration(studio: StudioConnection): GenerationState {
   );
 
   const generate = useCallback(
-    (settings: GenerationSettings, document?: KeptDocument, live = false) => {
+    (settings: GenerationSettings, document?: KeptDocument, liveRun = false) => {
       if (job.current) return Promise.resolve(null);
       const jobId = newJobId();
       job.current = jobId;
       // A new run starts clean: nothing of the last one's outcome stays on screen.
+      setLive(liveRun);
       setPhase('loading');
       setStartedAt(Date.now());
       setLastStepAt(null);
@@ -106,7 +110,7 @@ export function useGeneration(studio: StudioConnection): GenerationState {
       setProviders({});
       setExperts([]);
       return client
-        .call('generate', { jobId, settings, ...(document ? { document } : {}), ...(live ? { live } : {}) })
+        .call('generate', { jobId, settings, ...(document ? { document } : {}), ...(liveRun ? { live: true } : {}) })
         .then(
           (result) => {
             // The images reach the gallery through gallery.changed, in every window.
@@ -143,5 +147,5 @@ export function useGeneration(studio: StudioConnection): GenerationState {
   }, [client]);
 
   const running = phase === 'loading' || phase === 'preparing' || phase === 'sampling';
-  return { running, phase, progress, optimising, startedAt, lastStepAt, preview, error, fieldErrors, warnings, providers, experts, generate, cancel };
+  return { running, live, phase, progress, optimising, startedAt, lastStepAt, preview, error, fieldErrors, warnings, providers, experts, generate, cancel };
 }
