@@ -2,21 +2,18 @@ import assert from 'node:assert/strict';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { encodePng } from '../../main/images/png';
 import { fixtureModels, temporary } from '../helpers/backend';
-import { launchChromium, noChromium } from '../helpers/browser';
-import { requireBuild } from '../helpers/paths';
-import { startServe, type ServeProcess } from '../helpers/serve-process';
+import { noChromium } from '../helpers/browser';
+import { openStudio, type StudioPage } from '../helpers/studio-page';
 
 // Experts in the generation panel: an SDXL base hands its last steps to a refiner, as a person sets it up by role and name.
 describe('experts (a refiner) in the generation panel', { skip: noChromium }, () => {
-  let serve: ServeProcess;
-  let browser: Browser;
+  let studio: StudioPage;
   let page: Page;
 
   before(async () => {
-    requireBuild();
     const models = temporary('models');
     cpSync(join(fixtureModels, 'sdxl'), join(models, 'sdxl-base'), { recursive: true });
     cpSync(join(fixtureModels, 'sdxl-refiner'), join(models, 'sdxl-refiner'), { recursive: true });
@@ -25,17 +22,12 @@ describe('experts (a refiner) in the generation panel', { skip: noChromium }, ()
     const gallery = temporary('gallery');
     const parameters = 'a castle at dawn\nSteps: 30, Sampler: DPM++ 2M, CFG scale: 7, Seed: 12345, Size: 64x64, Model: sdxl-base, Refiner: sdxl-refiner [7440042bbd], Refiner switch at: 0.7, Version: v1.10.1';
     writeFileSync(join(gallery, 'from-a1111.png'), encodePng(64, 64, new Uint8Array(64 * 64 * 3).fill(90), { parameters }));
-    serve = await startServe(['--models', models, '--gallery', gallery]);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(serve.url);
+    studio = await openStudio(undefined, ['--models', models, '--gallery', gallery]);
+    page = studio.page;
     await page.locator('[data-testid=inference][data-state=ready]').waitFor();
     await page.getByTestId('model').locator('option', { hasText: 'sdxl-refiner' }).waitFor({ state: 'attached' });
   });
-  after(async () => {
-    await browser?.close();
-    await serve?.stop();
-  });
+  after(() => studio?.close());
 
   const slider = () => page.getByRole('slider', { name: 'Expert 1 switches in at' });
 

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { decodeRgbPng } from '../../main/images/png-images';
-import { fixtureModels } from './backend';
+import { fixtureModels, temporary } from './backend';
 import { launchChromium } from './browser';
 import { requireBuild } from './paths';
 import { startServe, type ServeProcess } from './serve-process';
@@ -12,10 +12,10 @@ export interface StudioPage {
   close(): Promise<void>;
 }
 
-/** `npm run serve` on the fixture models with its data under `home`, opened in Chromium and connected. */
-export async function openStudio(home: string): Promise<StudioPage> {
+/** `npm run serve` (on the fixture models unless `args` say otherwise) with its data under `home`, opened in Chromium and connected. */
+export async function openStudio(home = temporary('home'), args: readonly string[] = ['--models', fixtureModels]): Promise<StudioPage> {
   requireBuild();
-  const serve = await startServe(['--models', fixtureModels], {}, home);
+  const serve = await startServe([...args], {}, home);
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   await page.goto(serve.url);
