@@ -23,7 +23,7 @@ export type AssetRef = z.infer<typeof AssetRef>;
 
 export const RegionMask = z.discriminatedUnion('kind', [
   RectMask,
-  /** A painted mask: white (and greys, for soft edges) is inside. A file path in the CLI, a PNG data: URL once main has read an asset. */
+  /** A painted mask: white (and greys, for soft edges) is inside. A PNG file's path (main names the asset's file) or a PNG data: URL. */
   z.object({ kind: z.literal('image'), png: z.string().min(1).max(8_000_000) }).strict(),
 ]);
 export type RegionMask = z.infer<typeof RegionMask>;

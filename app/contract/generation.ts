@@ -103,7 +103,7 @@ export const GenerationSettings = RunShape.extend({
   .refine(maskNeedsInit, maskNeedsInitError);
 export type GenerationSettings = z.input<typeof GenerationSettings>;
 
-/** A picture for the engine: a file path (the CLI) or a PNG data: URL (main, from an asset), so a result's sidecar holds its pictures. */
+/** A picture for the engine: a file path (an asset's, from main; any, from the CLI) or a PNG data: URL. */
 const ImageSource = z.string().min(1).max(8_000_000);
 
 /** A request as the engine runs it, with the folder its results go to. */

@@ -129,7 +129,7 @@ export function generationInfoOf(chunks: Readonly<Record<string, string>>): Gene
 /**
  * The record Wordbrush writes with an image (its `wordbrush` chunk) without
  * the folders in it: the model named by its folder's name (its library id),
- * no output folder, init and mask images only said to exist. What the
+ * no output folder, init, inpaint and painted region masks only said to exist. What the
  * gallery hands the renderer, and what the renderer reads from a dropped PNG.
  */
 export function wordbrushRecordOf(json: string): Record<string, unknown> | null {
@@ -145,8 +145,30 @@ export function wordbrushRecordOf(json: string): Record<string, unknown> | null 
   delete rest.outputDir;
   const nameOf = (folder: unknown) => (typeof folder === 'string' ? (folder.split(/[\\/]/).pop() ?? folder) : folder);
   const experts = Array.isArray(rest.experts) ? rest.experts.map((e: unknown) => (typeof e === 'object' && e !== null ? { ...e, model: nameOf((e as { model?: unknown }).model) } : e)) : undefined;
+  const conditioning = withoutMaskFiles(rest.conditioning);
   return {
     ...record,
-    request: { ...rest, model: nameOf(rest.model), ...(experts ? { experts } : {}), ...(rest.init ? { init: '(an image file)' } : {}), ...(rest.mask ? { mask: '(an image file)' } : {}) },
+    request: {
+      ...rest,
+      model: nameOf(rest.model),
+      ...(experts ? { experts } : {}),
+      ...(rest.init ? { init: IMAGE_FILE } : {}),
+      ...(rest.mask ? { mask: IMAGE_FILE } : {}),
+      ...(conditioning ? { conditioning } : {}),
+    },
+  };
+}
+
+const IMAGE_FILE = '(an image file)';
+
+/** A recorded conditioning document with its painted masks only said to exist: they name files in main's assets. */
+function withoutMaskFiles(conditioning: unknown): unknown {
+  if (typeof conditioning !== 'object' || conditioning === null) return conditioning;
+  const { regions } = conditioning as { regions?: unknown };
+  if (!Array.isArray(regions)) return conditioning;
+  const painted = (mask: unknown) => typeof mask === 'object' && mask !== null && (mask as { kind?: unknown }).kind === 'image';
+  return {
+    ...conditioning,
+    regions: regions.map((r: unknown) => (typeof r === 'object' && r !== null && painted((r as { mask?: unknown }).mask) ? { ...r, mask: { kind: 'image', png: IMAGE_FILE } } : r)),
   };
 }

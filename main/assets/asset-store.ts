@@ -84,13 +84,23 @@ export class AssetStore {
     return id;
   }
 
-  /** An asset as a PNG data: URL, which the engine reads and a result's sidecar keeps whatever becomes of the asset. */
+  /** An asset as a PNG data: URL, for a document kept with a result (which holds its pictures whatever becomes of the assets). */
   async dataUrl(id: AssetRef): Promise<string> {
-    const bytes = await readFile(this.pathOf(AssetRef.parse(id))).catch(() => {
+    return `data:image/png;base64,${(await readFile(await this.filePath(id))).toString('base64')}`;
+  }
+
+  /**
+   * The file that holds an asset, for the engine to read: pictures go to the
+   * inference process by path, never inline. Assets are named by the hash of
+   * their bytes and never rewritten, so a result's sidecar can name the file.
+   */
+  async filePath(id: AssetRef): Promise<string> {
+    const path = this.pathOf(AssetRef.parse(id));
+    const { size } = await stat(path).catch(() => {
       throw new StudioError('invalid-asset', `The image ${id} is not in the studio's assets (upload it again)`);
     });
-    if (bytes.length > IMAGE_LIMITS.bytes) throw new StudioError('invalid-asset', `The image ${id} is too large`);
-    return `data:image/png;base64,${bytes.toString('base64')}`;
+    if (size > IMAGE_LIMITS.bytes) throw new StudioError('invalid-asset', `The image ${id} is too large`);
+    return path;
   }
 
   private pathOf(id: AssetRef): string {

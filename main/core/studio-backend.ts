@@ -376,20 +376,20 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
 }
 
 /**
- * The settings' pictures as the engine takes them: each asset read into a
- * data: URL (so the result's sidecar holds the pixels whatever becomes of
- * the asset), never a path the renderer named.
+ * The settings' pictures as the engine takes them: the files of the assets
+ * the renderer uploaded (pixels cross to the inference process by path,
+ * once), never a path the renderer named.
  */
 async function engineImages(settings: Pick<ParsedGenerationSettings, 'init' | 'mask' | 'conditioning'>, assets: AssetStore): Promise<Pick<GenerationRequest, 'init' | 'mask' | 'conditioning'>> {
   const { init, mask, conditioning } = settings;
   return {
-    ...(init ? { init: { image: await assets.dataUrl(init.asset), strength: init.strength } } : {}),
-    ...(mask ? { mask: await assets.dataUrl(mask) } : {}),
+    ...(init ? { init: { image: await assets.filePath(init.asset), strength: init.strength } } : {}),
+    ...(mask ? { mask: await assets.filePath(mask) } : {}),
     ...(conditioning
       ? {
           conditioning: {
             ...conditioning,
-            regions: await Promise.all(conditioning.regions.map(async (r) => ({ ...r, mask: r.mask.kind === 'asset' ? { kind: 'image' as const, png: await assets.dataUrl(r.mask.asset) } : r.mask }))),
+            regions: await Promise.all(conditioning.regions.map(async (r) => ({ ...r, mask: r.mask.kind === 'asset' ? { kind: 'image' as const, png: await assets.filePath(r.mask.asset) } : r.mask }))),
           },
         }
       : {}),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decode } from 'fast-png';
 import type { GenerationProgress } from '../../app/contract/generation';
@@ -87,7 +87,7 @@ describe('generation over the contract', () => {
     return answer.asset!;
   };
 
-  test('regions, start images and inpaint masks come as uploaded assets; the result keeps their pixels', async () => {
+  test('regions, start images and inpaint masks come as uploaded assets, and reach the engine as their files', async () => {
     const white = encodePng(64, 64, new Uint8Array(64 * 64 * 3).fill(255));
     const mask = await upload(white, 'mask-1');
     assert.match(mask, /^asset_[0-9a-f]{40}$/);
@@ -97,8 +97,11 @@ describe('generation over the contract', () => {
       settings: { model: 'sdxl', prompt: 'a red star', seed: 2, steps: 2, width: 64, height: 64, conditioning: { version: 1, regions: [{ id: 'painted', phrase: 'red star', mask: { kind: 'asset', asset: mask } }] } },
     });
     assert.equal(result.spatialControl, 'attention');
+    // The inference process is handed the asset's file, not its pixels inline; the sidecar names that file.
     const sidecar = JSON.parse(readFileSync(join(galleryDir, `${result.images[0]!.id}.json`), 'utf8')) as { request: { conditioning: { regions: { mask: { png: string } }[] } } };
-    assert.equal(sidecar.request.conditioning.regions[0]!.mask.png, `data:image/png;base64,${white.toString('base64')}`);
+    const maskFile = sidecar.request.conditioning.regions[0]!.mask.png;
+    assert.ok(isAbsolute(maskFile) && basename(maskFile) === `${mask}.png`, maskFile);
+    assert.deepEqual(readFileSync(maskFile), white);
 
     const start = await upload(encodePng(64, 64, new Uint8Array(64 * 64 * 3).fill(90)), 'start-1');
     const inpainted = await studio.client.call('generate', { jobId: 'inpaint-1', settings: { model: 'sd1-optimum', prompt: 'a red star', seed: 2, steps: 2, width: 64, height: 64, init: { asset: start, strength: 0.6 }, mask } });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { generationInfoOf, parseA1111Parameters } from '../../app/domain/generation-info';
+import { generationInfoOf, parseA1111Parameters, wordbrushRecordOf } from '../../app/domain/generation-info';
 import { a1111Parameters } from '../../main/engine/output/parameters';
 import { repoRoot } from '../helpers/paths';
 
@@ -44,5 +44,39 @@ describe('reading how an image was made (A1111, ComfyUI, InvokeAI)', () => {
     assert.equal(info.sampler, undefined);
     assert.equal(info.samplerLabel, 'Heun');
     assert.equal(generationInfoOf({ Software: 'GIMP' }), null);
+  });
+});
+
+describe("Wordbrush's own record, as the renderer is shown it", () => {
+  test('names models by their folder, and keeps no folder or file of main: output folder dropped, pictures only said to exist', () => {
+    const square = { kind: 'rect', x: 0, y: 0, width: 0.5, height: 0.5 };
+    const request = {
+      model: '/home/a/models/sdxl-base',
+      outputDir: '/home/a/gallery',
+      prompt: 'a red star',
+      init: { image: '/home/a/assets/asset_1.png', strength: 0.5 },
+      mask: '/home/a/assets/asset_2.png',
+      experts: [{ model: 'C:\\models\\sdxl-refiner', switchAt: { fraction: 0.8 } }],
+      conditioning: { version: 1, regions: [{ id: 'painted', phrase: 'red star', mask: { kind: 'image', png: '/home/a/assets/asset_3.png' } }, { id: 'box', phrase: 'sky', mask: square }] },
+    };
+    const record = wordbrushRecordOf(JSON.stringify({ wordbrush: '0.1.0', request, family: 'sdxl' }));
+    assert.deepEqual(record, {
+      wordbrush: '0.1.0',
+      family: 'sdxl',
+      request: {
+        model: 'sdxl-base',
+        prompt: 'a red star',
+        init: '(an image file)',
+        mask: '(an image file)',
+        experts: [{ model: 'sdxl-refiner', switchAt: { fraction: 0.8 } }],
+        conditioning: { version: 1, regions: [{ id: 'painted', phrase: 'red star', mask: { kind: 'image', png: '(an image file)' } }, { id: 'box', phrase: 'sky', mask: square }] },
+      },
+    });
+    assert.doesNotMatch(JSON.stringify(record), /home|models\\/);
+  });
+
+  test('a record that is not JSON, or not an object, is no record', () => {
+    assert.equal(wordbrushRecordOf('{"request":'), null);
+    assert.equal(wordbrushRecordOf('12'), null);
   });
 });
