@@ -214,6 +214,12 @@ export const studioContract = defineContract({
         .strict(),
       output: z.object({ asset: AssetRef.nullable(), received: z.number().int() }),
     }),
+    'assets.fromGallery': defineCall({
+      summary:
+        "Make a result an asset (the canvas took it as a picture): main stores the gallery's own file, so a later run from it uploads nothing. A live result is named with `live`.",
+      input: z.object({ id: GalleryId, live: z.boolean().optional() }).strict(),
+      output: z.object({ asset: AssetRef }),
+    }),
     'projects.list': defineCall({
       summary: 'Saved projects by name, most recently saved first.',
       input: z.object({}).strict(),

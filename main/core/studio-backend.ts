@@ -15,7 +15,7 @@ import type { RetryPolicy } from '../models/hub/hub-fetch';
 import { HubToken, type TokenCipher } from '../models/hub/hub-token';
 import { modelCalls } from '../models/model-calls';
 import { ModelLibrary, type LibraryOptions } from '../models/model-library';
-import { Gallery } from '../gallery/gallery';
+import { Gallery, LIVE_FOLDER } from '../gallery/gallery';
 import type { SettingsStore } from './settings-store';
 import { DocumentError, migrateDocument } from '../../app/document/document';
 import type { RunSettings } from '../../app/document/run-settings';
@@ -272,6 +272,7 @@ export function createStudioBackend(options: BackendOptions): StudioBackend {
       }
     },
     'assets.upload': ({ upload, offset, total, data }, caller) => assets.upload(caller.id, upload, offset, total, data),
+    'assets.fromGallery': async ({ id, live }) => ({ asset: await assets.put(await gallery.imageBytes(id, live ?? false)) }),
     'projects.list': () => projects.list(),
     'projects.open': ({ name }) => projectCall(() => projects.open(name)),
     'projects.save': ({ name, ...data }) => projectCall(() => projects.save(name, checked(data))),
@@ -396,8 +397,7 @@ async function engineImages(settings: Pick<ParsedGenerationSettings, 'init' | 'm
   };
 }
 
-/** Live-mode results live in the gallery's hidden `.live/` folder, which keeps the last few runs' files: a live session never fills the disk. */
-const LIVE_FOLDER = '.live';
+/** How many live runs' files the gallery's live folder keeps: a live session never fills the disk. */
 const LIVE_KEPT = 8;
 
 async function pruneLive(dir: string): Promise<void> {

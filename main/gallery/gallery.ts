@@ -14,6 +14,8 @@ const TRASH = '.trash';
 const STATE_FILE = '.wordbrush-gallery.json';
 const THUMB_SIDE = 160;
 const DOCUMENT_EXTENSION = '.wbdoc';
+/** Live-mode results: a hidden folder of the gallery that keeps only the last few runs' files. */
+export const LIVE_FOLDER = '.live';
 
 interface Known {
   readonly key: string;
@@ -52,6 +54,15 @@ export class Gallery {
     if (!entry) throw new StudioError('not-found', `There is no image "${id}" in the gallery`);
     const text = this.heads.get(id)?.head?.text ?? {};
     return { entry: { ...entry.entry, thumbnail: existsSync(this.thumbPath(id)) }, parameters: text.parameters ?? null, wordbrush: text.wordbrush ? wordbrushRecordOf(text.wordbrush) : null, hasDocument: existsSync(this.documentPath(id)) };
+  }
+
+  /** A result's PNG as it was written (a live one from the hidden folder live results go to), for the canvas to take as a picture. */
+  async imageBytes(id: string, live: boolean): Promise<Uint8Array> {
+    if (!GalleryId.safeParse(id).success) throw new StudioError('not-found', `There is no image "${id}" in the gallery`);
+    const path = join(live ? join(this.dir, LIVE_FOLDER) : this.dir, `${id}.png`);
+    return await readFile(path).catch(() => {
+      throw new StudioError('not-found', live ? `The live image "${id}" is gone (only the last few are kept); draw it again` : `There is no image "${id}" in the gallery`);
+    });
   }
 
   /** Where the canvas document of a result is kept: a project file beside the image. */

@@ -88,7 +88,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
   const selected = gallery.items.find((item) => item.id === picked) ?? gallery.items[0] ?? null;
   // Named by seed, as the layer an accepted one becomes; an image made elsewhere, without one, by its gallery id.
   const stageResults = (images: readonly { id: string; seed: number | undefined }[]) =>
-    stage(images.map((image) => ({ id: image.id, url: studio.galleryUrl(`${image.id}.png`), name: image.seed === undefined ? image.id : `Result ${image.seed}` })));
+    stage(images.map((image) => ({ id: image.id, live: false, url: studio.galleryUrl(`${image.id}.png`), name: image.seed === undefined ? image.id : `Result ${image.seed}` })));
   // A run's images wait on the canvas's staging area, to be accepted as a layer or discarded.
   const runAndStage: GenerationState['generate'] = (settings, kept) => {
     // A new run's results take the staging area's place.
@@ -129,7 +129,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
       const { document, assets } = project;
       const pictures = document.layers.length === 0 ? {} : await canvasRequest(studio.client, document, assets, editorStore.getState().run.startFrom);
       const result = await generation.generate({ ...settings, ...pictures }, undefined, true);
-      if (result) stage(result.images.map((image) => ({ id: image.id, url: studio.galleryUrl(`.live/${image.id}.png`), name: `Result ${image.seed}` })));
+      if (result) stage(result.images.map((image) => ({ id: image.id, live: true, url: studio.galleryUrl(`.live/${image.id}.png`), name: `Result ${image.seed}` })));
     } catch (e) {
       setNotice(`Live mode: ${(e as Error).message}`);
     }
@@ -183,7 +183,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
         <PromptPanel client={studio.client} listing={library.listing} providers={state.providers} generation={fromCanvas} />
       </aside>
       <main className="centre">
-        <CanvasArea page={page} runSize={offerSize} generation={fromCanvas} onHint={setNotice} />
+        <CanvasArea page={page} runSize={offerSize} generation={fromCanvas} client={studio.client} onHint={setNotice} />
         <GalleryStrip
           items={gallery.items}
           selected={selected?.id ?? null}

@@ -197,6 +197,18 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
     assert.equal(boxes[0]?.label, 'green background');
     assert.ok(Math.abs(boxes[0]!.rect.x! - 0.1) < 0.02 && Math.abs(boxes[0]!.rect.y! - 0.55) < 0.02);
     assert.deepEqual([sceneGraph.objects.length, sceneGraph.relations.length], [3, 3]);
+
+    // The accepted result is main's already (made an asset from its gallery file): a run from it uploads no picture.
+    await page.getByLabel('Start from').selectOption({ label: `Result ${shownSeed}` });
+    const before = studio.sent.length;
+    await page.getByTestId('generate').click();
+    await page.locator('[data-testid=gallery] button.thumb').nth(count + 1).waitFor();
+    const messages = studio.sent.slice(before);
+    assert.equal(messages.filter((m) => m.includes('"generate"')).length, 1);
+    assert.deepEqual(messages.filter((m) => m.includes('"assets.upload"')), []);
+    const next = ((await page.locator('[data-testid=gallery] button.thumb').first().locator('img').getAttribute('src')) ?? '').replace(/^.*\//, '').replace(/\.png.*$/, '');
+    const { request } = JSON.parse(readFileSync(join(home, 'gallery', `${next}.json`), 'utf8')) as { request: { init: { image: string } } };
+    assert.deepEqual(readFileSync(request.init.image), readFileSync(join(home, 'gallery', `${id}.png`)), 'the run started from the result file itself');
   });
 
   test('img2img and inpainting start from a picture layer, repainting where the inpaint mask is painted', async () => {

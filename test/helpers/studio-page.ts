@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { decodeRgbPng } from '../../main/images/png-images';
 import { fixtureModels, temporary } from './backend';
@@ -9,6 +10,8 @@ export interface StudioPage {
   readonly serve: ServeProcess;
   readonly browser: Browser;
   readonly page: Page;
+  /** Every message the page has sent the studio over its socket, in order. */
+  readonly sent: readonly string[];
   close(): Promise<void>;
 }
 
@@ -18,12 +21,15 @@ export async function openStudio(home = temporary('home'), args: readonly string
   const serve = await startServe([...args], {}, home);
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const sent: string[] = [];
+  page.on('websocket', (socket) => socket.on('framesent', (frame) => sent.push(String(frame.payload))));
   await page.goto(serve.url);
   await page.locator('[data-testid=connection][data-state=connected]').waitFor();
   return {
     serve,
     browser,
     page,
+    sent,
     close: async () => {
       await browser.close();
       await serve.stop();
@@ -39,8 +45,8 @@ export async function canvasPixels(page: Page, test: (r: number, g: number, b: n
   return count;
 }
 
-/** The red channel of a PNG data URL (masks are grey) at a point given in fractions of the image. */
-export function pixelOf(dataUrl: string, fx: number, fy: number): number {
-  const image = decodeRgbPng(new Uint8Array(Buffer.from(dataUrl.replace(/^data:image\/png;base64,/, ''), 'base64')), 'image');
+/** The red channel of a PNG file (masks are grey) at a point given in fractions of the image. */
+export function pixelOf(file: string, fx: number, fy: number): number {
+  const image = decodeRgbPng(new Uint8Array(readFileSync(file)), file);
   return image.data[(Math.floor(fy * image.height) * image.width + Math.floor(fx * image.width)) * 3]!;
 }

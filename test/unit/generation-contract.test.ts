@@ -108,6 +108,20 @@ describe('generation over the contract', () => {
     assert.equal(inpainted.images.length, 1);
   });
 
+  test("a result the canvas takes becomes an asset from the gallery's own file, by id: the asset its bytes would upload as", async () => {
+    const made = await studio.client.call('generate', { jobId: 'adopt-1', settings: { model: 'sd1-optimum', prompt: 'a red star', seed: 5, steps: 1, width: 64, height: 64 } });
+    const id = made.images[0]!.id;
+    const { asset } = await studio.client.call('assets.fromGallery', { id });
+    assert.equal(asset, await upload(readFileSync(join(galleryDir, `${id}.png`)), 'adopt-same'));
+    const live = await studio.client.call('generate', { jobId: 'adopt-live', settings: { model: 'sd1-optimum', prompt: 'a red star', seed: 6, steps: 1, width: 64, height: 64 }, live: true });
+    const liveId = live.images[0]!.id;
+    assert.equal((await studio.client.call('assets.fromGallery', { id: liveId, live: true })).asset, await upload(readFileSync(join(galleryDir, '.live', `${liveId}.png`)), 'adopt-live'));
+    const gone = (e: unknown) => e instanceof StudioError && e.code === 'not-found';
+    await assert.rejects(studio.client.call('assets.fromGallery', { id: liveId }), gone, 'a live result is not in the gallery itself');
+    await assert.rejects(studio.client.call('assets.fromGallery', { id: 'never-made' }), gone);
+    await assert.rejects(studio.client.call('assets.fromGallery', { id: '../secret' }), (e: unknown) => e instanceof StudioError && e.code === 'invalid-input');
+  });
+
   test('the renderer cannot name a file for main to read, nor an asset it never uploaded', async () => {
     const secret = join(mkdtempSync(join(tmpdir(), 'wordbrush-secret-')), 'secret.png');
     writeFileSync(secret, encodePng(8, 8, new Uint8Array(8 * 8 * 3)));

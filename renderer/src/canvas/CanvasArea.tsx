@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { removeBox, resizeCanvas, updateBox } from '../../../app/document/edits';
 import { nounPhrases } from '../../../app/domain/noun-phrases';
 import { acceptStaged, addBoxAt, addWordRegion, commitMask, removeLayer } from '../document/actions';
 import { discardStaged, documentOf, edit, editorStore, pickBox, select, setBrush, setTool, stepStaged, useEditor, type Tool } from '../document/editor-store';
+import type { StudioClient } from '../connection/studio-client';
 import type { GenerationState } from '../generation/use-generation';
 import { RunProgress } from './RunProgress';
 import { blankMaskPng } from './mask-pixels';
@@ -29,6 +30,8 @@ interface Props {
   readonly runSize: Size | null;
   /** The running generation: its progress, preview and Cancel are shown on the canvas. */
   readonly generation: GenerationState;
+  /** The studio, which makes an accepted result an asset from its own gallery file. */
+  readonly client: StudioClient;
   /** Says why a tool did nothing (a stroke with nowhere to go). */
   readonly onHint: (message: string) => void;
 }
@@ -68,7 +71,7 @@ function strokeTarget(erase: boolean, onHint: (message: string) => void) {
  * The canvas: a Konva stage the StageView draws from the editor store, the
  * tool bar, and the tools' shortcuts (shown in each button's name and tooltip).
  */
-export function CanvasArea({ page, runSize, generation, onHint }: Props) {
+export function CanvasArea({ page, runSize, generation, client, onHint }: Props) {
   const previewUrl = generation.preview;
   const staged = useEditor((s) => s.staged);
   const stagedImage = staged ? staged.images[staged.index]! : null;
@@ -107,6 +110,8 @@ export function CanvasArea({ page, runSize, generation, onHint }: Props) {
   }, []);
   useEffect(() => stage.current?.resize(size), [size]);
   useEffect(() => stage.current?.setPage(page), [page]);
+  // An accepted result that cannot be taken (a live one already pruned) says so where the person looks.
+  const accept = useCallback(() => void acceptStaged(client).catch((e: Error) => hint.current(`Not accepted: ${e.message}`)), [client]);
   const stagedPicture = useHtmlImage(stagedImage?.url ?? null);
   useEffect(() => stage.current?.setStagedImage(stagedImage ? stagedPicture : null), [stagedPicture, stagedImage]);
   const preview = useHtmlImage(previewUrl);
@@ -125,7 +130,7 @@ export function CanvasArea({ page, runSize, generation, onHint }: Props) {
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       // Staged results: ← → step through them, Enter accepts the one shown, Esc discards them (Esc cancels a run first).
       if (editorStore.getState().staged) {
-        const act = { ArrowLeft: () => stepStaged(-1), ArrowRight: () => stepStaged(1), Enter: () => void acceptStaged(), Escape: discardStaged }[event.key];
+        const act = { ArrowLeft: () => stepStaged(-1), ArrowRight: () => stepStaged(1), Enter: accept, Escape: discardStaged }[event.key];
         // Enter on a focused button presses that button; Esc while a run goes cancels the run.
         const taken = (event.key === 'Enter' && event.target instanceof HTMLElement && event.target.closest('button')) || (event.key === 'Escape' && running.current);
         if (act && !taken) {
@@ -154,7 +159,7 @@ export function CanvasArea({ page, runSize, generation, onHint }: Props) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  }, [accept]);
 
   return (
     <section className="canvas-area" aria-label="Canvas">
@@ -183,7 +188,7 @@ export function CanvasArea({ page, runSize, generation, onHint }: Props) {
             <button type="button" onClick={() => stepStaged(1)} disabled={staged.images.length < 2} aria-label="Next result (→)" title="Next result (→)">
               ›
             </button>
-            <button type="button" className="primary" onClick={() => void acceptStaged()} aria-label="Accept (Enter)" title="Keep it as a picture layer (Enter)">
+            <button type="button" className="primary" onClick={accept} aria-label="Accept (Enter)" title="Keep it as a picture layer (Enter)">
               Accept
             </button>
             <button type="button" onClick={discardStaged} aria-label="Discard (Esc)" title="Discard the staged results (Esc)">

@@ -22,6 +22,18 @@ export function uploadAsset(client: StudioClient, dataUrl: string): Promise<Asse
   return pending;
 }
 
+/**
+ * A gallery result the canvas takes as a picture, `dataUrl` holding that
+ * file's own bytes: main makes its file an asset by id, and those bytes are
+ * never uploaded (a later run from the picture finds them here).
+ */
+export function adoptGalleryImage(client: StudioClient, source: { id: string; live: boolean }, dataUrl: string): Promise<AssetRef> {
+  const pending = client.call('assets.fromGallery', source).then(({ asset }) => asset);
+  uploaded.set(dataUrl, pending);
+  pending.catch(() => uploaded.delete(dataUrl));
+  return pending;
+}
+
 async function send(client: StudioClient, dataUrl: string): Promise<AssetRef> {
   const base64 = dataUrl.replace(/^data:image\/png;base64,/, '');
   const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;

@@ -1,7 +1,9 @@
 import { AssetId, type CanvasDocument, type LayerId } from '../../../app/document/document';
 import * as edits from '../../../app/document/edits';
 import { discardStaged, documentOf, edit, editorStore, select, setStartFrom } from './editor-store';
-import { toPngAsset } from './images';
+import { adoptGalleryImage } from '../connection/asset-upload';
+import type { StudioClient } from '../connection/studio-client';
+import { pngDataUrl } from './images';
 
 /** Edits that need fresh ids or new pixels, as the tools and panels call them; each is one undo step. */
 
@@ -33,12 +35,18 @@ export function addResult(url: string, name: string): void {
   );
 }
 
-/** Takes the staged result shown as a picture layer over the page's pictures (one undo step), and clears the staging area. */
-export async function acceptStaged(): Promise<void> {
+/**
+ * Takes the staged result shown as a picture layer over the page's pictures
+ * (one undo step), and clears the staging area. The layer holds the result
+ * file's own bytes, which main makes an asset from its gallery by id: a run
+ * from the picture sends nothing again.
+ */
+export async function acceptStaged(client: StudioClient): Promise<void> {
   const staged = editorStore.getState().staged;
   const image = staged?.images[staged.index];
   if (!image) return;
-  const { url } = await toPngAsset(await (await fetch(image.url)).blob());
+  const url = await pngDataUrl(await (await fetch(image.url)).blob());
+  await adoptGalleryImage(client, { id: image.id, live: image.live }, url);
   // Staged anew meanwhile (another run finished): that one is not what was accepted.
   if (editorStore.getState().staged !== staged) return;
   addResult(url, image.name);

@@ -54,9 +54,10 @@ export interface EditorState {
   readonly live: boolean;
 }
 
-/** A result on the staging area: a gallery image by id, its URL and the name its layer gets. */
+/** A result on the staging area: a gallery image by id (a live one from the gallery's live folder), its URL and the name its layer gets. */
 export interface StagedImage {
   readonly id: string;
+  readonly live: boolean;
   readonly url: string;
   readonly name: string;
 }

@@ -11,6 +11,16 @@ export async function toPngAsset(blob: Blob): Promise<{ url: string; width: numb
   return { url: canvas.toDataURL('image/png'), width: canvas.width, height: canvas.height };
 }
 
+/** A PNG file's own bytes as a data URL, not decoded and encoded again (so it stays the file main has). */
+export function pngDataUrl(png: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result as string);
+    reader.onerror = () => reject(reader.error ?? new Error('The image could not be read'));
+    reader.readAsDataURL(png.type === 'image/png' ? png : new Blob([png], { type: 'image/png' }));
+  });
+}
+
 /** The visible image layers drawn at the document's size, as a PNG to save. */
 export async function compositePng(size: { width: number; height: number }, layers: readonly { url: string; rect: { x: number; y: number; width: number; height: number }; opacity: number }[]): Promise<string> {
   const canvas = document.createElement('canvas');

@@ -8,7 +8,8 @@ import { compositePng } from '../document/images';
 /**
  * What a run takes from the canvas: its regions, boxes and graph as
  * conditioning, and for img2img the chosen picture (placed as it is on the
- * canvas) with the visible inpaint mask, every picture uploaded as an asset.
+ * canvas) with the visible inpaint mask, every picture uploaded as an asset
+ * (once a session; a result the canvas accepted is main's already).
  */
 export async function canvasRequest(client: StudioClient, document: CanvasDocument, assets: Readonly<Record<string, string>>, initSource: StartFrom | null): Promise<Pick<GenerationSettings, 'init' | 'mask' | 'conditioning'>> {
   const upload = (asset: string) => {
@@ -21,7 +22,10 @@ export async function canvasRequest(client: StudioClient, document: CanvasDocume
   const controls = (conditioning.regions?.length ?? 0) + (conditioning.boxes?.length ?? 0) + (conditioning.sceneGraph ? 1 : 0) > 0;
   const picture = initSource ? document.layers.find((l) => l.id === initSource.layer && l.kind === 'image') : undefined;
   if (!initSource || !picture || picture.kind !== 'image' || !assets[picture.asset]) return controls ? { conditioning } : {};
-  const start = await compositePng(document.canvas, [{ url: assets[picture.asset]!, rect: picture.rect, opacity: 1 }]);
+  // A picture that fills the page is the start image as it is (the engine scales it to the run's size): an accepted result is then already main's.
+  const { x, y, width, height } = picture.rect;
+  const fillsPage = x === 0 && y === 0 && width === 1 && height === 1;
+  const start = fillsPage ? assets[picture.asset]! : await compositePng(document.canvas, [{ url: assets[picture.asset]!, rect: picture.rect, opacity: 1 }]);
   const inpaint = document.layers.findLast((l) => l.kind === 'inpaint-mask' && l.visible);
   return {
     init: { asset: await uploadAsset(client, start), strength: initSource.strength },
