@@ -34,7 +34,7 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
   const pixelsOf = ([r, g, b]: [number, number, number]) => canvasPixels(page, (pr, pg, pb) => Math.abs(pr - r) + Math.abs(pg - g) + Math.abs(pb - b) < 30);
 
   before(async () => {
-    studio = await openStudio(home);
+    studio = await openStudio({ home });
     page = studio.page;
     await page.getByTestId('prompt').fill(PROMPT);
     await record();
@@ -272,7 +272,7 @@ describe('canvas tools by keyboard and mouse', { skip: noChromium }, () => {
   const redPixels = () => canvasPixels(page, (r, _g, b) => r > 110 && r - b > 40);
 
   before(async () => {
-    studio = await openStudio(temporary('home'));
+    studio = await openStudio();
     page = studio.page;
   });
   after(() => studio?.close());

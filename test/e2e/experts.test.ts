@@ -22,7 +22,7 @@ describe('experts (a refiner) in the generation panel', { skip: noChromium }, ()
     const gallery = temporary('gallery');
     const parameters = 'a castle at dawn\nSteps: 30, Sampler: DPM++ 2M, CFG scale: 7, Seed: 12345, Size: 64x64, Model: sdxl-base, Refiner: sdxl-refiner [7440042bbd], Refiner switch at: 0.7, Version: v1.10.1';
     writeFileSync(join(gallery, 'from-a1111.png'), encodePng(64, 64, new Uint8Array(64 * 64 * 3).fill(90), { parameters }));
-    studio = await openStudio(undefined, ['--models', models, '--gallery', gallery]);
+    studio = await openStudio({ args: ['--models', models, '--gallery', gallery] });
     page = studio.page;
     await page.locator('[data-testid=inference][data-state=ready]').waitFor();
     await page.getByTestId('model').locator('option', { hasText: 'sdxl-refiner' }).waitFor({ state: 'attached' });

@@ -2,37 +2,31 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { encodePng } from '../../main/images/png';
 import { fixtureModels, temporary } from '../helpers/backend';
-import { launchChromium, noChromium } from '../helpers/browser';
-import { requireBuild } from '../helpers/paths';
-import { startServe, type ServeProcess } from '../helpers/serve-process';
+import { noChromium } from '../helpers/browser';
+import { openStudio, type StudioPage } from '../helpers/studio-page';
 import { waitFor } from '../helpers/wait';
 
 const A1111_TEXT = 'a castle at dawn, oil painting\nNegative prompt: blurry, watermark\nSteps: 24, Sampler: DPM++ 2M Karras, CFG scale: 6.5, Seed: 12345, Size: 64x64, Model: sd1-optimum, Denoising strength: 0.45';
 
 // The gallery survives reloads and restarts, lists other tools' images, and recalls any result into the panel.
 describe('the gallery in browser mode', { skip: noChromium }, () => {
-  let serve: ServeProcess;
-  let browser: Browser;
+  let studio: StudioPage;
   let page: Page;
   const gallery = temporary('gallery');
   const thumbs = () => page.locator('[data-testid=gallery] button.thumb');
 
   before(async () => {
-    requireBuild();
     // An image made by A1111, copied into the gallery by hand.
     writeFileSync(join(gallery, 'from-a1111.png'), encodePng(64, 64, new Uint8Array(64 * 64 * 3).fill(90), { parameters: A1111_TEXT }));
-    serve = await startServe(['--models', fixtureModels, '--gallery', gallery]);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(serve.url);
+    studio = await openStudio({ args: ['--models', fixtureModels, '--gallery', gallery] });
+    page = studio.page;
     await page.locator('[data-testid=inference][data-state=ready]').waitFor();
   });
   after(async () => {
-    await browser?.close();
-    await serve?.stop();
+    await studio?.close();
   });
 
   test('a result is still in the gallery after a reload, and "Use these settings" restores the panel', async () => {

@@ -2,35 +2,29 @@ import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { fixtureModels, temporary } from '../helpers/backend';
-import { launchChromium, noChromium } from '../helpers/browser';
-import { requireBuild } from '../helpers/paths';
-import { startServe, type ServeProcess } from '../helpers/serve-process';
+import { noChromium } from '../helpers/browser';
+import { openStudio, type StudioPage } from '../helpers/studio-page';
 
 // The generation panel knows its model, picks a new seed each run, and says what went wrong where.
 describe('the generation panel in browser mode', { skip: noChromium }, () => {
-  let serve: ServeProcess;
-  let browser: Browser;
+  let studio: StudioPage;
   let page: Page;
   const value = (testId: string) => page.getByTestId(testId).inputValue();
 
   before(async () => {
-    requireBuild();
     // A Turbo model by its name, as the library detects it (SD-Turbo is an SD 2.1 distillation).
     const models = temporary('models');
     cpSync(join(fixtureModels, 'sd2-v'), join(models, 'tiny-sd-turbo'), { recursive: true });
     cpSync(join(fixtureModels, 'sd1-optimum'), join(models, 'sd1-optimum'), { recursive: true });
-    serve = await startServe(['--models', models]);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(serve.url);
+    studio = await openStudio({ args: ['--models', models] });
+    page = studio.page;
     await page.locator('[data-testid=inference][data-state=ready]').waitFor();
     await page.getByTestId('model').locator('option', { hasText: 'tiny-sd-turbo' }).waitFor({ state: 'attached' });
   });
   after(async () => {
-    await browser?.close();
-    await serve?.stop();
+    await studio?.close();
   });
 
   test("choosing a model applies its defaults, except what the user changed", async () => {

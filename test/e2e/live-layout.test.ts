@@ -2,43 +2,37 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { emptyDocument, LayerId } from '../../app/document/document';
 import { sceneGraphLayer } from '../../app/document/edits';
 import { defaultRunSettings } from '../../app/document/run-settings';
 import { solveSceneGraph } from '../../app/domain/scene-layout';
 import { nestedGraph, sequence } from '../../bench/evaluation/layout-quality';
 import { loadLargeProgramSolver } from '../../main/engine/conditioning/large-programs';
-import { fixtureModels, temporary } from '../helpers/backend';
-import { launchChromium, noChromium } from '../helpers/browser';
-import { requireBuild } from '../helpers/paths';
-import { startServe, type ServeProcess } from '../helpers/serve-process';
+import { temporary } from '../helpers/backend';
+import { noChromium } from '../helpers/browser';
+import { openStudio, type StudioPage } from '../helpers/studio-page';
 import { zipOf } from '../helpers/zip';
 
 // The live layout is solved in a worker: the page never waits for it, and it is the layout the engine makes.
 describe('the live scene-graph layout', { skip: noChromium }, () => {
   const home = temporary('home');
   const graph = nestedGraph(32, 128, sequence(11));
-  let serve: ServeProcess;
-  let browser: Browser;
+  let studio: StudioPage;
   let page: Page;
 
   before(async () => {
-    requireBuild();
     mkdirSync(join(home, 'projects'), { recursive: true });
     const layer = { ...sceneGraphLayer(LayerId.parse('layer_big')), objects: graph.objects.map((o) => ({ ...o, attributes: [] })), relations: graph.relations };
     const document = { ...emptyDocument(512, 512), layers: [layer] };
     const panel = { ...defaultRunSettings(5), newSeedEachRun: false, overrides: { width: 512, height: 512 } };
     writeFileSync(join(home, 'projects', 'big-graph.wbproj'), await zipOf({ 'project.json': JSON.stringify({ format: 'wordbrush-project', version: 1, savedAt: '', document, panel }) }));
-    serve = await startServe(['--models', fixtureModels], {}, home);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await page.goto(serve.url);
+    studio = await openStudio({ home, viewport: { width: 1440, height: 900 } });
+    page = studio.page;
     await page.locator('[data-testid=inference][data-state=ready]').waitFor();
   });
   after(async () => {
-    await browser?.close();
-    await serve?.stop();
+    await studio?.close();
   });
 
   test('a 32-object graph is laid out off the page’s thread, as the engine lays it out', async () => {

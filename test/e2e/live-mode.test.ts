@@ -26,7 +26,7 @@ describe('live mode in browser mode', { skip: noChromium }, () => {
 
   before(async () => {
     // The bundled starter alone: no --models.
-    studio = await openStudio(undefined, []);
+    studio = await openStudio({ args: [] });
     page = studio.page;
     await page.locator('[data-testid=inference][data-state=ready]').waitFor();
     await page.getByTestId('model').locator('option', { hasText: 'starter' }).waitFor({ state: 'attached' });

@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { fixtureModels, temporary } from '../helpers/backend';
-import { launchChromium, noChromium } from '../helpers/browser';
+import { noChromium } from '../helpers/browser';
+import { openStudio, type StudioPage } from '../helpers/studio-page';
 import { startHubServer, type HubServer } from '../helpers/hub-server';
-import { requireBuild } from '../helpers/paths';
-import { startServe, type ServeProcess } from '../helpers/serve-process';
 
 /** The catalog's first entry, hosted by the loopback hub with a fixture's files. */
 const CATALOG_REPO = 'nmkd/stable-diffusion-1.5-onnx-fp16';
@@ -16,10 +15,8 @@ const CATALOG_NAME = 'Stable Diffusion 1.5 (ONNX, fp16)';
 // The Models panel as a person uses it, in Debian's Chromium, against `npm run serve` and a hub on loopback.
 describe('the Models panel in browser mode', { skip: noChromium }, () => {
   let hub: HubServer;
-  let serve: ServeProcess;
-  let browser: Browser;
+  let studio: StudioPage;
   let page: Page;
-  const pageErrors: string[] = [];
   const models = () => page.getByRole('region', { name: 'Models' });
   const library = () => models().getByRole('list', { name: 'Library' });
   /** Opens a folded section of the panel (Add a model, Catalog, Hub token) as a person would. */
@@ -29,22 +26,17 @@ describe('the Models panel in browser mode', { skip: noChromium }, () => {
   };
 
   before(async () => {
-    requireBuild();
     hub = await startHubServer();
     hub.host(CATALOG_REPO, join(fixtureModels, 'sd1-optimum'));
     // Slow enough that the download is still under way (its Pause button shown) on a loaded machine.
     hub.faults.cdnDelayMs = 1500;
-    serve = await startServe([], { HF_ENDPOINT: hub.url });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(serve.url);
+    studio = await openStudio({ args: [], env: { HF_ENDPOINT: hub.url } });
+    page = studio.page;
     await page.locator('[data-testid=inference][data-state=ready]').waitFor();
   });
 
   after(async () => {
-    await browser?.close();
-    await serve?.stop();
+    await studio?.close();
     await hub?.close();
   });
 
@@ -72,7 +64,7 @@ describe('the Models panel in browser mode', { skip: noChromium }, () => {
     await page.getByTestId('height').fill('64');
     await page.getByTestId('generate').click();
     await page.locator('[data-testid=gallery] img').first().waitFor();
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(studio.errors, []);
   });
 
   test('pauses and resumes a download; a failed one says why and keeps the library as it was', async () => {
@@ -118,6 +110,6 @@ describe('the Models panel in browser mode', { skip: noChromium }, () => {
     const offered = await page.getByTestId('model').locator('option').allInnerTexts();
     assert.ok(!offered.some((o) => o.includes(CATALOG_REPO)), 'a removed model is no longer offered');
     assert.ok(offered.some((o) => o.startsWith('sd2-v')));
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(studio.errors, []);
   });
 });

@@ -2,33 +2,27 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { encodePng } from '../../main/images/png';
 import { temporary } from '../helpers/backend';
-import { launchChromium, noChromium } from '../helpers/browser';
-import { requireBuild } from '../helpers/paths';
-import { startServe, type ServeProcess } from '../helpers/serve-process';
+import { noChromium } from '../helpers/browser';
+import { openStudio, type StudioPage } from '../helpers/studio-page';
 
 // A page that fits the model: the bundled starter makes 64x64 images, and a new page is that size, its brush with it.
 describe('a page that fits the model', { skip: noChromium }, () => {
-  let serve: ServeProcess;
-  let browser: Browser;
+  let studio: StudioPage;
   let page: Page;
   const pageSize = () => page.getByTestId('canvas').getAttribute('data-page');
   const brushSize = () => page.getByLabel('Brush size ([ and ])').inputValue();
 
   before(async () => {
-    requireBuild();
-    serve = await startServe([]);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await page.goto(serve.url);
+    studio = await openStudio({ args: [], viewport: { width: 1440, height: 900 } });
+    page = studio.page;
     await page.locator('[data-testid=inference][data-state=ready]').waitFor();
     await page.getByTestId('model').locator('option', { hasText: 'starter' }).waitFor({ state: 'attached' });
   });
   after(async () => {
-    await browser?.close();
-    await serve?.stop();
+    await studio?.close();
   });
 
   test("a page without pixels is the run's size, and the brush a sixteenth of it", async () => {

@@ -2,31 +2,25 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { fixtureModels, temporary } from '../helpers/backend';
-import { launchChromium, noChromium } from '../helpers/browser';
-import { requireBuild } from '../helpers/paths';
-import { startServe, type ServeProcess } from '../helpers/serve-process';
+import type { Page } from 'playwright-core';
+import { temporary } from '../helpers/backend';
+import { noChromium } from '../helpers/browser';
+import { openStudio, type StudioPage } from '../helpers/studio-page';
 
 // Settings are kept by main, checked before they are stored, and survive a reload.
 describe('settings in browser mode', { skip: noChromium }, () => {
-  let serve: ServeProcess;
-  let browser: Browser;
+  let studio: StudioPage;
   let page: Page;
   const home = temporary('home');
   const form = () => page.getByRole('form', { name: 'Settings' });
 
   before(async () => {
-    requireBuild();
-    serve = await startServe(['--models', fixtureModels], {}, home);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(serve.url);
+    studio = await openStudio({ home });
+    page = studio.page;
     await page.locator('summary', { hasText: 'Settings' }).click();
   });
   after(async () => {
-    await browser?.close();
-    await serve?.stop();
+    await studio?.close();
   });
 
   test('the theme applies at once and is still there after a reload', async () => {

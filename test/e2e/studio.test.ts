@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, noChromium } from '../helpers/browser';
-import { fixtureModels } from '../helpers/backend';
-import { requireBuild } from '../helpers/paths';
-import { startServe, type ServeProcess } from '../helpers/serve-process';
+import type { Page } from 'playwright-core';
+import { noChromium } from '../helpers/browser';
+import { openStudio, type StudioPage } from '../helpers/studio-page';
 
 // The real renderer, built, served by `npm run serve`'s own entry, driven in Debian's Chromium.
 describe('studio in browser mode', { skip: noChromium }, () => {
-  let serve: ServeProcess;
-  let browser: Browser;
+  let studio: StudioPage;
   let page: Page;
-  const pageErrors: string[] = [];
 
   const canvasView = async () => {
     const canvas = page.getByTestId('canvas');
@@ -20,18 +16,12 @@ describe('studio in browser mode', { skip: noChromium }, () => {
   };
 
   before(async () => {
-    requireBuild();
-    serve = await startServe(['--models', fixtureModels]);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => message.type() === 'error' && pageErrors.push(message.text()));
-    await page.goto(serve.url);
+    studio = await openStudio({ viewport: { width: 1400, height: 900 } });
+    page = studio.page;
   });
 
   after(async () => {
-    await browser?.close();
-    await serve?.stop();
+    await studio?.close();
   });
 
   test('loads the studio frame and shows the inference process connected on CPU', async () => {
@@ -44,7 +34,7 @@ describe('studio in browser mode', { skip: noChromium }, () => {
     await page.locator('[data-testid=provider][data-provider=cpu]').waitFor();
     assert.match(await page.getByTestId('inference').innerText(), /Inference ready \(pid \d+\)/);
     assert.match(await page.getByTestId('providers').innerText(), /cpu/);
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(studio.errors, []);
   });
 
   test('pans by dragging and zooms around the pointer with the wheel', async () => {
@@ -154,7 +144,7 @@ describe('studio in browser mode', { skip: noChromium }, () => {
     const loaded = await page.locator('[data-testid=gallery] img').first().evaluate((img: HTMLImageElement) => img.naturalWidth);
     assert.equal(loaded, 64);
     assert.match(await page.getByTestId('ran-on').innerText(), /unet: cpu/);
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(studio.errors, []);
   });
 
   test('Cancel stops a long generation without an error or a result', async () => {

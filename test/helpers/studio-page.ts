@@ -12,17 +12,31 @@ export interface StudioPage {
   readonly page: Page;
   /** Every message the page has sent the studio over its socket, in order. */
   readonly sent: readonly string[];
+  /** The page's uncaught errors and console errors, in order. */
+  readonly errors: readonly string[];
   close(): Promise<void>;
 }
 
-/** `npm run serve` (on the fixture models unless `args` say otherwise) with its data under `home`, opened in Chromium and connected. */
-export async function openStudio(home = temporary('home'), args: readonly string[] = ['--models', fixtureModels]): Promise<StudioPage> {
+export interface StudioOptions {
+  /** The data folder (a fresh temporary one if not given). */
+  readonly home?: string;
+  /** `npm run serve`'s arguments: the fixture models unless given. */
+  readonly args?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  readonly viewport?: { width: number; height: number };
+}
+
+/** `npm run serve` with its data under `home`, opened in Chromium and connected. */
+export async function openStudio({ home = temporary('home'), args = ['--models', fixtureModels], env = {}, viewport = { width: 1400, height: 1000 } }: StudioOptions = {}): Promise<StudioPage> {
   requireBuild();
-  const serve = await startServe([...args], {}, home);
+  const serve = await startServe([...args], env, home);
   const browser = await launchChromium();
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const page = await browser.newPage({ viewport });
   const sent: string[] = [];
+  const errors: string[] = [];
   page.on('websocket', (socket) => socket.on('framesent', (frame) => sent.push(String(frame.payload))));
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
   await page.goto(serve.url);
   await page.locator('[data-testid=connection][data-state=connected]').waitFor();
   return {
@@ -30,6 +44,7 @@ export async function openStudio(home = temporary('home'), args: readonly string
     browser,
     page,
     sent,
+    errors,
     close: async () => {
       await browser.close();
       await serve.stop();
