@@ -26,8 +26,8 @@ export interface SourceMap {
  * stretch of the original they replaced ("&amp;" → "&", "Ã©" → "é").
  */
 export function sourceMap(original: string, cleaned: string): SourceMap {
-  const starts = new Array<number>(cleaned.length);
-  const ends = new Array<number>(cleaned.length);
+  const starts: number[] = [];
+  const ends: number[] = [];
   let o = 0;
   let c = 0;
   let replacedFrom: number | null = null;
@@ -38,6 +38,7 @@ export function sourceMap(original: string, cleaned: string): SourceMap {
       o += length;
       continue;
     }
+    // Stryker disable next-line EqualityOperator: one entry too many is written over by the next part, or lies past the cleaned text
     for (let i = 0; i < length; i++) {
       if (part.added) {
         starts[c + i] = replacedFrom ?? o;

@@ -31,7 +31,8 @@ export function parsePromptAttention(prompt: string): WeightedSpan[] {
   for (const match of prompt.matchAll(ATTENTION)) {
     const [token, weight] = match;
     const at = match.index;
-    if (token.startsWith('\\') && token.length > 1) spans.push({ text: token.slice(1), weight: 1, start: at + 1 });
+    // An escaped bracket is that character; a lone backslash is dropped (A1111 appends its empty rest).
+    if (token.startsWith('\\')) spans.push({ text: token.slice(1), weight: 1, start: at + 1 });
     else if (token === '(') round.push(spans.length);
     else if (token === '[') square.push(spans.length);
     else if (weight !== undefined && round.length > 0 && Number.isFinite(Number(weight))) multiply(round.pop()!, Number(weight));

@@ -48,7 +48,7 @@ export function chunkPrompt(tokenizer: ClipTokenizer, prompt: string, options: C
   const comma = tokenizer.idOf(',</w>');
 
   for (const span of spans) {
-    if ('isBreak' in span && span.isBreak) {
+    if ('isBreak' in span) {
       groups.push([]);
       continue;
     }
@@ -56,8 +56,9 @@ export function chunkPrompt(tokenizer: ClipTokenizer, prompt: string, options: C
       for (const id of piece.ids) {
         let current = groups.at(-1)!;
         if (current.length === perChunk) {
+          // No comma at all (-1) is 75 tokens back: past the backtrack, as A1111 has it.
           const lastComma = current.findLastIndex((t) => t.id === comma);
-          const carry = lastComma >= 0 && current.length - 1 - lastComma <= COMMA_BACKTRACK ? current.splice(lastComma + 1) : [];
+          const carry = current.length - 1 - lastComma <= COMMA_BACKTRACK ? current.splice(lastComma + 1) : [];
           groups.push((current = carry));
         }
         current.push({ id, weight: span.weight, start: span.start + piece.start, end: span.start + piece.end });

@@ -36,6 +36,21 @@ describe('CLIP tokenizer', () => {
     );
   });
 
+  test('a character the cleaning rewrote maps to what was written, in the middle of the text and at the start of a word', () => {
+    for (const [text, written] of [
+      ['caf&eacute; au lait', ['caf&eacute;', 'au', 'lait']],
+      ['an &eacute;clair, please', ['an', '&eacute;clair', ',', 'please']],
+    ] as const) {
+      assert.deepEqual(tokenizer.pieces(text).map((p) => text.slice(p.start, p.end)), written);
+    }
+  });
+
+  test('<|startoftext|> and <|endoftext|> in a prompt are the special tokens, in any case (CLIP lower-cases first)', () => {
+    const [a, b] = [tokenizer.idOf('a</w>'), tokenizer.idOf('b</w>')];
+    assert.deepEqual(tokenizer.encode('a <|endoftext|> b'), [49406, a, 49407, b, 49407]);
+    assert.deepEqual(tokenizer.encode('a <|StartOfText|> b'), [49406, a, 49406, b, 49407]);
+  });
+
   test('pads with <|endoftext|> when the config names no pad token', () => assert.equal(padId, 49407));
 
   test('reports the characters each token came from', () => {
@@ -65,9 +80,55 @@ describe('prompt weighting (A1111 syntax)', () => {
     test(JSON.stringify(prompt), () => assert.deepEqual(round(parsePromptAttention(prompt)), expected));
   }
 
+  // The examples in the docstring of A1111's parse_prompt_attention (modules/prompt_parser.py), which merges
+  // neighbouring spans of equal weight; here they are merged the same way before comparing.
+  const merged = (spans: ReturnType<typeof parsePromptAttention>) =>
+    spans.reduce<[string, number][]>((out, s) => {
+      const last = out.at(-1);
+      if (last && last[1] === s.weight) last[0] += s.text;
+      else out.push([s.text, s.weight]);
+      return out;
+    }, []);
+  const a1111: [string, [string, number][]][] = [
+    ['normal text', [['normal text', 1.0]]],
+    ['an (important) word', [['an ', 1.0], ['important', 1.1], [' word', 1.0]]],
+    ['(unbalanced', [['unbalanced', 1.1]]],
+    ['\\(literal\\]', [['(literal]', 1.0]]],
+    ['(unnecessary)(parens)', [['unnecessaryparens', 1.1]]],
+    ['a (((house:1.3)) [on] a (hill:0.5), sun, (((sky))).', [['a ', 1.0], ['house', 1.5730000000000004], [' ', 1.1], ['on', 1.0], [' a ', 1.1], ['hill', 0.55], [', sun, ', 1.1], ['sky', 1.4641000000000006], ['.', 1.1]]],
+  ];
+  for (const [prompt, expected] of a1111) {
+    test(`A1111's own example ${JSON.stringify(prompt)}`, () => assert.deepEqual(merged(parsePromptAttention(prompt)), expected));
+  }
+
+  const edges: [string, [string, number][]][] = [
+    // A weight, or a closing bracket, with nothing open is text.
+    ['cat:1.5) dog', [['cat:1.5) dog', 1]]],
+    ['cat) dog] end', [['cat) dog] end', 1]]],
+    // Signed weights, and a weight that is no number (text, its bracket left open).
+    ['(cat:-0.5) (dog:+2)', [['cat', -0.5], [' ', 1], ['dog', 2]]],
+    ['(cat:.)', [['cat:.)', 1.1]]],
+    // A lone backslash is dropped, an escaped one kept.
+    ['a \\ b \\\\ c', [['a  b \\ c', 1]]],
+  ];
+  for (const [prompt, expected] of edges) {
+    test(`edge: ${JSON.stringify(prompt)}`, () => assert.deepEqual(merged(parsePromptAttention(prompt)), expected));
+  }
+
+  test('BREAK takes the spaces around it, splits on word boundaries only, and leaves no empty span', () => {
+    const plain = (prompt: string) => parsePromptAttention(prompt).map((s) => (s.isBreak ? ['BREAK', s.weight] : [s.text, s.weight]));
+    assert.deepEqual(plain('cat  BREAK  dog'), [['cat', 1], ['BREAK', -1], ['dog', 1]]);
+    assert.deepEqual(plain('cat,BREAK,dog'), [['cat,', 1], ['BREAK', -1], [',dog', 1]]);
+    assert.deepEqual(plain('BREAKFAST BREAK'), [['BREAKFAST', 1], ['BREAK', -1]]);
+    assert.deepEqual(plain('BREAK cat'), [['BREAK', -1], ['cat', 1]]);
+    assert.deepEqual(plain('()cat'), [['cat', 1]]);
+  });
+
   test('keeps where each span starts in the prompt as written', () => {
-    const prompt = 'a (red cat:1.3) on a mat';
-    for (const span of parsePromptAttention(prompt)) assert.equal(prompt.slice(span.start, span.start + span.text.length), span.text);
+    for (const prompt of ['a (red cat:1.3) on a mat', 'a \\(red\\) cat BREAK on a [mat] BREAK  by (the door']) {
+      const spans = parsePromptAttention(prompt).filter((s) => !s.isBreak);
+      for (const span of spans) assert.equal(prompt.slice(span.start, span.start + span.text.length), span.text);
+    }
   });
 
   test('BREAK starts a new chunk', () => {
@@ -88,6 +149,16 @@ describe('prompt chunks', () => {
     assert.ok(chunk!.ids.slice(4).every((id) => id === padId));
   });
 
+  test('without weighting, brackets are words and every weight is 1; padding weighs 1 to the 77th token', () => {
+    const { chunks, tokens } = chunkPrompt(tokenizer, 'a (cat:1.5)', { padId, weighting: false });
+    assert.deepEqual(tokens.map((t) => t.id), tokenizer.encode('a (cat:1.5)').slice(1, -1));
+    assert.ok(tokens.length > 3);
+    assert.equal(chunks[0]!.weights.length, 77);
+    assert.ok(chunks[0]!.weights.every((w) => w === 1));
+    assert.equal(chunks[0]!.sources.length, 77);
+    assert.deepEqual(chunks[0]!.sources.slice(tokens.length + 1), new Array(77 - tokens.length - 1).fill(null));
+  });
+
   test('a long prompt continues in a second chunk instead of being cut', () => {
     const prompt = Array.from({ length: 100 }, (_, i) => (i % 2 ? 'cat' : 'dog')).join(' ');
     const { chunks, tokens } = chunkPrompt(tokenizer, prompt, { padId });
@@ -102,6 +173,27 @@ describe('prompt chunks', () => {
     const { tokens } = chunkPrompt(tokenizer, prompt, { padId });
     const firstDog = tokens.find((t) => t.id === tokenizer.idOf('dog</w>'))!;
     assert.deepEqual([firstDog.chunk, firstDog.position], [1, 1]);
+  });
+
+  test('the comma backtrack reaches 20 tokens back and no further; without a comma the chunk is cut where it is full', () => {
+    const cats = (n: number) => Array.from({ length: n }, () => 'cat').join(' ');
+    const firstDog = (prompt: string) => chunkPrompt(tokenizer, prompt, { padId }).tokens.find((t) => t.id === tokenizer.idOf('dog</w>'))!;
+    // 54 cats and a comma, then dogs: the comma is token 55 of 75, 20 back from the last.
+    assert.deepEqual([firstDog(`${cats(54)}, ${'dog '.repeat(30)}`).chunk, firstDog(`${cats(54)}, ${'dog '.repeat(30)}`).position], [1, 1]);
+    // One cat fewer: 21 back, too far; the chunk is cut at 75 tokens.
+    const far = firstDog(`${cats(53)}, ${'dog '.repeat(30)}`);
+    assert.deepEqual([far.chunk, far.position], [0, 55]);
+    const { tokens } = chunkPrompt(tokenizer, cats(80), { padId });
+    assert.deepEqual([tokens[74]!.chunk, tokens[75]!.chunk, tokens[75]!.position], [0, 1, 1]);
+  });
+
+  test('a range takes the tokens that overlap it, not those that only touch it', () => {
+    const prompt = 'red cat';
+    const { tokens } = chunkPrompt(tokenizer, prompt, { padId });
+    assert.deepEqual(tokensInRange(tokens, 0, 3).map((t) => t.id), [tokenizer.idOf('red</w>')]);
+    assert.deepEqual(tokensInRange(tokens, 3, 4), []);
+    assert.deepEqual(tokensInRange(tokens, 4, 7).map((t) => t.id), [tokenizer.idOf('cat</w>')]);
+    assert.deepEqual(wordSpans('( red ) cat', chunkPrompt(tokenizer, '( red ) cat', { padId }).tokens).map((w) => [w.word, w.start, w.end]), [['red', 2, 5], ['cat', 8, 11]]);
   });
 
   test("maps a word or phrase to its tokens, brackets and weights included", () => {
