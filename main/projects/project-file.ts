@@ -24,7 +24,8 @@ const MANIFEST = 'project.json';
  * skipped unread, and an entry that inflates far beyond its stored size (a
  * zip bomb) is refused before it is inflated: assets are stored, not deflated.
  */
-const LIMITS = { entries: 400, manifestBytes: 16 * 1024 * 1024, entryBytes: 64 * 1024 * 1024, totalBytes: 512 * 1024 * 1024, ratio: 50, ratioFrom: 1024 * 1024 };
+export const PROJECT_LIMITS = { entries: 400, manifestBytes: 16 * 1024 * 1024, entryBytes: 64 * 1024 * 1024, totalBytes: 512 * 1024 * 1024, ratio: 50, ratioFrom: 1024 * 1024 };
+export type ProjectLimits = typeof PROJECT_LIMITS;
 const PROJECT_ENTRY = /^(project\.json|assets\/[A-Za-z0-9_-]{1,80}\.png)$/;
 
 export interface Project {
@@ -62,8 +63,8 @@ export async function writeProject(path: string, project: Project): Promise<void
 }
 
 /** Reads a project; anything wrong with the file (not a zip, damaged, a newer version, an asset that is not a PNG) is a ProjectError in words. */
-export async function readProject(path: string): Promise<Project> {
-  const entries = await readEntries(path);
+export async function readProject(path: string, limits: ProjectLimits = PROJECT_LIMITS): Promise<Project> {
+  const entries = await readEntries(path, limits);
   const manifestBytes = entries.get(MANIFEST);
   if (!manifestBytes) throw new ProjectError('corrupt', `${basename(path)} is not a Wordbrush project (no ${MANIFEST})`);
   let raw: unknown;
@@ -98,7 +99,7 @@ export async function readProject(path: string): Promise<Project> {
   return { document, assets, panel: runSettingsOf(manifest.data.panel) };
 }
 
-function readEntries(path: string): Promise<Map<string, Buffer>> {
+function readEntries(path: string, limits: ProjectLimits): Promise<Map<string, Buffer>> {
   return new Promise((done, fail) => {
     const refuse = (message: string) => fail(new ProjectError('corrupt', `${basename(path)} is damaged: ${message}`));
     yauzl.open(path, { lazyEntries: true, strictFileNames: true, validateEntrySizes: true }, (error, archive) => {
@@ -115,11 +116,11 @@ function readEntries(path: string): Promise<Map<string, Buffer>> {
       archive.on('error', (e: Error) => stop(e.message));
       archive.on('end', () => done(entries));
       archive.on('entry', (entry: yauzl.Entry) => {
-        if (entries.size >= LIMITS.entries) return stop('too many entries');
+        if (entries.size >= limits.entries) return stop('too many entries');
         if (entry.fileName.endsWith('/') || !PROJECT_ENTRY.test(entry.fileName)) return archive.readEntry();
-        const limit = entry.fileName === MANIFEST ? LIMITS.manifestBytes : LIMITS.entryBytes;
-        if (entry.uncompressedSize > limit || (total += entry.uncompressedSize) > LIMITS.totalBytes) return stop(`${entry.fileName} is too large`);
-        if (entry.uncompressedSize > LIMITS.ratioFrom && entry.uncompressedSize > LIMITS.ratio * entry.compressedSize) return stop(`${entry.fileName} inflates ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))} times its stored size`);
+        const limit = entry.fileName === MANIFEST ? limits.manifestBytes : limits.entryBytes;
+        if (entry.uncompressedSize > limit || (total += entry.uncompressedSize) > limits.totalBytes) return stop(`${entry.fileName} is too large`);
+        if (entry.uncompressedSize > limits.ratioFrom && entry.uncompressedSize > limits.ratio * entry.compressedSize) return stop(`${entry.fileName} inflates ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))} times its stored size`);
         archive.openReadStream(entry, (streamError, stream) => {
           if (streamError) return stop(streamError.message);
           const chunks: Buffer[] = [];

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { AssetId, assetsOf, emptyDocument, LayerId, type CanvasDocument } from '../../app/document/document';
 import { defaultRunSettings, type RunSettings } from '../../app/document/run-settings';
 import { encodePng } from '../../main/images/png';
-import { ProjectError, readProject, writeProject } from '../../main/projects/project-file';
+import { PROJECT_LIMITS, ProjectError, readProject, writeProject } from '../../main/projects/project-file';
 import { temporary } from '../helpers/backend';
-import { zipOf } from '../helpers/zip';
+import { bytesZipOf, storedSizeOf, withDeclaredSizes, zipOf } from '../helpers/zip';
 import { flipByte } from '../helpers/bytes';
 import { everyKind } from '../helpers/documents';
 
@@ -94,6 +95,65 @@ describe('project files', () => {
     writeFileSync(text, 'just text');
     await assert.rejects(readProject(text), { reason: 'corrupt' });
     await assert.rejects(readProject(join(dir, 'missing.wbproj')), { reason: 'unreadable' });
+  });
+
+  test('a file that is no project, or a damaged one, is refused naming what is wrong', async () => {
+    const dir = temporary('projects');
+    const write = async (name: string, entries: Record<string, string>) => {
+      writeFileSync(join(dir, name), await zipOf(entries));
+      return join(dir, name);
+    };
+    const refused = async (path: string, reason: string, message: RegExp) => assert.rejects(readProject(path), (e: unknown) => e instanceof ProjectError && e.name === 'ProjectError' && e.reason === reason && message.test(e.message));
+    await refused(await write('empty.wbproj', { 'notes.txt': 'hello' }), 'corrupt', /^empty\.wbproj is not a Wordbrush project \(no project\.json\)$/);
+    await refused(await write('broken.wbproj', { 'project.json': '{"format":' }), 'corrupt', /^broken\.wbproj is damaged: its project\.json \S/);
+    await refused(await write('other.wbproj', { 'project.json': '{"format":"krita"}' }), 'corrupt', /^other\.wbproj is not a Wordbrush project \(format: /);
+    await refused(await write('array.wbproj', { 'project.json': '[]' }), 'corrupt', /^array\.wbproj is not a Wordbrush project \(format: /);
+    const { document } = fullProject();
+    await refused(await write('lost.wbproj', { 'project.json': JSON.stringify({ format: 'wordbrush-project', version: 1, savedAt: '', document, panel: null }) }), 'corrupt', /^lost\.wbproj is damaged: the image asset_\w+ is missing$/);
+    await refused(await write('bad-document.wbproj', { 'project.json': JSON.stringify({ format: 'wordbrush-project', version: 1, savedAt: '', document: { version: 1, layers: 'none' }, panel: null }) }), 'corrupt', /^bad-document\.wbproj: /);
+    mkdirSync(join(dir, 'folder.wbproj'));
+    await refused(join(dir, 'folder.wbproj'), 'unreadable', /folder\.wbproj cannot be read \(EISDIR\)$/);
+    await refused(join(dir, 'missing.wbproj'), 'unreadable', /missing\.wbproj cannot be read \(ENOENT\)$/);
+    writeFileSync(join(dir, 'text.wbproj'), 'just text');
+    await refused(join(dir, 'text.wbproj'), 'corrupt', /^text\.wbproj is damaged: \S/);
+  });
+
+  test("a zip bomb is refused by what it declares, before anything is inflated: entries, each entry's size, the total, the ratio", async () => {
+    const dir = temporary('projects');
+    const MiB = 1024 * 1024;
+    const manifest = JSON.stringify({ format: 'wordbrush-project', version: 1, savedAt: '', document: emptyDocument(64, 64), panel: null });
+    const refused = async (name: string, zip: Buffer, message: RegExp) => {
+      writeFileSync(join(dir, name), zip);
+      await assert.rejects(readProject(join(dir, name)), (e: unknown) => e instanceof ProjectError && e.reason === 'corrupt' && message.test(e.message));
+    };
+    const opens = async (name: string, zip: Buffer) => {
+      writeFileSync(join(dir, name), zip);
+      assert.deepEqual((await readProject(join(dir, name))).document, emptyDocument(64, 64));
+    };
+    const many = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`assets/a${i}.png`, new Uint8Array(1)]));
+    await refused('many.wbproj', await bytesZipOf({ 'project.json': Buffer.from(manifest), ...many }), /is damaged: too many entries$/);
+    await opens('just-enough.wbproj', await bytesZipOf({ 'project.json': Buffer.from(manifest), ...Object.fromEntries(Object.entries(many).slice(1)) }));
+    // Entries that are no part of a project are skipped unread, whatever they declare.
+    const stray = await bytesZipOf({ 'project.json': Buffer.from(manifest), 'junk/project.json': new Uint8Array(8), 'assets/a.png.bak': new Uint8Array(8), 'assets/': new Uint8Array(0) });
+    await opens('stray.wbproj', withDeclaredSizes(stray, { 'junk/project.json': 4000 * MiB, 'assets/a.png.bak': 4000 * MiB }));
+    const small = await bytesZipOf({ 'project.json': Buffer.from(manifest), 'assets/big.png': new Uint8Array(8) });
+    await refused('manifest.wbproj', withDeclaredSizes(small, { 'project.json': 16 * MiB + 1 }), /: project\.json is too large$/);
+    await refused('asset.wbproj', withDeclaredSizes(small, { 'assets/big.png': 64 * MiB + 1 }), /: assets\/big\.png is too large$/);
+    // Honest entries within each bound pass the total: three of 1 MiB against a total of 2.5 (the real 512 MiB would take as much memory to test).
+    const parts = Object.fromEntries(Array.from({ length: 3 }, (_, i) => [`assets/p${i}.png`, randomBytes(MiB)]));
+    writeFileSync(join(dir, 'total.wbproj'), await bytesZipOf({ 'project.json': Buffer.from(manifest), ...parts }));
+    const within = { ...PROJECT_LIMITS, totalBytes: 2.5 * MiB };
+    await assert.rejects(readProject(join(dir, 'total.wbproj'), within), (e: unknown) => e instanceof ProjectError && /: assets\/p2\.png is too large$/.test(e.message));
+    await readProject(join(dir, 'total.wbproj'), { ...within, totalBytes: 3 * MiB + manifest.length });
+    // Over 1 MiB and over 50 times its stored size.
+    const bomb = await bytesZipOf({ 'project.json': Buffer.from(manifest), 'assets/bomb.png': randomBytes(20_000) });
+    const storedSize = storedSizeOf(bomb, 'assets/bomb.png');
+    await refused('ratio.wbproj', withDeclaredSizes(bomb, { 'assets/bomb.png': 2 * MiB }), new RegExp(`: assets/bomb\\.png inflates ${Math.round((2 * MiB) / storedSize)} times its stored size$`));
+    // Exactly 50 times, or 1 MiB however it inflates: not refused for that (the sizes then fail the reader's own check).
+    for (const [name, declared] of [['fifty.wbproj', 50 * storedSize], ['a-mebibyte.wbproj', MiB]] as const) {
+      writeFileSync(join(dir, name), withDeclaredSizes(bomb, { 'assets/bomb.png': declared }));
+      await assert.rejects(readProject(join(dir, name)), (e: unknown) => e instanceof ProjectError && !/too large|inflates/.test(e.message));
+    }
   });
 
   test('a save that fails leaves the last good save as it was, and no temporary file', async () => {
