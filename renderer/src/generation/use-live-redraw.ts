@@ -1,7 +1,11 @@
 import { useEffect, useRef } from 'react';
 
-/** Edits closer together than this are one edit (typing a word, dragging a box): long enough to skip keystrokes, short enough not to be felt. */
-const SETTLE_MS = 40;
+/**
+ * Edits within one frame are one edit (a drag's moves, a paste's changes). Every millisecond here is
+ * added to each image's wait, and a run an edit makes stale is cancelled at its next step anyway: 40 ms
+ * here was an eighth of the 300 ms an edit's image may take.
+ */
+const SETTLE_MS = 16;
 
 interface LiveRedraw {
   /** Live mode is on and the next run can be made. */
