@@ -68,30 +68,21 @@ export function addBoxAt(rect: { x: number; y: number; width: number; height: nu
   select(target.layer);
 }
 
-/** A new word region bound to `phrase`, its mask still empty; it becomes the active layer. */
-export function addWordRegion(phrase: string, emptyMask: string): LayerId {
+/** A new layer painted on a mask of its own, the mask still empty (`emptyMask`); it becomes the active layer. */
+function addMaskLayer(layer: (id: LayerId, mask: AssetId, document: CanvasDocument) => CanvasDocument['layers'][number], emptyMask: string): LayerId {
   const id = edits.newLayerId(uniqueId());
   const mask = newAssetId();
-  edit((d) => edits.addLayer(d, edits.wordRegion(id, phrase, mask, edits.nextRegionColour(d))), { [mask]: emptyMask });
+  edit((d) => edits.addLayer(d, layer(id, mask, d)), { [mask]: emptyMask });
   select(id);
   return id;
 }
 
-export function addRegionalPrompt(prompt: string, emptyMask: string): LayerId {
-  const id = edits.newLayerId(uniqueId());
-  const mask = newAssetId();
-  edit((d) => edits.addLayer(d, edits.regionalPrompt(id, prompt, mask, edits.nextRegionColour(d))), { [mask]: emptyMask });
-  select(id);
-  return id;
-}
+/** A new word region bound to `phrase`. */
+export const addWordRegion = (phrase: string, emptyMask: string) => addMaskLayer((id, mask, d) => edits.wordRegion(id, phrase, mask, edits.nextRegionColour(d)), emptyMask);
 
-export function addInpaintMask(emptyMask: string): LayerId {
-  const id = edits.newLayerId(uniqueId());
-  const mask = newAssetId();
-  edit((d) => edits.addLayer(d, edits.inpaintMask(id, mask)), { [mask]: emptyMask });
-  select(id);
-  return id;
-}
+export const addRegionalPrompt = (prompt: string, emptyMask: string) => addMaskLayer((id, mask, d) => edits.regionalPrompt(id, prompt, mask, edits.nextRegionColour(d)), emptyMask);
+
+export const addInpaintMask = (emptyMask: string) => addMaskLayer((id, mask) => edits.inpaintMask(id, mask), emptyMask);
 
 export function addSceneGraph(): LayerId {
   const id = edits.newLayerId(uniqueId());
