@@ -24,7 +24,8 @@ export default {
   buildCommand: 'node scripts/build.mjs',
   reporters: ['clear-text', 'progress'],
   concurrency: 1,
-  timeoutMS: 60000,
+  // Past a test file's own time (x1.5): a mutant that loops is given up on after this long.
+  timeoutMS: 10000,
   dryRunTimeoutMinutes: 30,
   tempDirName: '.stryker-tmp',
 };

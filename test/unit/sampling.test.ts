@@ -173,6 +173,34 @@ describe('samplers on Gaussian data, where the exact denoiser is known', () => {
     assertClose(end, consistency(afterFirst, sigmas[1]!), 1e-5, 'LCM');
   });
 
+  // One step at a time by hand, with a denoiser D(x) = x / 2 and fixed noise z = [1, 0.5], so every term shows.
+  const halve: Denoiser = async (x) => x.map((v) => v / 2);
+  const fixedNoise = () => new Float32Array([1, 0.5]);
+  const x0 = new Float32Array([1, -2]);
+
+  test('Euler ancestral by hand: to sigma_down = 0.5, noise of sigma_up = sqrt(0.75) from sigma 2 to 1; the last step to 0 adds none', async () => {
+    // d = (x - D) / 2 = x / 4; x + d (0.5 - 2) + sqrt(0.75) z = 0.625 x + 0.8660254 z; then x + (x - x / 2)(0 - 1) = x / 2.
+    let reported = 0;
+    const end = await SAMPLERS.euler_ancestral(halve, x0, [2, 1, 0], { noise: fixedNoise, onStep: () => void reported++ });
+    assertClose(await SAMPLERS.euler_ancestral(halve, x0, [2, 1], { noise: fixedNoise }), new Float32Array([1.4910254, -0.8169873]), 1e-6, 'first step');
+    assertClose(end, new Float32Array([0.7455127, -0.4084937]), 1e-6, 'to sigma 0');
+    assert.equal(reported, 2);
+  });
+
+  test('LCM by hand at small timesteps, where c_skip weighs: t = sigma / 20, scaled by 10', async () => {
+    // sigma 1: t' = 0.5, c_skip 0.5, c_out 0.7071068, VP scale 0.7071068: 0.7071068 x + 0.5 z.
+    // sigma 0.5: t' = 0.25, c_skip 0.8, c_out 0.4472136, VP scale 0.8944272: (0.2236068 + 0.7155418) x = 0.9391486 x, no noise to sigma 0.
+    const options = { noise: fixedNoise, timestepOf: (sigma: number) => sigma / 20 };
+    assertClose(await SAMPLERS.lcm(halve, x0, [1, 0.5], options), new Float32Array([1.2071068, -1.1642136]), 1e-6, 'first step');
+    assertClose(await SAMPLERS.lcm(halve, x0, [1, 0.5, 0], options), new Float32Array([1.1336526, -1.0933695]), 1e-6, 'to sigma 0');
+  });
+
+  test('samplers that add noise refuse to run without a noise source; LCM without timesteps', async () => {
+    await assert.rejects(async () => SAMPLERS.euler_ancestral(halve, x0, [2, 1]), /Euler ancestral sampler needs a noise source/);
+    await assert.rejects(async () => SAMPLERS.lcm(halve, x0, [2, 1], { timestepOf: (s) => s }), /LCM sampler needs a noise source/);
+    await assert.rejects(async () => SAMPLERS.lcm(halve, x0, [2, 1], { noise: fixedNoise }), /needs the model timestep of each sigma/);
+  });
+
   test('a cancelled run stops before its next step', async () => {
     const controller = new AbortController();
     let calls = 0;
