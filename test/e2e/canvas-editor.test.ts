@@ -9,6 +9,7 @@ import { temporary } from '../helpers/backend';
 import { noChromium } from '../helpers/browser';
 import { dragThrough } from '../helpers/canvas-page';
 import { canvasPixels, openStudio, pixelOf, type StudioPage } from '../helpers/studio-page';
+import { waitFor } from '../helpers/wait';
 
 const PROMPT = 'a red star and a blue circle on a green background';
 
@@ -186,7 +187,11 @@ describe('the canvas editor in browser mode', { skip: noChromium }, () => {
     await page.getByRole('listitem', { name: /^Result \d+$/ }).waitFor();
     // Every render after it too (another seed re-renders the graph editor with its layout).
     await page.getByTestId('seed').fill(String(shownSeed + 1));
-    await page.waitForTimeout(1500);
+    // Once the layout for that seed is shown, the graph editor has been drawn with it.
+    await page.waitForFunction((seed) => {
+      const hint = document.querySelector('[data-testid=layout-seed]');
+      return hint?.getAttribute('data-pending') === 'false' && (hint.textContent ?? '').includes(`seed ${seed},`);
+    }, shownSeed + 1);
     for (const words of ['red ball', 'brown dog', 'orange cat']) assert.ok(await page.getByLabel(`Object ${words}`, { exact: true }).isVisible(), `node ${words} visible after the run`);
     const { regions, boxes, sceneGraph } = sidecar.request.conditioning;
     assert.deepEqual(regions.map((r) => r.phrase), ['red star', 'blue circle']);
@@ -298,13 +303,21 @@ describe('canvas tools by keyboard and mouse', { skip: noChromium }, () => {
     await page.keyboard.press(']');
     assert.equal(await page.getByLabel('Brush size ([ and ])').inputValue(), '46');
     await dragThrough(page, [[0.2, 0.5], [0.5, 0.5], [0.8, 0.5]]);
-    await page.waitForTimeout(200);
-    const painted = await redPixels();
-    assert.ok(painted > 5000, `painted ${painted}`);
+    // What the canvas shows once two looks agree, however long drawing takes on this machine.
+    const settled = (what: string) => {
+      let last = -1;
+      return waitFor(what, async () => {
+        const [seen, previous] = [await redPixels(), last];
+        last = seen;
+        return seen === previous ? seen : undefined;
+      });
+    };
+    await waitFor('the stroke to show', async () => ((await redPixels()) > 5000 ? true : undefined));
+    const painted = await settled('the stroke drawn');
     await page.keyboard.press('e');
     await dragThrough(page, [[0.4, 0.5], [0.6, 0.5]]);
-    await page.waitForTimeout(200);
-    const left = await redPixels();
+    await waitFor('the eraser to take', async () => ((await redPixels()) < painted ? true : undefined));
+    const left = await settled('the erased stroke drawn');
     assert.ok(left < painted * 0.8 && left > painted * 0.3, `${painted} → ${left}`);
   });
 
