@@ -1,5 +1,5 @@
 /**
- * `npm run mutate [-- FOLDER ...]`: Stryker over each folder of stryker.config.mjs in turn (or the ones
+ * `npm run mutate [-- FOLDER ...]` (or `-- --report`: the table only): Stryker over each folder of stryker.config.mjs in turn (or the ones
  * named), each with its own incremental record in reports/mutation/, so a run that stops part-way keeps
  * the folders it finished and the next one re-tests only mutants whose code or tests changed. Then
  * writes the score of every folder with a record into README's table and lists the survivors in
@@ -23,12 +23,14 @@ interface Mutant {
 }
 
 async function main(): Promise<void> {
-  const asked = process.argv.slice(2);
+  // `--report`: only write the table and the survivors from the records there are (after a run was stopped part-way, say).
+  const reportOnly = process.argv.includes('--report');
+  const asked = process.argv.slice(2).filter((a) => a !== '--report');
   const unknown = asked.filter((f) => !mutationFolders.includes(f));
   if (unknown.length > 0) throw new Error(`Not a mutation folder: ${unknown.join(', ')} (stryker.config.mjs lists ${mutationFolders.join(', ')})`);
   mkdirSync(reports, { recursive: true });
-  const reach = await sourcesReachedByTests();
-  for (const folder of asked.length > 0 ? asked : mutationFolders) {
+  const reach = reportOnly ? new Map<string, string[]>() : await sourcesReachedByTests();
+  for (const folder of reportOnly ? [] : asked.length > 0 ? asked : mutationFolders) {
     const tests = [...reach].filter(([, sources]) => sources.some((s) => s.startsWith(`${folder}/`))).map(([test]) => test);
     console.log(`\n== ${folder}: ${tests.length} test files import it`);
     const env = { ...process.env, WORDBRUSH_MUTATE_TESTS: tests.join(',') };
@@ -37,10 +39,10 @@ async function main(): Promise<void> {
   }
   const { table, survivors } = scores();
   const readme = join(root, 'README.md');
-  const marked = /(<!-- mutation-scores:start -->\n)[\s\S]*?(\n<!-- mutation-scores:end -->)/;
+  const marked = /(<!-- mutation-scores:start -->)[\s\S]*?(<!-- mutation-scores:end -->)/;
   const text = readFileSync(readme, 'utf8');
   if (!marked.test(text)) throw new Error('README.md has no mutation-scores markers');
-  writeFileSync(readme, text.replace(marked, (_, start: string, end: string) => `${start}${table}${end}`));
+  writeFileSync(readme, text.replace(marked, (_, start: string, end: string) => `${start}\n${table}\n${end}`));
   writeFileSync(join(reports, 'survivors.md'), `# Surviving mutants\n\nWritten by \`npm run mutate\`. Each is to be killed by a test or marked equivalent where it lives.\n\n${survivors.join('\n') || 'None.'}\n`);
   console.log(`\n${table}\n\n${survivors.length} survivors: reports/mutation/survivors.md`);
 }
@@ -68,7 +70,7 @@ function scores(): { table: string; survivors: string[] } {
   const survivors: string[] = [];
   for (const folder of mutationFolders) {
     if (!existsSync(recordOf(folder))) {
-      rows.push(`| \`${folder}\` | not run yet | | | |`);
+      rows.push(`| \`${folder}\` | not run yet | | | | |`);
       continue;
     }
     const report = JSON.parse(readFileSync(recordOf(folder), 'utf8')) as { files: Record<string, { mutants: Mutant[] }> };
@@ -77,10 +79,10 @@ function scores(): { table: string; survivors: string[] } {
     const undetected = mutants.filter((m) => m.status === 'Survived' || m.status === 'NoCoverage');
     const equivalent = mutants.filter((m) => m.status === 'Ignored').length;
     const score = detected + undetected.length > 0 ? (100 * detected) / (detected + undetected.length) : 100;
-    rows.push(`| \`${folder}\` | ${score.toFixed(1)} % | ${detected} | ${undetected.length} | ${equivalent} |`);
+    rows.push(`| \`${folder}\` | ${score.toFixed(1)} % | ${mutants.length} | ${detected} | ${undetected.length} | ${equivalent} |`);
     for (const m of undetected) survivors.push(`- \`${m.file}:${m.location.start.line}\` ${m.mutatorName}${m.replacement ? `: \`${m.replacement.replace(/\s+/g, ' ').slice(0, 80)}\`` : ''} (${m.status})`);
   }
-  return { table: ['| folder | score | killed | survived | marked equivalent |', '| --- | --- | --- | --- | --- |', ...rows].join('\n'), survivors };
+  return { table: ['| folder | score | mutants | killed | survived | marked equivalent |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n'), survivors };
 }
 
 void main();
