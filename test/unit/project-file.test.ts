@@ -145,15 +145,30 @@ describe('project files', () => {
     const within = { ...PROJECT_LIMITS, totalBytes: 2.5 * MiB };
     await assert.rejects(readProject(join(dir, 'total.wbproj'), within), (e: unknown) => e instanceof ProjectError && /: assets\/p2\.png is too large$/.test(e.message));
     await readProject(join(dir, 'total.wbproj'), { ...within, totalBytes: 3 * MiB + manifest.length });
+    // At each bound exactly, not refused for it (the declared size then fails the reader's own check, or the ratio's).
+    const notFor = async (name: string, zip: Buffer, bound: RegExp) => {
+      writeFileSync(join(dir, name), zip);
+      await assert.rejects(readProject(join(dir, name)), (e: unknown) => e instanceof ProjectError && !bound.test(e.message));
+    };
+    await notFor('asset-at-limit.wbproj', withDeclaredSizes(small, { 'assets/big.png': 64 * MiB }), /too large/);
+    // An asset may be larger than a manifest may.
+    await notFor('asset-past-manifest-limit.wbproj', withDeclaredSizes(small, { 'assets/big.png': 32 * MiB }), /too large/);
     // Over 1 MiB and over 50 times its stored size.
-    const bomb = await bytesZipOf({ 'project.json': Buffer.from(manifest), 'assets/bomb.png': randomBytes(20_000) });
+    const bomb = await bytesZipOf({ 'project.json': Buffer.from(manifest), 'assets/bomb.png': randomBytes(30_000) });
     const storedSize = storedSizeOf(bomb, 'assets/bomb.png');
     await refused('ratio.wbproj', withDeclaredSizes(bomb, { 'assets/bomb.png': 2 * MiB }), new RegExp(`: assets/bomb\\.png inflates ${Math.round((2 * MiB) / storedSize)} times its stored size$`));
-    // Exactly 50 times, or 1 MiB however it inflates: not refused for that (the sizes then fail the reader's own check).
-    for (const [name, declared] of [['fifty.wbproj', 50 * storedSize], ['a-mebibyte.wbproj', MiB]] as const) {
-      writeFileSync(join(dir, name), withDeclaredSizes(bomb, { 'assets/bomb.png': declared }));
-      await assert.rejects(readProject(join(dir, name)), (e: unknown) => e instanceof ProjectError && !/too large|inflates/.test(e.message));
-    }
+    // Exactly 50 times (and over 1 MiB), or 1 MiB exactly at 100 times: not refused for that.
+    await notFor('fifty.wbproj', withDeclaredSizes(bomb, { 'assets/bomb.png': 50 * storedSize }), /too large|inflates/);
+    const dense = await bytesZipOf({ 'project.json': Buffer.from(manifest), 'assets/bomb.png': randomBytes(10_000) });
+    assert.ok(MiB > 100 * storedSizeOf(dense, 'assets/bomb.png') * 0.99);
+    await notFor('a-mebibyte.wbproj', withDeclaredSizes(dense, { 'assets/bomb.png': MiB }), /too large|inflates/);
+  });
+
+  test('a document that names a picture it does not hold is not saved', async () => {
+    const { document, panel } = fullProject();
+    const path = join(temporary('projects'), 'short.wbproj');
+    await assert.rejects(writeProject(path, { document, assets: new Map(), panel }), (e: unknown) => e instanceof ProjectError && /^The document refers to asset_\w+, which is not among its assets$/.test(e.message));
+    assert.deepEqual(readdirSync(join(path, '..')), []);
   });
 
   test('a save that fails leaves the last good save as it was, and no temporary file', async () => {

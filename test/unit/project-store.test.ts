@@ -23,14 +23,15 @@ describe('the project store', () => {
     assert.deepEqual(await store.list(), [], 'no folder yet is no projects');
     assert.equal((await store.save('castle', data)).name, 'castle');
     assert.deepEqual(await store.open('castle'), data);
-    await store.save('older', { ...data, panel: null });
-    utimesSync(join(store.dir, 'older.wbproj'), new Date('2026-01-01'), new Date('2026-01-01'));
+    // Older, and first by name: listed second all the same.
+    await store.save('another', { ...data, panel: null });
+    utimesSync(join(store.dir, 'another.wbproj'), new Date('2026-01-01'), new Date('2026-01-01'));
     writeFileSync(join(store.dir, 'notes.txt'), 'not a project');
     await store.autosave('castle', data);
     const listed = await store.list();
-    assert.deepEqual(listed.map((p) => p.name), ['castle', 'older'], 'the autosave and other files are not projects');
+    assert.deepEqual(listed.map((p) => p.name), ['castle', 'another'], 'the autosave and other files are not projects');
     assert.equal(listed[1]!.savedAt, new Date('2026-01-01').toISOString());
-    assert.deepEqual((await store.open('older')).panel, null);
+    assert.deepEqual((await store.open('another')).panel, null);
   });
 
   test('the autosave is offered back with its name and time, restored as it was, and dropped by a save', async () => {
