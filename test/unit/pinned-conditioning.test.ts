@@ -9,7 +9,7 @@ import { LoadedModel } from '../../main/engine/model/loaded-model';
 import { maskInput, PWW_SCALE_INPUT } from '../../main/engine/graph/attention-bias';
 import { encodePromptTo, encodePrompts } from '../../main/engine/pipeline/text-conditioning';
 import { spatialDenoiser } from '../../main/engine/conditioning/spatial-denoiser';
-import { rectMask } from '../../main/engine/conditioning/masks';
+import { downsample, rectMask } from '../../main/engine/conditioning/masks';
 import { meanContextUnet } from '../helpers/unet-graphs';
 import { readFloats } from '../../main/engine/onnx/tensors';
 import { fixtureModels } from '../helpers/backend';
@@ -202,5 +202,23 @@ describe('conditioning numbers, against arithmetic', () => {
     assert.deepEqual(await zeros(withFlag(true), 'blurry'), [false, false], 'a negative prompt given is encoded');
     assert.deepEqual(await zeros(withFlag(false), ''), [false, false], 'false: "" is encoded');
     assert.deepEqual(await zeros(model, ''), [false, null], 'SD 1 has no such setting');
+  });
+});
+
+describe('latent masks, by hand', () => {
+  test("a rectangle covers each latent cell by the share of it inside, so its area is kept", () => {
+    // x from 0.5 to 2.5 and y from 0.25 to 1.75 cells of a 4x2 grid.
+    const { data } = rectMask({ x: 0.125, y: 0.125, width: 0.5, height: 0.75 }, 4, 2);
+    assert.deepEqual([...data], [0.375, 0.75, 0.375, 0, 0.375, 0.75, 0.375, 0]);
+    assert.equal(data.reduce((a, b) => a + b, 0), 4 * 2 * 0.5 * 0.75);
+  });
+
+  test('downsampling averages each block of cells, and a block cut by the edge over the cells it has', () => {
+    const mask = { width: 3, height: 3, data: new Float32Array([1, 0, 1, 0, 0, 1, 1, 1, 0.5]) };
+    assert.equal(downsample(mask, 1), mask);
+    const half = downsample(mask, 2);
+    assert.deepEqual([half.width, half.height], [2, 2]);
+    // [1 0; 0 0] → 0.25; [1; 1] → 1; [1 1] → 1; [0.5] → 0.5.
+    assert.deepEqual([...half.data], [0.25, 1, 1, 0.5]);
   });
 });
