@@ -23,7 +23,8 @@ export default {
   // sandbox compiles the mutants into it, and the forked process reads the active mutant from its env.
   buildCommand: 'node scripts/build.mjs',
   reporters: ['clear-text', 'progress'],
-  concurrency: 1,
+  // One runner by default, leaving a core to training or other work; WORDBRUSH_MUTATE_CONCURRENCY=2 on an idle machine.
+  concurrency: Number(process.env.WORDBRUSH_MUTATE_CONCURRENCY ?? 1),
   // Past a test file's own time (x1.5): a mutant that loops is given up on after this long.
   timeoutMS: 10000,
   dryRunTimeoutMinutes: 30,
