@@ -25,7 +25,6 @@ export interface Inspection {
 export async function inspectModel(dir: string): Promise<Inspection> {
   try {
     const folder = await readModelFolder(dir);
-    checkScheduler(folder);
     const signatures = await readSignatures(folder);
     checkWiring(folder, signatures, await encoderWidthsFromConfig(folder));
     const tokenizers = await Promise.all(folder.tokenizers.map(loadTokenizer));
@@ -58,13 +57,6 @@ async function encoderWidthsFromConfig(folder: ModelFolder): Promise<Partial<Rec
     if (typeof config?.hidden_size === 'number') widths[part] = config.hidden_size;
   }
   return widths;
-}
-
-function checkScheduler({ dir, scheduler }: ModelFolder): void {
-  const { numTrainTimesteps, betaStart, betaEnd } = scheduler.noise;
-  const where = `${dir}/scheduler/scheduler_config.json`;
-  if (!Number.isInteger(numTrainTimesteps) || numTrainTimesteps < 2) throw new ModelError('unreadable-part', `${where}: num_train_timesteps must be a whole number of at least 2, not ${numTrainTimesteps}`);
-  if (!(betaStart > 0 && betaStart < betaEnd && betaEnd < 1)) throw new ModelError('unreadable-part', `${where}: the noise schedule needs 0 < beta_start < beta_end < 1 (got ${betaStart} and ${betaEnd})`);
 }
 
 type Signatures = Partial<Record<PartName, OnnxSignature>>;

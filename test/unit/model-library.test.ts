@@ -33,6 +33,8 @@ const SCHEDULE_EDITS: Record<string, Record<string, unknown>> = {
   'karras-config': { use_karras_sigmas: true },
   'zero-snr': { rescale_betas_zero_snr: true },
   'trained-betas': { trained_betas: [0.001, 0.002] },
+  'huge-schedule': { num_train_timesteps: 1e12 },
+  'one-timestep': { num_train_timesteps: 1 },
 };
 
 describe('the model library', () => {
@@ -81,6 +83,8 @@ describe('the model library', () => {
       'karras-config': /scheduler_config\.json: use_karras_sigmas is set, which the engine does not honour yet/,
       'zero-snr': /scheduler_config\.json: rescale_betas_zero_snr is set, which the engine does not honour yet/,
       'trained-betas': /scheduler_config\.json: trained_betas are given, which the engine does not honour yet/,
+      'huge-schedule': /scheduler_config\.json: num_train_timesteps must be a whole number from 2 to 100000, not 1000000000000/,
+      'one-timestep': /scheduler_config\.json: num_train_timesteps must be a whole number from 2 to 100000, not 1$/,
       'mixed-parts': /unet\/model\.onnx takes SDXL's text_embeds but there is no text_encoder_2/,
       'mixed-widths': /unet\/model\.onnx reads text 48 wide but text_encoder write 32; the parts come from different models/,
       'index-is-folder': /model_index\.json cannot be read \(EISDIR\)/,

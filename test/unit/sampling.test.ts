@@ -40,9 +40,36 @@ describe('SD noise schedule', () => {
     assert.ok(Math.abs(noise.sigmaMax - 14.614645) < 5e-6);
   });
 
+  test('clamps to the table: sigmaAt past either end is its last or first sigma; timestepOf past either end its last or first timestep', () => {
+    assert.equal(noise.sigmaAt(5000), noise.sigmaMax);
+    assert.equal(noise.sigmaAt(999.5), noise.sigmaMax);
+    assert.equal(noise.sigmaAt(-3), noise.sigmaMin);
+    assert.equal(noise.timestepOf(100), 999);
+    assert.equal(noise.timestepOf(1e-4), 0);
+    assert.equal(noise.timestepOf(0), 0);
+  });
+
   test('timestepOf inverts sigmaAt at the training timesteps', () => {
     for (const t of [0, 1, 13, 500, 998, 999]) assert.ok(Math.abs(noise.timestepOf(noise.sigmaAt(t)) - t) < 1e-3, String(t));
   });
+});
+
+/** diffusers' training sigmas, float32, from torch (test/fixtures/scripts/make_noise_schedule_reference.py). */
+const scheduleReference = JSON.parse(readFileSync(join(fixtures, 'noise-schedule-reference.json'), 'utf8')) as {
+  cases: { num_train_timesteps: number; beta_start: number; beta_end: number; beta_schedule: 'scaled_linear' | 'linear'; sigmas: number[] }[];
+};
+
+/**
+ * Within 3e-7 of torch's: its vectorised linspace rounds by the CPU's vector width (AVX2 or AVX-512),
+ * which moves SD's sigmas by up to 2.5e-7 from one machine to another.
+ */
+describe("training sigmas equal diffusers' within float32 rounding", () => {
+  for (const c of scheduleReference.cases) {
+    test(`${c.beta_schedule} from ${c.beta_start} to ${c.beta_end} over ${c.num_train_timesteps}`, () => {
+      const schedule = new NoiseSchedule({ numTrainTimesteps: c.num_train_timesteps, betaStart: c.beta_start, betaEnd: c.beta_end, betaSchedule: c.beta_schedule });
+      assertClose(schedule.sigmas, c.sigmas, 3e-7, 'sigmas');
+    });
+  }
 });
 
 /**

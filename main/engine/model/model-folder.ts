@@ -78,6 +78,9 @@ export async function weightBytes(folder: ModelFolder): Promise<number> {
   return total;
 }
 
+/** Far past any real schedule (SD's and DDPM's are 1000); bounds the table a config makes the engine build. */
+const MAX_TRAIN_TIMESTEPS = 100_000;
+
 const REQUIRED: readonly PartName[] = ['unet', 'vae_decoder'];
 /** Each text encoder reads its own tokenizer folder. */
 const TOKENIZER_OF = { text_encoder: 'tokenizer', text_encoder_2: 'tokenizer_2' } as const;
@@ -145,12 +148,25 @@ function schedulerConfig(raw: Record<string, unknown>, path: string): SchedulerC
   if (raw.trained_betas !== undefined && raw.trained_betas !== null) throw new ModelError('unreadable-part', `${path}: trained_betas are given, which the engine does not honour yet`);
   return {
     className: typeof raw._class_name === 'string' ? raw._class_name : 'unknown',
-    noise: { numTrainTimesteps: number('num_train_timesteps', 1000), betaStart: number('beta_start', 0.00085), betaEnd: number('beta_end', 0.012), betaSchedule: oneOf('beta_schedule', ['scaled_linear', 'linear'], 'scaled_linear') },
+    noise: checkedNoise(
+      { numTrainTimesteps: number('num_train_timesteps', 1000), betaStart: number('beta_start', 0.00085), betaEnd: number('beta_end', 0.012), betaSchedule: oneOf('beta_schedule', ['scaled_linear', 'linear'], 'scaled_linear') },
+      path,
+    ),
     prediction: oneOf('prediction_type', ['epsilon', 'v_prediction'], 'epsilon'),
     spacing: oneOf('timestep_spacing', ['leading', 'trailing', 'linspace'], 'leading'),
     stepsOffset: number('steps_offset', 1),
     setAlphaToOne: typeof raw.set_alpha_to_one === 'boolean' ? raw.set_alpha_to_one : true,
   };
+}
+
+/** The noise table is built from these: a length of 1e12, or betas out of order or past 1, is a broken file, not a schedule. */
+function checkedNoise(noise: NoiseScheduleConfig, path: string): NoiseScheduleConfig {
+  const { numTrainTimesteps, betaStart, betaEnd } = noise;
+  if (!Number.isInteger(numTrainTimesteps) || numTrainTimesteps < 2 || numTrainTimesteps > MAX_TRAIN_TIMESTEPS) {
+    throw new ModelError('unreadable-part', `${path}: num_train_timesteps must be a whole number from 2 to ${MAX_TRAIN_TIMESTEPS}, not ${numTrainTimesteps}`);
+  }
+  if (!(betaStart > 0 && betaStart < betaEnd && betaEnd < 1)) throw new ModelError('unreadable-part', `${path}: the noise schedule needs 0 < beta_start < beta_end < 1 (got ${betaStart} and ${betaEnd})`);
+  return noise;
 }
 
 async function readJson<T>(path: string, code: 'not-a-model' | 'missing-part' | 'unreadable-part', why: string): Promise<T> {
