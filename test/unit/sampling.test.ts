@@ -118,10 +118,47 @@ test("timesteps round halves to even as numpy does (DPM-Solver's linspace at 6 s
   assert.deepEqual(spacedTimesteps(16, 'trailing', 1000).slice(0, 4), [999, 937, 874, 811]);
 });
 
+test("trailing spacing is numpy's arange(1000, 0, -1000/steps).round() - 1, for Euler and DPM-Solver alike (ids made by numpy)", () => {
+  const numpy = {
+    7: [999, 856, 713, 570, 428, 285, 142],
+    48: [999, 978, 957, 936, 916, 895, 874, 853, 832, 811, 791, 770, 749, 728, 707, 686, 666, 645, 624, 603, 582, 561, 541, 520, 499, 478, 457, 436, 416, 395, 374, 353, 332, 311, 291, 270, 249, 228, 207, 186, 166, 145, 124, 103, 82, 61, 41, 20],
+  };
+  for (const [steps, expected] of Object.entries(numpy)) {
+    assert.deepEqual(spacedTimesteps(Number(steps), 'trailing', 1000), expected, `Euler, ${steps} steps`);
+    assert.deepEqual(dpmSolverTimesteps(Number(steps), 'trailing', 1000), expected, `DPM-Solver, ${steps} steps`);
+  }
+});
+
+test("one step: trailing and linspace take the last timestep, leading its steps_offset as diffusers does; Karras' one sigma is the largest", () => {
+  assert.deepEqual(spacedTimesteps(1, 'trailing', 1000), [999]);
+  assert.deepEqual(spacedTimesteps(1, 'linspace', 1000), [999]);
+  assert.deepEqual(spacedTimesteps(1, 'leading', 1000, 1), [1]);
+  const [only] = karrasSigmas(1, 0.03, 14.6);
+  assert.ok(Math.abs(only! - 14.6) < 1e-12, `${only}`);
+});
+
+test('a Karras plan asks the model at the timestep of each of its sigmas: the last training timestep first, falling to the first', () => {
+  const plan = planSampling(noise, 'euler', { steps: 6, spacing: 'leading', schedule: 'karras' });
+  assert.equal(plan.timesteps.length, 6);
+  assert.ok(Math.abs(plan.timesteps[0]! - 999) < 1e-6 && Math.abs(plan.timesteps[5]!) < 1e-6, `${plan.timesteps}`);
+  plan.timesteps.forEach((t, i) => assert.ok(Math.abs(noise.sigmaAt(t) - plan.sigmas[i]!) < 1e-3 * plan.sigmas[i]!, `step ${i}`));
+});
+
+test("DDIM ends at alphas_cumprod[0]'s sigma when the config says set_alpha_to_one: false, at 0 otherwise; other samplers end at 0 either way", () => {
+  const end = (sampler: 'ddim' | 'euler', setAlphaToOne: boolean | undefined) => planSampling(noise, sampler, { steps: 4, spacing: 'leading', schedule: 'spaced', stepsOffset: 1, ...(setAlphaToOne === undefined ? {} : { setAlphaToOne }) }).sigmas.at(-1);
+  assert.equal(end('ddim', false), noise.sigmaMin);
+  assert.equal(end('ddim', true), 0);
+  assert.equal(end('ddim', undefined), 0);
+  assert.equal(end('euler', false), 0);
+});
+
 test("the model's timestep follows the sigma it is asked at: the plan's own at a plan sigma, the schedule's at any other (a second-order sampler's midpoint)", () => {
   const plan = planSampling(noise, 'euler', { steps: 10, spacing: 'leading', schedule: 'spaced', stepsOffset: 1 });
   const timestepOf = planTimesteps(plan, noise);
   assert.deepEqual(plan.timesteps.map((_, i) => timestepOf(plan.sigmas[i]!)), [901, 801, 701, 601, 501, 401, 301, 201, 101, 1]);
+  // Fractional timesteps (linspace spacing) are the plan's own too, not the schedule's log-sigma inverse of their sigma.
+  const linspace = planSampling(noise, 'euler', { steps: 7, spacing: 'linspace', schedule: 'spaced' });
+  assert.deepEqual(linspace.timesteps.map((_, i) => planTimesteps(linspace, noise)(linspace.sigmas[i]!)), [999, 832.5, 666, 499.5, 333, 166.5, 0]);
   const midpoint = Math.sqrt(plan.sigmas[2]! * plan.sigmas[3]!);
   const between = timestepOf(midpoint);
   assert.ok(between < 701 && between > 601, `${between}`);

@@ -8,18 +8,24 @@ export type SigmaSchedule = 'spaced' | 'karras';
 
 /** diffusers' `set_timesteps` spacings, descending; `leading` adds `steps_offset` (SD ships 1). */
 export function spacedTimesteps(steps: number, spacing: TimestepSpacing, numTrain: number, stepsOffset = 0): number[] {
-  const out: number[] = [];
-  if (spacing === 'linspace') {
-    for (let i = 0; i < steps; i++) out.push(steps === 1 ? numTrain - 1 : Math.fround(((numTrain - 1) * i) / (steps - 1)));
-  } else if (spacing === 'leading') {
+  const descending = (at: (i: number) => number) => Array.from({ length: steps }, (_, i) => at(steps - 1 - i));
+  if (spacing === 'trailing') return trailingTimesteps(steps, numTrain);
+  if (spacing === 'leading') {
     const ratio = Math.floor(numTrain / steps);
-    for (let i = 0; i < steps; i++) out.push(i * ratio + stepsOffset);
-  } else {
-    const ratio = numTrain / steps;
-    for (let t = numTrain; t > 0 && out.length < steps; t -= ratio) out.push(roundHalfEven(t) - 1);
-    out.reverse();
+    return descending((i) => i * ratio + stepsOffset);
   }
-  return out.reverse();
+  // np.linspace(0, numTrain - 1, 1) is [0], a single step from almost no noise; one step starts from the most instead.
+  return descending((i) => (steps === 1 ? numTrain - 1 : Math.fround(((numTrain - 1) * i) / (steps - 1))));
+}
+
+/**
+ * `trailing` spacing, as diffusers' Euler and DPM-Solver schedulers both take it:
+ * `np.arange(numTrain, 0, -numTrain / steps).round() - 1`. numpy fills an arange
+ * as start + i * (the second value - start), which is what is rounded.
+ */
+function trailingTimesteps(steps: number, numTrain: number): number[] {
+  const delta = numTrain - numTrain / steps - numTrain;
+  return Array.from({ length: steps }, (_, i) => roundHalfEven(numTrain + i * delta) - 1);
 }
 
 /** numpy's round: halves go to the even neighbour (832.5 → 832), where Math.round would go up. */
@@ -37,7 +43,7 @@ export function dpmSolverTimesteps(steps: number, spacing: TimestepSpacing, numT
     const ratio = Math.floor(numTrain / (steps + 1));
     return Array.from({ length: steps }, (_, i) => (steps - i) * ratio + stepsOffset);
   }
-  return Array.from({ length: steps }, (_, i) => roundHalfEven(numTrain - (i * numTrain) / steps) - 1);
+  return trailingTimesteps(steps, numTrain);
 }
 
 /** Karras et al. 2022, eq. 5 (rho = 7): n sigmas from max down to min, no trailing zero. */
