@@ -56,6 +56,8 @@ describe("the step each expert takes over at: diffusers' denoising_end / denoisi
     assert.deepEqual(expertFirstSteps(steps, [{ fraction: 0.4 }, { fraction: 0.75 }], 1000), [2, 4]);
     assert.deepEqual(expertFirstSteps(steps, [{ fraction: 0.5 }, { fraction: 0.95 }], 1000), [3, 5]);
     assert.deepEqual(expertFirstSteps(steps, [{ sigma: 20 }], 1000), [0], 'above the first sigma: the expert takes every step');
+    // A plan that ends above 0 (DDIM, DPM-Solver): a cut at its last sigma leaves the expert no step, not one past the end.
+    assert.deepEqual(expertFirstSteps({ timesteps: [900, 700, 500, 300, 100], sigmas: [10, 5, 2, 1, 0.5, 0.3] }, [{ sigma: 0.3 }], 1000), [5]);
   });
 });
 

@@ -245,7 +245,10 @@ describe('samplers on Gaussian data, where the exact denoiser is known', () => {
   test('Euler ancestral by hand: to sigma_down = 0.5, noise of sigma_up = sqrt(0.75) from sigma 2 to 1; the last step to 0 adds none', async () => {
     // d = (x - D) / 2 = x / 4; x + d (0.5 - 2) + sqrt(0.75) z = 0.625 x + 0.8660254 z; then x + (x - x / 2)(0 - 1) = x / 2.
     let reported = 0;
-    const end = await SAMPLERS.euler_ancestral(halve, x0, [2, 1, 0], { noise: fixedNoise, onStep: () => void reported++ });
+    let draws = 0;
+    // No noise is drawn for the step to 0 (k-diffusion draws only when sigma_next > 0): a draw there would shift the next image's noise.
+    const end = await SAMPLERS.euler_ancestral(halve, x0, [2, 1, 0], { noise: (n) => (draws++, fixedNoise(n)), onStep: () => void reported++ });
+    assert.equal(draws, 1);
     assertClose(await SAMPLERS.euler_ancestral(halve, x0, [2, 1], { noise: fixedNoise }), new Float32Array([1.4910254, -0.8169873]), 1e-6, 'first step');
     assertClose(end, new Float32Array([0.7455127, -0.4084937]), 1e-6, 'to sigma 0');
     assert.equal(reported, 2);
@@ -256,7 +259,9 @@ describe('samplers on Gaussian data, where the exact denoiser is known', () => {
     // sigma 0.5: t' = 0.25, c_skip 0.8, c_out 0.4472136, VP scale 0.8944272: (0.2236068 + 0.7155418) x = 0.9391486 x, no noise to sigma 0.
     const options = { noise: fixedNoise, timestepOf: (sigma: number) => sigma / 20 };
     assertClose(await SAMPLERS.lcm(halve, x0, [1, 0.5], options), new Float32Array([1.2071068, -1.1642136]), 1e-6, 'first step');
-    assertClose(await SAMPLERS.lcm(halve, x0, [1, 0.5, 0], options), new Float32Array([1.1336526, -1.0933695]), 1e-6, 'to sigma 0');
+    let draws = 0;
+    assertClose(await SAMPLERS.lcm(halve, x0, [1, 0.5, 0], { ...options, noise: (n) => (draws++, fixedNoise(n)) }), new Float32Array([1.1336526, -1.0933695]), 1e-6, 'to sigma 0');
+    assert.equal(draws, 1, 'no noise drawn for the last step, as diffusers');
   });
 
   test('samplers that add noise refuse to run without a noise source; LCM without timesteps', async () => {
@@ -281,15 +286,16 @@ describe('samplers on Gaussian data, where the exact denoiser is known', () => {
 describe('seeded noise', () => {
   const torchReference = JSON.parse(readFileSync(join(fixtures, 'torch-randn.json'), 'utf8')) as {
     cases: { seed: number; size: number; values: number[] }[];
-    stream: { seed: number; first: number[]; second: number[] };
+    streams: { seed: number; draws: number[][] }[];
   };
   // torch's AVX2 path uses approximate float log/sin/cos, so the last bits can differ: 2e-6 is the bound.
   for (const { seed, size, values } of torchReference.cases) {
     test(`matches torch.randn(${size}) for seed ${seed}`, () => assertClose(new TorchGenerator(seed).randn(size), values, 2e-6, 'randn'));
   }
-  test('continues the stream as torch does across draws', () => {
-    const generator = new TorchGenerator(torchReference.stream.seed);
-    assertClose(generator.randn(64), torchReference.stream.first, 2e-6, 'first');
-    assertClose(generator.randn(48), torchReference.stream.second, 2e-6, 'second');
-  });
+  for (const { seed, draws } of torchReference.streams) {
+    test(`continues the stream as torch does across draws of ${draws.map((d) => d.length).join(', ')} (seed ${seed})`, () => {
+      const generator = new TorchGenerator(seed);
+      draws.forEach((values, i) => assertClose(generator.randn(values.length), values, 2e-6, `draw ${i + 1}`));
+    });
+  }
 });

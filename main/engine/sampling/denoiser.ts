@@ -9,6 +9,7 @@ export type ModelCall = (scaledInput: Float32Array, timestep: number, sigma: num
 export function scaleInput(x: Float32Array, sigma: number): Float32Array {
   const cIn = 1 / Math.sqrt(sigma ** 2 + 1);
   const input = new Float32Array(x.length);
+  // Stryker disable next-line EqualityOperator: a typed array ignores the write one past its end
   for (let k = 0; k < x.length; k++) input[k] = x[k]! * cIn;
   return input;
 }
@@ -17,10 +18,12 @@ export function scaleInput(x: Float32Array, sigma: number): Float32Array {
 export function denoisedFrom(x: Float32Array, sigma: number, out: Float32Array, prediction: Prediction): Float32Array {
   const denoised = new Float32Array(x.length);
   if (prediction === 'epsilon') {
+    // Stryker disable next-line EqualityOperator: a typed array ignores the write one past its end
     for (let k = 0; k < x.length; k++) denoised[k] = x[k]! - sigma * out[k]!;
   } else {
     const cSkip = 1 / (sigma ** 2 + 1);
     const cOut = -sigma / Math.sqrt(sigma ** 2 + 1);
+    // Stryker disable next-line EqualityOperator: a typed array ignores the write one past its end
     for (let k = 0; k < x.length; k++) denoised[k] = cSkip * x[k]! + cOut * out[k]!;
   }
   return denoised;

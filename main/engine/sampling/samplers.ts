@@ -61,6 +61,7 @@ export const sampleEuler: Sampler = (denoise, x, sigmas, options = {}) =>
     const sigma = sigmas[i]!;
     const dt = sigmas[i + 1]! - sigma;
     const out = new Float32Array(x.length);
+    // Stryker disable next-line EqualityOperator: a typed array ignores the write one past its end
     for (let k = 0; k < x.length; k++) out[k] = x[k]! + ((x[k]! - denoised[k]!) / sigma) * dt;
     return out;
   });
@@ -83,6 +84,7 @@ export const sampleEulerAncestral: Sampler = (denoise, x, sigmas, options = {}) 
     const down = Math.sqrt(Math.max(0, next ** 2 - up ** 2));
     const z = next > 0 ? noise(x.length) : null;
     const out = new Float32Array(x.length);
+    // Stryker disable next-line EqualityOperator: a typed array ignores the write one past its end
     for (let k = 0; k < x.length; k++) out[k] = x[k]! + ((x[k]! - denoised[k]!) / sigma) * (down - sigma) + (z ? z[k]! * up : 0);
     return out;
   });
@@ -106,10 +108,12 @@ export const sampleDpmpp2m: Sampler = (denoise, x, sigmas, options = {}) => {
       const ratio = next / sigma;
       const gain = -Math.expm1(-h);
       if (previous === null) {
+        // Stryker disable next-line EqualityOperator: a typed array ignores the write one past its end
         for (let k = 0; k < x.length; k++) out[k] = ratio * x[k]! + gain * denoised[k]!;
       } else {
         const hLast = Math.log(sigmas[i - 1]!) - Math.log(sigma);
         const c = 1 / (2 * (hLast / h));
+        // Stryker disable next-line EqualityOperator: a typed array ignores the write one past its end
         for (let k = 0; k < x.length; k++) out[k] = ratio * x[k]! + gain * ((1 + c) * denoised[k]! - c * previous[k]!);
       }
     }
@@ -137,6 +141,7 @@ export const sampleLcm: Sampler = (denoise, x, sigmas, options = {}) => {
     const toVp = 1 / Math.sqrt(sigma ** 2 + 1);
     const z = next > 0 ? noise(x.length) : null;
     const out = new Float32Array(x.length);
+    // Stryker disable next-line EqualityOperator: a typed array ignores the write one past its end
     for (let k = 0; k < x.length; k++) out[k] = cOut * denoised[k]! + cSkip * x[k]! * toVp + (z ? next * z[k]! : 0);
     return out;
   });
