@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { Engine } from '../../main/engine/engine';
 import { LoadedModel } from '../../main/engine/model/loaded-model';
-import { maskInput, PWW_SCALE_INPUT } from '../../main/engine/graph/attention-bias';
+import { maskInput, pwwInput, PWW_SCALE_INPUT } from '../../main/engine/graph/attention-bias';
 import { encodePromptTo, encodePrompts } from '../../main/engine/pipeline/text-conditioning';
 import { spatialDenoiser } from '../../main/engine/conditioning/spatial-denoiser';
 import { downsample, rectMask } from '../../main/engine/conditioning/masks';
@@ -77,6 +77,39 @@ describe('conditioning numbers, against arithmetic', () => {
     for (const { timestep, scale } of calls) {
       const expected = strength * Math.log(1 + sdSigma(timestep));
       assert.ok(Math.abs(scale - expected) < 1e-5 * expected, `t=${timestep}: ${scale} vs ${expected}`);
+    }
+  });
+
+  test("a fixed-batch export (batch 2) run without guidance: the padding row repeats the prompt's row, paint included", async () => {
+    const paints: { dims: readonly number[]; data: Float32Array }[] = [];
+    sessionClass.prototype.run = function (feeds, ...rest) {
+      const paint = feeds[pwwInput(1)] as ort.Tensor | undefined;
+      if (paint) paints.push({ dims: paint.dims, data: readFloats(paint) });
+      return run.call(this, feeds, ...rest);
+    };
+    const engine = new Engine({ platform: process.platform, version: 'test', cacheDir: join(work, 'cache') });
+    const result = await engine.run(
+      {
+        model: join(fixtureModels, 'sd1-static'),
+        prompt: 'a red star and a blue ring',
+        seed: 3,
+        steps: 2,
+        cfgScale: 1,
+        width: 64,
+        height: 64,
+        outputDir: join(work, 'out'),
+        conditioning: { version: 1, paintWithWordsStrength: 0.7, regions: [{ id: 'star', phrase: 'red star', mask: { kind: 'rect', rect: { x: 0, y: 0, width: 0.5, height: 1 } } }] },
+      },
+      { previewIntervalMs: Infinity },
+    );
+    sessionClass.prototype.run = run;
+    assert.equal(result.images.length, 1);
+    assert.equal(paints.length, 2, 'one biased call per step');
+    for (const { dims, data } of paints) {
+      assert.equal(dims[0], 2);
+      const row = data.length / 2;
+      assert.deepEqual(data.subarray(row), data.subarray(0, row), 'the padding row is painted as the prompt row');
+      assert.ok(data.some((v) => v > 0), 'the phrase is painted');
     }
   });
 

@@ -206,7 +206,17 @@ function attentionBias({ setup, painted, masked, regionEmbeddings, tokens, uncon
   return (sigma, start, count) => {
     // eDiff-I: w' log(1 + sigma), strongest early, fading as the image settles.
     const feeds: Record<string, ort.Tensor> = { [PWW_SCALE_INPUT]: makeTensor('float32', [setup.pwwStrength * Math.log1p(sigma)], [1]) };
-    const rowsOf = (all: Float32Array, positions: number) => (start === 0 && count === rows ? all : all.slice(start * positions * tokens, (start + count) * positions * tokens));
+    const rowsOf = (all: Float32Array, positions: number) => {
+      if (start === 0 && count === rows) return all;
+      const size = positions * tokens;
+      const out = new Float32Array(count * size);
+      // A fixed-batch export's extra rows repeat the last prompt (unet-runner.ts), so they take its bias too.
+      for (let i = 0; i < count; i++) {
+        const row = Math.min(start + i, rows - 1);
+        out.set(all.subarray(row * size, (row + 1) * size), i * size);
+      }
+      return out;
+    };
     for (const { f, positions, pww, mask } of perFactor) {
       feeds[pwwInput(f)] = makeTensor('float32', rowsOf(pww, positions), [count, positions, tokens]);
       feeds[maskInput(f)] = makeTensor('float32', rowsOf(mask, positions), [count, positions, tokens]);
