@@ -108,6 +108,23 @@ describe('what each mode does', () => {
     assert.equal(result.images.length, 1);
   });
 
+  test("a fixed context (a static export's 77 tokens): a phrase past it paints nothing and a longer region prompt is cut, each said", async () => {
+    const long = `${Array.from({ length: 80 }, (_, i) => `word${i % 10}`).join(' ')} and a red star`;
+    const painted = await engine.run(request('sd1-static', { version: 1, regions: [{ id: 'star', phrase: 'red star', mask: left }] }, { prompt: long }));
+    assert.ok(painted.warnings.includes('"red star" fell outside the part of the prompt the UNet reads; it paints nothing'), painted.warnings.join('\n'));
+    const composed = await engine.run(request('sd1-static', { version: 1, regionalMode: 'latent-composition', regions: [{ id: 'star', prompt: long, mask: left }] }));
+    assert.ok(composed.warnings.includes("A region prompt is longer than the UNet's fixed context; it was cut"), composed.warnings.join('\n'));
+    assert.equal(composed.images.length, 1);
+  });
+
+  test('latent composition lines up prompts of different lengths: the shorter ones padded with empty-prompt chunks, guided and not', async () => {
+    const long = `${Array.from({ length: 80 }, (_, i) => `word${i % 10}`).join(' ')} and a green cross`;
+    for (const cfgScale of [1, 7]) {
+      const result = await engine.run(request('sd1-optimum', { version: 1, regionalMode: 'latent-composition', regions: [{ id: 'cross', prompt: long, mask: right }] }, { cfgScale }));
+      assert.equal(result.images.length, 1, `CFG ${cfgScale}`);
+    }
+  });
+
   test("a scene graph's own sentence does not make its phrases occur twice; each warning is said once; the editor's flags judge the same prompt", async () => {
     // "red ball" is named by two relations of the composed sentence, and the user wrote nothing.
     const sceneGraph = {
