@@ -5,6 +5,15 @@ import { SamplerName, SigmaScheduleName } from './generation';
 export const GalleryId = z.string().min(1).max(200).regex(/^[\w][\w.() -]*$/, 'A gallery id is a file name without its folder');
 export type GalleryId = z.infer<typeof GalleryId>;
 
+/** The gallery folder's hidden folders: live-mode results (only the last few runs' kept) and the strip's small copies. */
+export const LIVE_FOLDER = '.live';
+export const THUMBS_FOLDER = '.thumbs';
+
+/** A gallery image's file within the gallery folder, as main writes it and the page loads it. */
+export function galleryFile(id: GalleryId, where: 'results' | 'live' | 'thumbs' = 'results'): string {
+  return where === 'results' ? `${id}.png` : `${where === 'live' ? LIVE_FOLDER : THUMBS_FOLDER}/${id}.png`;
+}
+
 /** How an image was made, as far as its tool recorded it (see app/domain/generation-info.ts). */
 export const GenerationInfo = z.object({
   tool: z.enum(['a1111', 'comfyui', 'invokeai', 'wordbrush']),

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GalleryId, type GalleryEntry, type GalleryPage, type GalleryRecord } from '../../app/contract/gallery';
+import { GalleryId, galleryFile, THUMBS_FOLDER, type GalleryEntry, type GalleryPage, type GalleryRecord } from '../../app/contract/gallery';
 import { generationInfoOf, wordbrushRecordOf } from '../../app/domain/generation-info';
 import { writeAtomic } from '../files/write-atomic';
 import { thumbnailPng } from '../images/image-jobs';
@@ -9,13 +9,10 @@ import { StudioError } from '../../app/rpc/errors';
 import { readPngHead, type PngHead } from './png-head';
 import { parseBoundedJson } from '../../app/domain/bounded-json';
 
-const THUMBS = '.thumbs';
 const TRASH = '.trash';
 const STATE_FILE = '.wordbrush-gallery.json';
 const THUMB_SIDE = 160;
 const DOCUMENT_EXTENSION = '.wbdoc';
-/** Live-mode results: a hidden folder of the gallery that keeps only the last few runs' files. */
-export const LIVE_FOLDER = '.live';
 
 interface Known {
   readonly key: string;
@@ -59,7 +56,7 @@ export class Gallery {
   /** A result's PNG as it was written (a live one from the hidden folder live results go to), for the canvas to take as a picture. */
   async imageBytes(id: string, live: boolean): Promise<Uint8Array> {
     if (!GalleryId.safeParse(id).success) throw new StudioError('not-found', `There is no image "${id}" in the gallery`);
-    const path = join(live ? join(this.dir, LIVE_FOLDER) : this.dir, `${id}.png`);
+    const path = join(this.dir, galleryFile(id, live ? 'live' : 'results'));
     return await readFile(path).catch(() => {
       throw new StudioError('not-found', live ? `The live image "${id}" is gone (only the last few are kept); draw it again` : `There is no image "${id}" in the gallery`);
     });
@@ -116,7 +113,7 @@ export class Gallery {
   /** One image's entry, its head read again only when the file changed; null when it is not an image of the gallery. */
   private async entryOf(id: string, starred: ReadonlySet<string>): Promise<{ entry: Omit<GalleryEntry, 'thumbnail'>; mtime: number } | null> {
     if (!GalleryId.safeParse(id).success) return null;
-    const path = join(this.dir, `${id}.png`);
+    const path = join(this.dir, galleryFile(id));
     const info = await stat(path).catch(() => null);
     if (!info?.isFile()) return null;
     const key = `${info.size}:${info.mtimeMs}`;
@@ -131,7 +128,7 @@ export class Gallery {
 
 
   private thumbPath(id: string): string {
-    return join(this.dir, THUMBS, `${id}.png`);
+    return join(this.dir, galleryFile(id, 'thumbs'));
   }
 
   /**
@@ -145,8 +142,8 @@ export class Gallery {
     const key = this.heads.get(id)?.key;
     if (key !== undefined && this.failedThumbnails.get(id) === key) return false;
     try {
-      const thumbnail = await this.makeThumbnail(await readFile(join(this.dir, `${id}.png`)), THUMB_SIDE, id);
-      await this.ownFolder(THUMBS);
+      const thumbnail = await this.makeThumbnail(await readFile(join(this.dir, galleryFile(id))), THUMB_SIDE, id);
+      await this.ownFolder(THUMBS_FOLDER);
       await writeAtomic(target, thumbnail);
       return true;
     } catch {

@@ -10,6 +10,7 @@ import { uploadAsset } from './connection/asset-upload';
 import type { StudioConnection } from './connection/studio-client';
 import { useStudioState } from './connection/use-studio-state';
 import type { GenerationSettings } from '../../app/contract/generation';
+import { galleryFile } from '../../app/contract/gallery';
 import { generationInfoOf } from '../../app/domain/generation-info';
 import { readPngText } from '../../app/domain/png-text';
 import { presetFromText, presetOf, randomSeed, type RecalledRun } from './generation/recall';
@@ -88,7 +89,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
   const selected = gallery.items.find((item) => item.id === picked) ?? gallery.items[0] ?? null;
   // Named by seed, as the layer an accepted one becomes; an image made elsewhere, without one, by its gallery id.
   const stageResults = (images: readonly { id: string; seed: number | undefined }[]) =>
-    stage(images.map((image) => ({ id: image.id, live: false, url: studio.galleryUrl(`${image.id}.png`), name: image.seed === undefined ? image.id : `Result ${image.seed}` })));
+    stage(images.map((image) => ({ id: image.id, live: false, url: studio.galleryUrl(galleryFile(image.id)), name: image.seed === undefined ? image.id : `Result ${image.seed}` })));
   // A run's images wait on the canvas's staging area, to be accepted as a layer or discarded.
   const runAndStage: GenerationState['generate'] = (settings, kept) => {
     // A new run's results take the staging area's place.
@@ -129,7 +130,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
       const { document, assets } = project;
       const pictures = document.layers.length === 0 ? {} : await canvasRequest(studio.client, document, assets, editorStore.getState().run.startFrom);
       const result = await generation.generate({ ...settings, ...pictures }, undefined, true);
-      if (result) stage(result.images.map((image) => ({ id: image.id, live: true, url: studio.galleryUrl(`.live/${image.id}.png`), name: `Result ${image.seed}` })));
+      if (result) stage(result.images.map((image) => ({ id: image.id, live: true, url: studio.galleryUrl(galleryFile(image.id, 'live')), name: `Result ${image.seed}` })));
     } catch (e) {
       setNotice(`Live mode: ${(e as Error).message}`);
     }
@@ -223,7 +224,7 @@ export function App({ studio }: { readonly studio: StudioConnection }) {
                 ),
               ),
             sendToCanvas: (id) =>
-              void fetch(studio.galleryUrl(`${id}.png`))
+              void fetch(studio.galleryUrl(galleryFile(id)))
                 .then((response) => response.blob())
                 .then(toPngAsset)
                 .then(({ url, width, height }) => addImage(url, width, height, id), () => setNotice('The image could not be read')),

@@ -16,7 +16,7 @@ export interface StudioConnection {
   readonly transport: 'ipc' | 'websocket';
   state(): ConnectionState;
   onState(listener: (state: ConnectionState) => void): () => void;
-  /** Where the page can load a gallery file: "<id>.png", or ".thumbs/<id>.png" for its small copy. */
+  /** Where the page can load a gallery file (`galleryFile` names them). */
   galleryUrl(file: string): string;
 }
 

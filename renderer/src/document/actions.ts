@@ -47,10 +47,9 @@ export async function acceptStaged(client: StudioClient): Promise<void> {
   if (!image) return;
   const url = await pngDataUrl(await (await fetch(image.url)).blob());
   await adoptGalleryImage(client, { id: image.id, live: image.live }, url);
-  // Staged anew meanwhile (another run finished): that one is not what was accepted.
-  if (editorStore.getState().staged !== staged) return;
   addResult(url, image.name);
-  discardStaged();
+  // Staged anew meanwhile (a live run finished): what was accepted is taken all the same, and the new result stays staged.
+  if (editorStore.getState().staged === staged) discardStaged();
 }
 
 /** The layer boxes go to: the selected boxes layer, else the top one, else a new one. */

@@ -1,4 +1,4 @@
-import type { GalleryEntry } from '../../../app/contract/gallery';
+import { galleryFile, type GalleryEntry } from '../../../app/contract/gallery';
 
 export interface GalleryActions {
   select(id: string): void;
@@ -86,7 +86,7 @@ export function GalleryStrip({ items, selected, trashed, hasMore, notice, urlOf,
       )}
       {items.map((item) => (
         <button type="button" key={item.id} className={item.id === selected ? 'thumb selected' : 'thumb'} onClick={() => actions.select(item.id)} title={describe(item)}>
-          <img src={urlOf(item.thumbnail ? `.thumbs/${item.id}.png` : `${item.id}.png`)} alt={`Result ${describe(item)}`} />
+          <img src={urlOf(galleryFile(item.id, item.thumbnail ? 'thumbs' : 'results'))} alt={`Result ${describe(item)}`} />
           {item.starred && <span className="star" aria-hidden="true">★</span>}
         </button>
       ))}
