@@ -11,6 +11,7 @@ import { Engine } from '../../main/engine/engine';
 import { ModelError } from '../../main/engine/model/model-error';
 import { LoadedModel } from '../../main/engine/model/loaded-model';
 import { encodePrompts } from '../../main/engine/pipeline/text-conditioning';
+import { checkSharedLatentSpace } from '../../main/engine/pipeline/ensemble';
 import { readFloats } from '../../main/engine/onnx/tensors';
 import { PWW_SCALE_INPUT } from '../../main/engine/graph/attention-bias';
 import { meanContextUnet } from '../helpers/unet-graphs';
@@ -230,6 +231,17 @@ describe('an ensemble run on the SDXL base and refiner fixtures', () => {
     await assert.rejects(refused('sd1-optimum', 'sdxl-refiner'), (e: unknown) => e instanceof ModelError && e.code === 'incompatible-experts' && /sdxl-refiner cannot continue sd1-optimum's image: its VAE scales latents by 0\.13025, sd1-optimum's by 0\.18215/.test(e.message));
     await assert.rejects(refused('sd1-optimum', 'f4c8'), (e: unknown) => e instanceof ModelError && /f4c8 cannot continue sd1-optimum's image: it works in 8 latent channels at 1\/4 of the image, sd1-optimum in 4 latent channels at 1\/8/.test(e.message));
     assert.equal(await fresh.loadedModel(), null);
+  });
+
+  test('a shared latent needs the same channels, the same VAE factor and the same scaling (within 1e-6, or unknown), each alone enough to refuse', () => {
+    const space = (name: string, channels: number, factor: number, scaling: number | null) => ({ name, latent: { channels, factor }, scaling });
+    const sd = space('sd', 4, 8, 0.18215);
+    assert.doesNotThrow(() => checkSharedLatentSpace(sd, space('twin', 4, 8, 0.18215 + 5e-7)));
+    assert.doesNotThrow(() => checkSharedLatentSpace(sd, space('unsaid', 4, 8, null)));
+    assert.doesNotThrow(() => checkSharedLatentSpace(space('unsaid', 4, 8, null), sd));
+    assert.throws(() => checkSharedLatentSpace(sd, space('wide', 16, 8, 0.18215)), /^ModelError: wide cannot continue sd's image: it works in 16 latent channels at 1\/8 of the image, sd in 4 latent channels at 1\/8 of the image$/);
+    assert.throws(() => checkSharedLatentSpace(sd, space('fine', 4, 4, 0.18215)), /^ModelError: fine cannot continue sd's image: it works in 4 latent channels at 1\/4 of the image, sd in 4 latent channels at 1\/8 of the image$/);
+    assert.throws(() => checkSharedLatentSpace(sd, space('xl', 4, 8, 0.18215 + 2e-6)), /^ModelError: xl cannot continue sd's image: its VAE scales latents by 0\.182152, sd's by 0\.18215 \(they come from different model families\)$/);
   });
 
   test("the refiner's prompt: text_encoder_2's penultimate hidden states and its projected pooled embedding, as diffusers' SDXL pipelines take them", async () => {
