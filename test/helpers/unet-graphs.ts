@@ -26,3 +26,29 @@ export function meanContextUnet(channels: number, width: number, batch: number |
   };
   return onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ version: 17 }], graph }).finish();
 }
+
+/**
+ * A text-encoder-shaped graph whose outputs are known by arithmetic: from
+ * int64 `input_ids` [1, tokens], `hidden_states.k` (k = 0..layers) holds each
+ * id times k and `last_hidden_state` each id times 100, one value per
+ * position (width 1), as an export with every layer's hidden states names them.
+ */
+export function layerNumberingTextEncoder(layers: number): Uint8Array {
+  const io = (name: string, dims: (number | string)[], elemType = F): onnx.IValueInfoProto => ({
+    name,
+    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  });
+  const outputs = [...Array.from({ length: layers + 1 }, (_, k) => [`hidden_states.${k}`, k] as const), ['last_hidden_state', 100] as const];
+  const graph: onnx.IGraphProto = {
+    name: 'layer-numbering',
+    node: [
+      { opType: 'Cast', input: ['input_ids'], output: ['ids'], attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: F }] },
+      { opType: 'Unsqueeze', input: ['ids', 'last_axis'], output: ['ids_column'] },
+      ...outputs.map(([name]) => ({ opType: 'Mul', input: ['ids_column', `factor_${name}`], output: [name] })),
+    ],
+    initializer: [{ name: 'last_axis', dataType: onnx.TensorProto.DataType.INT64, dims: [1], int64Data: [2] }, ...outputs.map(([name, factor]) => ({ name: `factor_${name}`, dataType: F, dims: [], floatData: [factor] }))],
+    input: [io('input_ids', [1, 'tokens'], onnx.TensorProto.DataType.INT64)],
+    output: outputs.map(([name]) => io(name, [1, 'tokens', 1])),
+  };
+  return onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ version: 17 }], graph }).finish();
+}

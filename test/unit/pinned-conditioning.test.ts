@@ -10,7 +10,7 @@ import { maskInput, pwwInput, PWW_SCALE_INPUT } from '../../main/engine/graph/at
 import { encodePromptTo, encodePrompts } from '../../main/engine/pipeline/text-conditioning';
 import { spatialDenoiser } from '../../main/engine/conditioning/spatial-denoiser';
 import { downsample, rectMask } from '../../main/engine/conditioning/masks';
-import { meanContextUnet } from '../helpers/unet-graphs';
+import { layerNumberingTextEncoder, meanContextUnet } from '../helpers/unet-graphs';
 import { readFloats } from '../../main/engine/onnx/tensors';
 import { fixtureModels } from '../helpers/backend';
 
@@ -209,6 +209,26 @@ describe('conditioning numbers, against arithmetic', () => {
       weighted.hidden.forEach((v, i) => assert.ok(Math.abs(v - scaled[i]! * restore) < 1e-4 * (1 + Math.abs(v)), `value ${i}: ${v} vs ${scaled[i]! * restore}`));
     } finally {
       await loaded.release();
+    }
+  });
+
+  test("SDXL's penultimate layer is the second-highest hidden_states.N counted as a number: hidden_states.11 of 0-12 (as text sorts them, it would be 8)", async () => {
+    const folder = join(work, 'twelve-layers');
+    cpSync(model, folder, { recursive: true });
+    writeFileSync(join(folder, 'text_encoder', 'model.onnx'), layerNumberingTextEncoder(12));
+    const loaded = await LoadedModel.load(folder, ['cpu'], 'sdxl');
+    try {
+      const { cond } = await encodePrompts(loaded, 'red star', '', false);
+      const startId = loaded.tokenizers[0]!.tokenizer.startId;
+      assert.deepEqual([cond.width, cond.positions, cond.hidden[0]], [1, 77, startId * 11]);
+    } finally {
+      await loaded.release();
+    }
+    const last = await LoadedModel.load(folder, ['cpu'], 'sd1');
+    try {
+      assert.equal((await encodePrompts(last, 'red star', '', false)).cond.hidden[0], last.tokenizers[0]!.tokenizer.startId * 100, 'SD 1 reads last_hidden_state');
+    } finally {
+      await last.release();
     }
   });
 
