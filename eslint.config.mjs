@@ -25,7 +25,7 @@ const restrict = ({ node, groups }) => [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'models/**/*.py', 'main/engine/onnx/generated/**'] },
+  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'models/**/*.py', 'main/engine/onnx/generated/**', '.stryker-tmp/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
