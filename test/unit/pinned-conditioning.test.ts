@@ -13,6 +13,10 @@ import { downsample, rectMask } from '../../main/engine/conditioning/masks';
 import { layerNumberingTextEncoder, meanContextUnet } from '../helpers/unet-graphs';
 import { readFloats } from '../../main/engine/onnx/tensors';
 import { fixtureModels } from '../helpers/backend';
+import { writeTestPng } from '../helpers/images';
+import { encodeImage } from '../../main/engine/pipeline/vae';
+import { readImageSource } from '../../main/images/png-images';
+import { TorchGenerator } from '../../main/engine/sampling/torch-randn';
 
 /**
  * Numbers of the conditioning pinned against arithmetic done here, not by
@@ -111,6 +115,44 @@ describe('conditioning numbers, against arithmetic', () => {
       assert.deepEqual(data.subarray(row), data.subarray(0, row), 'the padding row is painted as the prompt row');
       assert.ok(data.some((v) => v > 0), 'the phrase is painted');
     }
+  });
+
+  test("img2img: strength s of N steps runs the plan's last max(1, floor(N·s)) steps from the init latent noised to their first sigma, counted 1..k in progress", async () => {
+    const init = writeTestPng(join(work, 'init.png'), 64, 64, (x) => (x < 32 ? [220, 30, 30] : [30, 30, 220]));
+    const engine = new Engine({ platform: process.platform, version: 'test', cacheDir: join(work, 'cache') });
+    let firstSample: Float32Array | null = null;
+    const runOf = async (strength: number) => {
+      const timesteps: number[] = [];
+      const progress: string[] = [];
+      firstSample = null;
+      sessionClass.prototype.run = function (feeds, ...rest) {
+        if (feeds.timestep) timesteps.push(scalar(feeds.timestep as ort.Tensor));
+        if (feeds.timestep && !firstSample) firstSample = readFloats(feeds.sample as ort.Tensor);
+        return run.call(this, feeds, ...rest);
+      };
+      await engine.run(
+        { model, prompt: 'a red star', seed: 3, steps: 10, sampler: 'euler', width: 64, height: 64, outputDir: join(work, 'out'), init: { image: init, strength } },
+        { previewIntervalMs: Infinity, onProgress: (p) => void (p.phase === 'sampling' && progress.push(`${p.step}/${p.steps}`)) },
+      );
+      sessionClass.prototype.run = run;
+      return { timesteps, progress };
+    };
+    // Loading the model checks its fused graph with UNet calls of its own: done before the calls are counted.
+    await runOf(1);
+    // Leading spacing, steps_offset 1: 901, 801, …, 1; 0.35 of 10 is 3 steps, from 201.
+    assert.deepEqual((await runOf(1)).timesteps, [901, 801, 701, 601, 501, 401, 301, 201, 101, 1]);
+    assert.deepEqual(await runOf(0.35), { timesteps: [201, 101, 1], progress: ['1/3', '2/3', '3/3'] });
+    // The UNet's first input: (init latent + seeded noise · sigma_201) scaled by c_in = 1 / sqrt(sigma² + 1).
+    const loaded = await LoadedModel.load(model, ['cpu']);
+    const initLatent = await encodeImage(loaded, await readImageSource(init, 'The init image'));
+    await loaded.release();
+    const noise = new TorchGenerator(3).randn(initLatent.length);
+    const sigma = sdSigma(201);
+    const expected = initLatent.map((v, k) => (v + noise[k]! * sigma) / Math.sqrt(sigma * sigma + 1));
+    const sample = firstSample as Float32Array | null;
+    assert.ok(sample);
+    expected.forEach((v, k) => assert.ok(Math.abs(sample[k]! - v) < 1e-4 * (1 + Math.abs(v)), `latent ${k}: ${sample[k]} vs ${v}`));
+    assert.deepEqual(await runOf(0.05), { timesteps: [1], progress: ['1/1'] }, 'at least one step');
   });
 
   test("regional attention masks: a region prompt's tokens are masked outside its region, and the unconditional row's padding everywhere", async () => {
