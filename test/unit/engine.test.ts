@@ -76,11 +76,16 @@ describe('engine on every fixture layout', () => {
     assert.equal(defaults.settings.schedule, 'spaced');
   });
 
-  test('a batch uses seed, seed+1, … and matches single runs of those seeds', async () => {
+  test('a batch uses seed, seed+1, … (past 2^32 - 1, 0) and matches single runs of those seeds', async () => {
     const batch = await engine.run(request('sd1-conversion', { batchCount: 2 }));
     assert.deepEqual(batch.images.map((i) => i.seed), [1234, 1235]);
     const single = await engine.run(request('sd1-conversion', { seed: 1235 }));
     assert.deepEqual(pixels(batch.images[1]!.path), pixels(single.images[0]!.path));
+    // Seeds are 32-bit: the one after the last wraps to 0.
+    const wrapped = await engine.run(request('sd1-conversion', { seed: 0xffffffff, batchCount: 2 }));
+    assert.deepEqual(wrapped.images.map((i) => i.seed), [0xffffffff, 0]);
+    const zero = await engine.run(request('sd1-conversion', { seed: 0 }));
+    assert.deepEqual(pixels(wrapped.images[1]!.path), pixels(zero.images[0]!.path));
   });
 
   test('the family can be overridden (a guidance-free family skips CFG and says so)', async () => {
