@@ -5,6 +5,7 @@ import { HubToken } from '../models/hub/hub-token';
 import { importModel } from '../models/import-model';
 import { ModelLibrary } from '../models/model-library';
 import { EXIT, type ModelsCommand } from './cli-args';
+import { formatBytes, formatDuration } from '../../app/domain/units';
 
 /** `cli models …`: the model manager without the studio, on the same library. */
 export async function runModelsCommand(command: ModelsCommand, paths: Library): Promise<number> {
@@ -57,7 +58,7 @@ export async function runModelsCommand(command: ModelsCommand, paths: Library): 
 }
 
 function describe(model: ModelEntry): string {
-  const size = `${(model.sizeBytes / 1e6).toFixed(1)} MB`;
+  const size = formatBytes(model.sizeBytes);
   const state = model.problem ? `unusable: ${model.problem}` : (model.family ?? '');
   const flags = [model.isDefault ? 'default' : '', model.location, ...model.manifestMismatch.map((m) => `changed: ${m}`)].filter(Boolean).join(', ');
   return `${model.id}\t${model.name}\t${state}\t${size}\t${flags}`;
@@ -65,7 +66,6 @@ function describe(model: ModelEntry): string {
 
 function report(status: DownloadStatus): void {
   const percent = status.bytesTotal > 0 ? ((100 * status.bytesDone) / status.bytesTotal).toFixed(1) : '0.0';
-  const speed = `${(status.bytesPerSecond / 1e6).toFixed(1)} MB/s`;
-  const eta = status.etaSeconds === null ? '' : `, ${Math.ceil(status.etaSeconds)} s left`;
-  process.stderr.write(`\r${status.id}: ${status.phase} ${percent}% of ${(status.bytesTotal / 1e6).toFixed(1)} MB, ${speed}${eta}   `);
+  const eta = status.etaSeconds === null ? '' : `, ${formatDuration(status.etaSeconds)} left`;
+  process.stderr.write(`\r${status.id}: ${status.phase} ${percent}% of ${formatBytes(status.bytesTotal)}, ${formatBytes(status.bytesPerSecond)}/s${eta}   `);
 }

@@ -7,6 +7,7 @@ import type { ModelEntry, NewManifest } from '../../app/contract/models';
 import { hashModelFiles, listModelFiles, MANIFEST_FILE } from './model-files';
 import { inspectModel } from './inspect-model';
 import { LibraryError } from './library-error';
+import { formatBytes } from '../../app/domain/units';
 import { inside } from '../core/folder-rules';
 import type { ModelLibrary } from './model-library';
 
@@ -98,10 +99,8 @@ async function checkModelFolder(source: string, libraryDir: string): Promise<voi
 
 async function ensureRoom(library: ModelLibrary, needed: number): Promise<void> {
   const free = await library.freeBytes();
-  if (free !== null && needed > free) throw new LibraryError('disk-full', `The model needs ${gigabytes(needed)} and the library's disk has ${gigabytes(free)} free`);
+  if (free !== null && needed > free) throw new LibraryError('disk-full', `The model needs ${formatBytes(needed)} and the library's disk has ${formatBytes(free)} free`);
 }
-
-export const gigabytes = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
 
 async function folderSize(dir: string): Promise<number> {
   return (await listModelFiles(dir)).reduce((sum, f) => sum + f.size, 0);
@@ -140,7 +139,7 @@ function extractZip(zip: string, target: string, freeBytes: number | null): Prom
         // ONNX weights barely compress; an entry inflating hundreds of times its size is a zip bomb.
         if (entry.uncompressedSize > 1024 * 1024 && entry.uncompressedSize > 200 * entry.compressedSize) return stop(new LibraryError('invalid-import', `${zip} has an entry (${name}) that inflates ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))} times its stored size`));
         total += entry.uncompressedSize;
-        if (freeBytes !== null && total > freeBytes) return stop(new LibraryError('disk-full', `${zip} unpacks to more than the ${gigabytes(freeBytes)} free on the library's disk`));
+        if (freeBytes !== null && total > freeBytes) return stop(new LibraryError('disk-full', `${zip} unpacks to more than the ${formatBytes(freeBytes)} free on the library's disk`));
         if (name.endsWith('/')) {
           void mkdir(path, { recursive: true }).then(() => archive.readEntry(), stop);
           return;

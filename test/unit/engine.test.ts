@@ -180,7 +180,7 @@ describe('static exports and bad folders', () => {
   test('a run whose weights and activations cannot fit in memory is refused before it runs, naming what it needs and what fits', async () => {
     await assert.rejects(
       engine.run(request('sd1-optimum', { width: 4096, height: 4096 })),
-      (e: unknown) => e instanceof ModelError && e.code === 'size-not-supported' && /^4096x4096 needs about \d+ GB \([\d.]+ GB of weights, \d+ GB for the run at this size\), more than the [\d.]+ GB of memory this machine has; sizes up to about \d+x\d+ fit$/.test(e.message),
+      (e: unknown) => e instanceof ModelError && e.code === 'size-not-supported' && /^4096x4096 needs about [\d.]+ GB \([\d.]+ [kMG]?B of weights, [\d.]+ GB for the run at this size\), more than the [\d.]+ GB of memory this machine has; sizes up to about \d+x\d+ fit$/.test(e.message),
     );
     // The estimate's terms by hand: memory-estimate.test.ts.
   });

@@ -5,7 +5,8 @@ import { describe, test } from 'node:test';
 import type { FamilyId } from '../../app/contract/generation';
 import { LoadedModel } from '../../main/engine/model/loaded-model';
 import { ModelError } from '../../main/engine/model/model-error';
-import { attentionBytes, availableFor, checkFitsInMemory, checkModelFits, estimateRunBytes, gigabytes, largestSquareThatFits, type MemoryCheck } from '../../main/engine/pipeline/memory-estimate';
+import { formatBytes } from '../../app/domain/units';
+import { attentionBytes, availableFor, checkFitsInMemory, checkModelFits, estimateRunBytes, largestSquareThatFits, type MemoryCheck } from '../../main/engine/pipeline/memory-estimate';
 import { fixtureModels } from '../helpers/backend';
 
 /**
@@ -50,7 +51,7 @@ describe('the memory a run needs', () => {
     const sd15 = { family: 'sd1' as const, width: 512, height: 512, batch: 2, bytesPerElement: 4 as const, provider: 'cpu' as const, weightsBytes: 4.1e9 };
     const { weights, run } = estimateRunBytes(sd15);
     assert.ok(Math.abs((weights + run) / GiB - 11.2) < 0.05, `${(weights + run) / GiB} GiB`);
-    assert.throws(() => checkFitsInMemory({ ...sd15, available: 8 * GiB }), { message: '512x512 needs about 11 GB (3.8 GB of weights, 7.3 GB for the run at this size), more than the 8.0 GB of memory this machine has; sizes up to about 384x384 fit' });
+    assert.throws(() => checkFitsInMemory({ ...sd15, available: 8 * GiB }), { message: '512x512 needs about 11.99 GB (4.10 GB of weights, 7.89 GB for the run at this size), more than the 8.59 GB of memory this machine has; sizes up to about 384x384 fit' });
   });
 
   test("the memory there is: the given amount, else the machine's RAM on CPU, and on a GPU a bound no device exceeds", () => {
@@ -60,12 +61,6 @@ describe('the memory a run needs', () => {
     assert.equal(availableFor('cpu', 7), 7);
   });
 
-  test('sizes in GiB: one decimal below 10, none from 10', () => {
-    assert.equal(gigabytes(1.25 * GiB), '1.3 GB');
-    assert.equal(gigabytes(10 * GiB - 1), '10.0 GB');
-    assert.equal(gigabytes(10 * GiB), '10 GB');
-    assert.equal(gigabytes(12.4 * GiB), '12 GB');
-  });
 
   const check: MemoryCheck = { family: 'sd1', width: 512, height: 512, batch: 2, bytesPerElement: 4, provider: 'cpu', weightsBytes: 2 * GiB };
   const needs = (side: number) => {
@@ -87,10 +82,10 @@ describe('the memory a run needs', () => {
     assert.doesNotThrow(() => checkFitsInMemory({ ...check, available: exact }));
     const { run } = estimateRunBytes(check);
     const refusal = (where: string) =>
-      `512x512 needs about ${gigabytes(exact)} (2.0 GB of weights, ${gigabytes(run)} for the run at this size), more than the ${gigabytes(exact - 1)} ${where}; sizes up to about 448x448 fit`;
+      `512x512 needs about ${formatBytes(exact)} (2.15 GB of weights, ${formatBytes(run)} for the run at this size), more than the ${formatBytes(exact - 1)} ${where}; sizes up to about 448x448 fit`;
     assert.throws(() => checkFitsInMemory({ ...check, available: exact - 1 }), (e: unknown) => e instanceof ModelError && e.code === 'size-not-supported' && e.message === refusal('of memory this machine has'));
     assert.throws(() => checkFitsInMemory({ ...check, provider: 'webgpu', available: exact - 1 }), (e: unknown) => e instanceof ModelError && e.message === refusal('any one device has'));
-    assert.throws(() => checkFitsInMemory({ ...check, provider: 'cuda', available: GiB }), (e: unknown) => e instanceof ModelError && e.message === "The model's weights alone (2.0 GB) are more than the 1.0 GB any one device has");
+    assert.throws(() => checkFitsInMemory({ ...check, provider: 'cuda', available: GiB }), (e: unknown) => e instanceof ModelError && e.message === "The model's weights alone (2.15 GB) are more than the 1.07 GB any one device has");
   });
 
   test("a loaded model is checked at its guidance batch, its UNet's element size and its VAE's factor", async () => {

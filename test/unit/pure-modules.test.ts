@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { ProviderReport } from '../../app/contract/providers';
 import { bestProvider } from '../../app/domain/providers';
+import { formatBytes, formatDuration } from '../../app/domain/units';
 import { resolveStaticFile } from '../../main/core/static-files';
 import { readableReason } from '../../main/inference/provider-probe';
 import { isLoopback, parseServeArgs, ServeArgsError } from '../../main/server/serve-args';
@@ -113,5 +114,37 @@ describe('npm run serve arguments', () => {
   test('tell loopback hosts from others', () => {
     assert.ok(isLoopback('127.0.0.1') && isLoopback('localhost') && isLoopback('::1'));
     assert.ok(!isLoopback('0.0.0.0') && !isLoopback('192.168.1.5'));
+  });
+});
+
+describe('sizes and durations as people read them', () => {
+  test('decimal bytes: two decimals in GB, none from 100 MB, one below, whole kB, bare bytes', () => {
+    const cases: [number, string][] = [
+      [999, '999 B'],
+      [1000, '1 kB'],
+      [1499, '1 kB'],
+      [999_499, '999 kB'],
+      [1e6, '1.0 MB'],
+      [99_940_000, '99.9 MB'],
+      [1e8, '100 MB'],
+      [999_400_000, '999 MB'],
+      [1e9, '1.00 GB'],
+      [2_147_483_648, '2.15 GB'],
+      [4.4e12, '4400.00 GB'],
+    ];
+    for (const [bytes, text] of cases) assert.equal(formatBytes(bytes), text, String(bytes));
+  });
+
+  test('durations: whole seconds rounded up under a minute, then minutes and seconds, then hours and minutes', () => {
+    const cases: [number, string][] = [
+      [0.2, '1 s'],
+      [59.5, '60 s'],
+      [60, '1 min 0 s'],
+      [125.5, '2 min 6 s'],
+      [3599, '59 min 59 s'],
+      [3600, '1 h 0 min'],
+      [7290, '2 h 2 min'],
+    ];
+    for (const [seconds, text] of cases) assert.equal(formatDuration(seconds), text, String(seconds));
   });
 });

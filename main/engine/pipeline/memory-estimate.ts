@@ -3,6 +3,7 @@ import type { FamilyId } from '../../../app/contract/generation';
 import type { ExecutionProviderName } from '../../../app/contract/providers';
 import { ModelError } from '../model/model-error';
 import { inputType, type LoadedModel } from '../model/loaded-model';
+import { formatBytes } from '../../../app/domain/units';
 
 /**
  * Where each family's UNet first runs self-attention: how much it has
@@ -86,8 +87,6 @@ export function largestSquareThatFits(check: MemoryCheck): number | null {
   return side;
 }
 
-export const gigabytes = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 10 * 2 ** 30 ? 1 : 0)} GB`;
-
 /**
  * Refuses, before anything runs, a run whose weights and peak activations
  * cannot fit in the memory there is, naming what it needs and the largest
@@ -103,8 +102,8 @@ export function checkFitsInMemory(check: MemoryCheck): void {
   throw new ModelError(
     'size-not-supported',
     side === null
-      ? `The model's weights alone (${gigabytes(weights)}) are more than the ${gigabytes(available)} ${where}`
-      : `${check.width}x${check.height} needs about ${gigabytes(weights + run)} (${gigabytes(weights)} of weights, ${gigabytes(run)} for the run at this size), more than the ${gigabytes(available)} ${where}; sizes up to about ${side}x${side} fit`,
+      ? `The model's weights alone (${formatBytes(weights)}) are more than the ${formatBytes(available)} ${where}`
+      : `${check.width}x${check.height} needs about ${formatBytes(weights + run)} (${formatBytes(weights)} of weights, ${formatBytes(run)} for the run at this size), more than the ${formatBytes(available)} ${where}; sizes up to about ${side}x${side} fit`,
   );
 }
 

@@ -8,7 +8,7 @@ import { ModelId } from '../../../app/contract/model-id';
 import { parseBoundedJson } from '../../../app/domain/bounded-json';
 import { PARTIAL, writeAtomic } from '../../files/write-atomic';
 import { SerialQueue } from '../../../app/domain/serial-queue';
-import { gigabytes } from '../import-model';
+import { formatBytes } from '../../../app/domain/units';
 import { inspectModel } from '../inspect-model';
 import { LibraryError } from '../library-error';
 import { WORK_PREFIX, type ModelLibrary } from '../model-library';
@@ -309,7 +309,7 @@ export class DownloadManager {
 
   private async ensureRoom(needed: number): Promise<void> {
     const free = await this.options.library.freeBytes();
-    if (free !== null && needed > free) throw new LibraryError('disk-full', `The download needs ${gigabytes(needed)} more and the library's disk has ${gigabytes(free)} free`);
+    if (free !== null && needed > free) throw new LibraryError('disk-full', `The download needs ${formatBytes(needed)} more and the library's disk has ${formatBytes(free)} free`);
   }
 
   /** Checks the whole model, records it and renames it into the library: the one step that makes it appear. */

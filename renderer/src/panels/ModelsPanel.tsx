@@ -3,7 +3,7 @@ import type { ModelLibraryState } from '../generation/use-models';
 import { AddModelForms } from './models/AddModelForms';
 import { CatalogList } from './models/CatalogList';
 import { DownloadRow } from './models/DownloadRow';
-import { formatBytes } from './models/format';
+import { formatBytes } from '../../../app/domain/units';
 import { HubTokenForm } from './models/HubTokenForm';
 import { ModelRow } from './models/ModelRow';
 

@@ -17,7 +17,7 @@ import { ExpertsField } from './ExpertsField';
 import { ModelOptions } from './ModelOptions';
 import { useMemoryEstimate } from '../generation/use-memory-estimate';
 import type { MemoryEstimate } from '../../../app/contract/studio';
-import { formatBytes } from './models/format';
+import { formatBytes } from '../../../app/domain/units';
 
 
 interface Props {

@@ -1,6 +1,6 @@
 import type { DownloadStatus } from '../../../../app/contract/models';
 import type { CatalogItem, ModelActions } from '../../generation/use-models';
-import { formatBytes } from './format';
+import { formatBytes } from '../../../../app/domain/units';
 
 interface Props {
   readonly catalog: readonly CatalogItem[];

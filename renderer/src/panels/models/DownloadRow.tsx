@@ -1,6 +1,6 @@
 import type { DownloadStatus } from '../../../../app/contract/models';
 import type { ModelActions } from '../../generation/use-models';
-import { formatBytes, formatDuration } from './format';
+import { formatBytes, formatDuration } from '../../../../app/domain/units';
 
 const PHASES: Readonly<Record<DownloadStatus['phase'], string>> = {
   queued: 'Waiting',

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { FamilyId } from '../../../../app/contract/generation';
 import type { ModelEntry } from '../../../../app/contract/models';
 import type { ModelActions } from '../../generation/use-models';
-import { formatBytes } from './format';
+import { formatBytes } from '../../../../app/domain/units';
 
 interface Props {
   readonly model: ModelEntry;

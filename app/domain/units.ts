@@ -1,4 +1,8 @@
-/** Bytes as people read them: "2.15 GB", "640 MB", "12 kB". */
+/**
+ * Sizes and durations as people read them, one way everywhere: the model manager's downloads, the
+ * panel's memory estimate and main's refusals say the same "12.03 GB" for the same bytes. Decimal
+ * units, as the hub and the operating systems' file managers count a download.
+ */
 export function formatBytes(bytes: number): string {
   if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
   if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(bytes >= 1e8 ? 0 : 1)} MB`;
