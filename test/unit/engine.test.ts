@@ -185,6 +185,15 @@ describe('static exports and bad folders', () => {
     // The estimate's terms by hand: memory-estimate.test.ts.
   });
 
+  test("a size that is not a multiple of the VAE's factor is refused in pixels (a factor-16 VAE at 72x72)", async () => {
+    const folder = join(work, 'factor-16');
+    cpSync(join(fixtureModels, 'sd1-optimum'), folder, { recursive: true });
+    const config = join(folder, 'vae_decoder', 'config.json');
+    writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), block_out_channels: [8, 8, 8, 8, 8] }));
+    await assert.rejects(engine.run({ ...request('sd1-optimum', { width: 72, height: 80 }), model: folder }), (e: unknown) => e instanceof ModelError && e.code === 'size-not-supported' && e.message === 'factor-16 works in multiples of 16 pixels; 72x80 is not one');
+    await assert.rejects(engine.run({ ...request('sd1-optimum', { width: 80, height: 72 }), model: folder }), (e: unknown) => e instanceof ModelError && e.message === 'factor-16 works in multiples of 16 pixels; 80x72 is not one');
+  });
+
   test('an output folder that cannot be written is said before the model loads', async () => {
     const blocked = join(mkdtempSync(join(tmpdir(), 'wordbrush-blocked-')), 'a-file');
     writeFileSync(blocked, 'in the way');
