@@ -219,10 +219,15 @@ describe('prompts', () => {
     assert.notDeepEqual(pixels(full.images[0]!.path), pixels(short.images[0]!.path));
   });
 
-  test('a UNet with a fixed 77-token context gets the first chunk and a warning', async () => {
+  test('a UNet with a fixed 77-token context gets the first chunk and a warning naming both lengths; one chunk fits', async () => {
     const long = Array.from({ length: 60 }, (_, i) => `red star ${i}`).join(', ');
     const result = await engine.run(request('sd1-static', { prompt: long }));
-    assert.match(result.warnings.join(), /cut off/);
+    // 60 times four tokens in chunks of 75 broken at commas: four chunks, the first one kept.
+    assert.deepEqual(result.warnings, ['The prompt needs 300 tokens but this UNet was exported for 75; the rest was cut off']);
+    const twice = await engine.run(request('sd1-static', { prompt: long.slice(0, 400) }));
+    assert.match(twice.warnings.join(), /^The prompt needs 150 tokens but this UNet was exported for 75; the rest was cut off$/);
+    const once = await engine.run(request('sd1-static', { prompt: long.slice(0, 200) }));
+    assert.deepEqual(once.warnings, [], 'one chunk fits the context');
   });
 
   test('weights change the result', async () => {
