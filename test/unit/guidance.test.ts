@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { LoadedModel, Part } from '../../main/engine/model/loaded-model';
+import { ModelError } from '../../main/engine/model/model-error';
 import { createSession } from '../../main/engine/onnx/execution';
 import { unetCaller, type UnetConditions } from '../../main/engine/pipeline/unet-runner';
 import type { PromptEmbedding } from '../../main/engine/pipeline/text-conditioning';
@@ -17,8 +18,8 @@ import { meanContextUnet } from '../helpers/unet-graphs';
  */
 const [CHANNELS, H, W, POSITIONS, WIDTH] = [4, 2, 3, 5, 6];
 
-async function unetOf(batch: number | 'batch'): Promise<{ model: LoadedModel; part: Part }> {
-  const { session, provider } = await createSession(meanContextUnet(CHANNELS, WIDTH, batch), ['cpu']);
+async function unetOf(batch: number | 'batch', fixed: Parameters<typeof meanContextUnet>[3] = {}): Promise<{ model: LoadedModel; part: Part }> {
+  const { session, provider } = await createSession(meanContextUnet(CHANNELS, WIDTH, batch, fixed), ['cpu']);
   const part: Part = { session, provider, inputs: new Map(session.inputMetadata.map((m) => [m.name, m])), outputs: session.outputNames };
   // unetCaller reads the UNet from `conditions.part`; of the model it needs only the names its errors use.
   return { model: { folder: { name: 'mean-context', latent: { factor: 8 } } } as unknown as LoadedModel, part };
@@ -28,10 +29,10 @@ async function unetOf(batch: number | 'batch'): Promise<{ model: LoadedModel; pa
 const embedding = (value: number): PromptEmbedding => ({ hidden: new Float32Array(POSITIONS * WIDTH).fill(value), positions: POSITIONS, width: WIDTH, pooled: null });
 const latent = Float32Array.from({ length: CHANNELS * H * W }, (_, i) => Math.sin(i) * 2);
 
-async function guidedRows(batch: number | 'batch', conditions: Omit<UnetConditions, 'size' | 'part'>): Promise<Float32Array[]> {
-  const { model, part } = await unetOf(batch);
+async function guidedRows(batch: number | 'batch', conditions: Omit<UnetConditions, 'size' | 'part'>, fixed: Parameters<typeof meanContextUnet>[3] = {}, latentShape: readonly [number, number, number] = [CHANNELS, H, W]): Promise<Float32Array[]> {
+  const { model, part } = await unetOf(batch, fixed);
   try {
-    return await unetCaller(model, { ...conditions, part, size: { width: 64, height: 64 } }, [CHANNELS, H, W])(latent, 500, 3.2);
+    return await unetCaller(model, { ...conditions, part, size: { width: 64, height: 64 } }, latentShape)(latent, 500, 3.2);
   } finally {
     await part.session.release();
   }
@@ -76,5 +77,35 @@ describe('classifier-free guidance, against arithmetic', () => {
       const [guided] = await guidedRows('batch', { conds: [embedding(c)], uncond: embedding(u), guidanceScale: s });
       assertClose(guided!, (x) => x + expected, `scale ${s}`);
     }
+  });
+
+  test("the timestep goes in the shape the export declares: one per row, one for all ([1]) or a scalar ([])", async () => {
+    const [u, c, s] = [0.1, 0.3, 2];
+    for (const timestep of [[1], []]) {
+      const [guided] = await guidedRows('batch', { conds: [embedding(c)], uncond: embedding(u), guidanceScale: s }, { timestep });
+      assertClose(guided!, (x) => x + u + s * (c - u), `timestep [${timestep.join()}]`);
+    }
+  });
+});
+
+describe("a UNet that cannot take the run is refused in the run's terms", () => {
+  const refused = (message: string) => (e: unknown) => e instanceof ModelError && e.message === message;
+  const guided = { conds: [embedding(0.5)], uncond: embedding(0), guidanceScale: 3 };
+
+  test('a fixed latent size is named in latents and pixels (width first) with the shape the run needs', async () => {
+    await assert.rejects(
+      guidedRows(2, guided, { latent: [2, 3] }, [CHANNELS, 4, 5]),
+      (e: unknown) => e instanceof ModelError && e.code === 'size-not-supported' && e.message === "mean-context's UNet was exported with a fixed sample shape [2, 4, 2, 3] (24x16 pixels); the request needs [2, 4, 4, 5]",
+    );
+    // Only the batch fixed: the pixels cannot be said; a free batch is the rows' count.
+    await assert.rejects(guidedRows(2, guided, {}, [8, H, W]), refused("mean-context's UNet was exported with a fixed sample shape [2, 4, ?, ?]; the request needs [2, 8, 2, 3]"));
+    await assert.rejects(guidedRows('batch', guided, {}, [8, H, W]), refused("mean-context's UNet was exported with a fixed sample shape [?, 4, ?, ?]; the request needs [2, 8, 2, 3]"));
+    const [row] = await guidedRows(2, guided, { latent: [H, W] });
+    assertClose(row!, (x) => x + 0 + 3 * 0.5, 'the size it was exported for');
+  });
+
+  test("text embeddings of another width than the UNet's context", async () => {
+    const narrow: PromptEmbedding = { hidden: new Float32Array(POSITIONS * 5), positions: POSITIONS, width: 5, pooled: null };
+    await assert.rejects(guidedRows('batch', { conds: [narrow], uncond: null, guidanceScale: 1 }), (e: unknown) => e instanceof ModelError && e.code === 'unsupported-io' && e.message === 'The UNet expects 6-wide text embeddings but the text encoder gives 5');
   });
 });

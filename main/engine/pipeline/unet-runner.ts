@@ -50,6 +50,8 @@ export function unetCaller(model: LoadedModel, conditions: UnetConditions, laten
   const sampleType = inputType(unet, 'sample');
   const timestepType = inputType(unet, 'timestep');
   const timestepDims = inputShape(unet, 'timestep');
+  // An export that declares a scalar or [1] takes one timestep for the whole batch; others one a row.
+  const oneTimestep = timestepDims?.length === 0 || (timestepDims?.length === 1 && timestepDims[0] === 1);
   const contextType = inputType(unet, 'encoder_hidden_states');
   const pooled = unet.inputs.has('text_embeds');
   const timeIds = pooled ? microConditioning(model, unet, conditions) : null;
@@ -66,7 +68,7 @@ export function unetCaller(model: LoadedModel, conditions: UnetConditions, laten
       const { positions, width } = group[0]!;
       const context = new Float32Array(n * positions * width);
       group.forEach((row, i) => context.set(row.hidden, i * row.hidden.length));
-      const timestepCount = timestepDims?.length === 1 && timestepDims[0] === 1 ? 1 : n;
+      const timestepCount = oneTimestep ? 1 : n;
       const feeds: Record<string, ort.Tensor> = {
         sample: makeTensor(sampleType, sample, [n, channels, h, w]),
         timestep: makeTensor(timestepType, new Array<number>(timestepCount).fill(timestep), timestepDims?.length === 0 ? [] : [timestepCount]),
