@@ -8,9 +8,11 @@ const F = onnx.TensorProto.DataType.FLOAT;
  * (sample [batch, channels, h, w], int64 timestep, context [batch, tokens,
  * width]). `batch` fixes the batch size, as some exports do, or leaves it free;
  * `fixed.latent` fixes the latent's [h, w] and `fixed.timestep` the timestep's
- * shape ([1], or [] for a scalar), as static exports declare them.
+ * shape ([1], or [] for a scalar), as static exports declare them;
+ * `fixed.timeIds` adds SDXL's inputs (`text_embeds`, and `time_ids` of that
+ * width or a free one), which the output does not depend on.
  */
-export function meanContextUnet(channels: number, width: number, batch: number | 'batch' = 'batch', fixed: { readonly latent?: readonly [number, number]; readonly timestep?: readonly number[] } = {}): Uint8Array {
+export function meanContextUnet(channels: number, width: number, batch: number | 'batch' = 'batch', fixed: { readonly latent?: readonly [number, number]; readonly timestep?: readonly number[]; readonly timeIds?: number | 'ids' } = {}): Uint8Array {
   const io = (name: string, dims: (number | string)[], elemType = F): onnx.IValueInfoProto => ({
     name,
     type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
@@ -23,7 +25,7 @@ export function meanContextUnet(channels: number, width: number, batch: number |
       { opType: 'Add', input: ['sample', 'row_offset'], output: ['out_sample'] },
     ],
     initializer: [{ name: 'per_row', dataType: onnx.TensorProto.DataType.INT64, dims: [4], int64Data: [-1, 1, 1, 1] }],
-    input: [io('sample', [batch, channels, ...(fixed.latent ?? ['h', 'w'])]), io('timestep', [...(fixed.timestep ?? ['steps'])], onnx.TensorProto.DataType.INT64), io('encoder_hidden_states', [batch, 'tokens', width])],
+    input: [io('sample', [batch, channels, ...(fixed.latent ?? ['h', 'w'])]), io('timestep', [...(fixed.timestep ?? ['steps'])], onnx.TensorProto.DataType.INT64), io('encoder_hidden_states', [batch, 'tokens', width]), ...(fixed.timeIds === undefined ? [] : [io('text_embeds', [batch, 'pooled']), io('time_ids', [batch, fixed.timeIds])])],
     output: [io('out_sample', [batch, channels, ...(fixed.latent ?? ['h', 'w'])])],
   };
   return onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ version: 17 }], graph }).finish();

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type * as ort from 'onnxruntime-node';
 import type { LoadedModel, Part } from '../../main/engine/model/loaded-model';
 import { ModelError } from '../../main/engine/model/model-error';
 import { createSession } from '../../main/engine/onnx/execution';
+import { readFloats } from '../../main/engine/onnx/tensors';
 import { unetCaller, type UnetConditions } from '../../main/engine/pipeline/unet-runner';
 import type { PromptEmbedding } from '../../main/engine/pipeline/text-conditioning';
 import { meanContextUnet } from '../helpers/unet-graphs';
@@ -107,5 +109,35 @@ describe("a UNet that cannot take the run is refused in the run's terms", () => 
   test("text embeddings of another width than the UNet's context", async () => {
     const narrow: PromptEmbedding = { hidden: new Float32Array(POSITIONS * 5), positions: POSITIONS, width: 5, pooled: null };
     await assert.rejects(guidedRows('batch', { conds: [narrow], uncond: null, guidanceScale: 1 }), (e: unknown) => e instanceof ModelError && e.code === 'unsupported-io' && e.message === 'The UNet expects 6-wide text embeddings but the text encoder gives 5');
+  });
+
+  test("SDXL's added conditions: each row's pooled embedding and time_ids, by the export's width or else the family's", async () => {
+    const withPooled = (value: number): PromptEmbedding => ({ ...embedding(value), pooled: Float32Array.of(value, -value) });
+    const feedsOf = async (timeIds: number | 'ids', aestheticTimeIds: boolean, guided = true) => {
+      const { session, provider } = await createSession(meanContextUnet(CHANNELS, WIDTH, 'batch', { timeIds }), ['cpu']);
+      const seen: Record<string, ort.Tensor>[] = [];
+      const watched = { run: (feeds: Record<string, ort.Tensor>) => (seen.push(feeds), session.run(feeds)) } as unknown as ort.InferenceSession;
+      const part: Part = { session: watched, provider, inputs: new Map(session.inputMetadata.map((m) => [m.name, m])), outputs: session.outputNames };
+      const model = { folder: { name: 'added-conditions', latent: { factor: 8 } }, family: { aestheticTimeIds } } as unknown as LoadedModel;
+      await unetCaller(model, { conds: [withPooled(0.5)], uncond: guided ? withPooled(-1) : null, guidanceScale: 2, part, size: { width: 96, height: 64 } }, [CHANNELS, H, W])(latent, 500, 3.2);
+      await session.release();
+      return { textEmbeds: [...readFloats(seen[0]!.text_embeds!)], timeIds: [...readFloats(seen[0]!.time_ids!)] };
+    };
+    const base = await feedsOf(6, true);
+    assert.deepEqual(base.textEmbeds, [-1, 1, 0.5, -0.5], 'the unconditional row first');
+    assert.deepEqual(base.timeIds, [64, 96, 0, 0, 64, 96, 64, 96, 0, 0, 64, 96], 'six declared: the target size, whatever the family says');
+    assert.deepEqual((await feedsOf(5, false)).timeIds, [64, 96, 0, 0, 2.5, 64, 96, 0, 0, 6], "five declared: the aesthetic score, diffusers' defaults");
+    assert.deepEqual((await feedsOf(5, false, false)).timeIds, [64, 96, 0, 0, 6], 'without guidance the one row is the prompt');
+    assert.deepEqual((await feedsOf('ids', true)).timeIds, [64, 96, 0, 0, 2.5, 64, 96, 0, 0, 6], 'a free width: the family decides');
+    assert.deepEqual((await feedsOf('ids', false)).timeIds, [64, 96, 0, 0, 64, 96, 64, 96, 0, 0, 64, 96]);
+  });
+
+  test('a UNet that takes text_embeds with no pooled embedding to give it', async () => {
+    const { session, provider } = await createSession(meanContextUnet(CHANNELS, WIDTH, 'batch', { timeIds: 6 }), ['cpu']);
+    const part: Part = { session, provider, inputs: new Map(session.inputMetadata.map((m) => [m.name, m])), outputs: session.outputNames };
+    const model = { folder: { name: 'added-conditions', latent: { factor: 8 } }, family: {} } as unknown as LoadedModel;
+    const call = unetCaller(model, { conds: [embedding(1)], uncond: null, guidanceScale: 1, part, size: { width: 64, height: 64 } }, [CHANNELS, H, W]);
+    await assert.rejects(call(latent, 500, 3.2), (e: unknown) => e instanceof ModelError && e.code === 'unsupported-io' && e.message === 'The UNet takes text_embeds but no text encoder gave a pooled embedding');
+    await session.release();
   });
 });
