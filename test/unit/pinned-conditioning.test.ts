@@ -274,6 +274,39 @@ describe('conditioning numbers, against arithmetic', () => {
     }
   });
 
+  test("the shorter side is padded with empty chunks (<start> <end> <pad>...) to the longer one's length; SDXL's two encoders sit side by side at every position", async () => {
+    const folder = join(work, 'numbered-sd1');
+    cpSync(model, folder, { recursive: true });
+    writeFileSync(join(folder, 'text_encoder', 'model.onnx'), layerNumberingTextEncoder(12));
+    const long = Array.from({ length: 30 }, (_, i) => `blue ring ${i}`).join(', ');
+    const sd1 = await LoadedModel.load(folder, ['cpu']);
+    try {
+      const { tokenizer, padId } = sd1.tokenizers[0]!;
+      const { cond, uncond } = await encodePrompts(sd1, 'red star', long, true);
+      assert.deepEqual([cond.positions, uncond!.positions], [154, 154]);
+      // last_hidden_state is each id times 100, one value a position.
+      assert.deepEqual([...cond.hidden.subarray(77, 80)], [tokenizer.startId * 100, tokenizer.endId * 100, padId * 100], 'the second chunk is empty');
+      assert.deepEqual([...cond.hidden.subarray(0, 2)], [tokenizer.startId * 100, tokenizer.idOf('red</w>') * 100]);
+      assert.equal(uncond!.hidden[1], tokenizer.idOf('blue</w>') * 100);
+    } finally {
+      await sd1.release();
+    }
+    const xl = join(work, 'numbered-sdxl');
+    cpSync(join(fixtureModels, 'sdxl'), xl, { recursive: true });
+    writeFileSync(join(xl, 'text_encoder', 'model.onnx'), layerNumberingTextEncoder(12));
+    writeFileSync(join(xl, 'text_encoder_2', 'model.onnx'), layerNumberingTextEncoder(4));
+    const sdxl = await LoadedModel.load(xl, ['cpu']);
+    try {
+      const { cond } = await encodePrompts(sdxl, 'red star', '', false);
+      const [first, second] = sdxl.tokenizers.map((t) => t.tokenizer);
+      // Penultimate layers: hidden_states.11 of the first (ids x 11), hidden_states.3 of the second (ids x 3).
+      assert.deepEqual([cond.width, cond.positions], [2, 77]);
+      assert.deepEqual([...cond.hidden.subarray(0, 4)], [first!.startId * 11, second!.startId * 3, first!.idOf('red</w>') * 11, second!.idOf('red</w>') * 3]);
+    } finally {
+      await sdxl.release();
+    }
+  });
+
   test("SDXL without a negative prompt: zero negative embeddings as diffusers' force_zeros_for_empty_prompt says (true by default, false as the refiner ships), never for SD 1", async () => {
     const zeros = async (folder: string, negative: string) => {
       const loaded = await LoadedModel.load(folder, ['cpu']);
