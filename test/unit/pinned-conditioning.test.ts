@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
+import type { GenerationRequest } from '../../app/contract/generation';
 import { Engine } from '../../main/engine/engine';
 import { LoadedModel } from '../../main/engine/model/loaded-model';
 import { maskInput, pwwInput, PWW_SCALE_INPUT } from '../../main/engine/graph/attention-bias';
@@ -153,6 +154,37 @@ describe('conditioning numbers, against arithmetic', () => {
     assert.ok(sample);
     expected.forEach((v, k) => assert.ok(Math.abs(sample[k]! - v) < 1e-4 * (1 + Math.abs(v)), `latent ${k}: ${sample[k]} vs ${v}`));
     assert.deepEqual(await runOf(0.05), { timesteps: [1], progress: ['1/1'] }, 'at least one step');
+  });
+
+  test("the starting latent: seeded noise at the plan's first sigma, as diffusers scales it (Euler's init_noise_sigma, unit variance in DDIM's and DPM-Solver's space)", async () => {
+    const engine = new Engine({ platform: process.platform, version: 'test', cacheDir: join(work, 'cache') });
+    const firstInput = async (overrides: Partial<GenerationRequest>) => {
+      let first: Float32Array | null = null;
+      sessionClass.prototype.run = function (feeds, ...rest) {
+        if (feeds.timestep && !first) first = readFloats(feeds.sample as ort.Tensor);
+        return run.call(this, feeds, ...rest);
+      };
+      try {
+        await engine.run({ model, prompt: 'a red star', seed: 5, steps: 2, width: 64, height: 64, outputDir: join(work, 'out'), ...overrides });
+      } finally {
+        sessionClass.prototype.run = run;
+      }
+      return first as Float32Array | null;
+    };
+    // Loading checks the fused graph with UNet calls of its own: done before any is read.
+    await firstInput({ sampler: 'euler' });
+    const noise = new TorchGenerator(5).randn(4 * 8 * 8);
+    const assertScaled = (sample: Float32Array | null, scale: number, label: string) => {
+      assert.ok(sample, label);
+      noise.forEach((v, k) => assert.ok(Math.abs(sample[k]! - v * scale) < 1e-5 * (1 + Math.abs(v)), `${label} latent ${k}: ${sample[k]} vs ${v * scale}`));
+    };
+    // Leading spacing: Euler starts at sqrt(sigma_max² + 1) · noise, DDIM and DPM-Solver at unit variance; c_in = 1 / sqrt(sigma² + 1) undoes either.
+    for (const sampler of ['euler', 'euler_ancestral', 'ddim', 'dpmpp_2m'] as const) assertScaled(await firstInput({ sampler }), 1, sampler);
+    // Trailing spacing (SD-Turbo): Euler's init_noise_sigma is sigma_max itself.
+    const sigma = sdSigma(999);
+    for (const sampler of ['euler', 'euler_ancestral'] as const) assertScaled(await firstInput({ sampler, family: 'sd-turbo' }), sigma / Math.sqrt(sigma * sigma + 1), `trailing ${sampler}`);
+    assertScaled(await firstInput({ sampler: 'ddim', family: 'sd-turbo' }), 1, 'trailing ddim');
+    await engine.release();
   });
 
   test("regional attention masks: a region prompt's tokens are masked outside its region, and the unconditional row's padding everywhere", async () => {
