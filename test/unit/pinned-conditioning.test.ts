@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import type { GenerationRequest } from '../../app/contract/generation';
+import { GenerationRequest } from '../../app/contract/generation';
+import { generate } from '../../main/engine/pipeline/generate';
 import { Engine } from '../../main/engine/engine';
 import { LoadedModel } from '../../main/engine/model/loaded-model';
 import { maskInput, pwwInput, PWW_SCALE_INPUT } from '../../main/engine/graph/attention-bias';
@@ -185,6 +186,36 @@ describe('conditioning numbers, against arithmetic', () => {
     for (const sampler of ['euler', 'euler_ancestral'] as const) assertScaled(await firstInput({ sampler, family: 'sd-turbo' }), sigma / Math.sqrt(sigma * sigma + 1), `trailing ${sampler}`);
     assertScaled(await firstInput({ sampler: 'ddim', family: 'sd-turbo' }), 1, 'trailing ddim');
     await engine.release();
+  });
+
+  test("a plan that stops above sigma 0 (DDIM with set_alpha_to_one false) hands the VAE diffusers' latent: the last step's x / sqrt(1 + sigma_end²), unscaled by the VAE's factor", async () => {
+    const loaded = await LoadedModel.load(model, ['cpu']);
+    const unetSamples: Float32Array[] = [];
+    let decoderInput: Float32Array | null = null;
+    sessionClass.prototype.run = function (feeds, ...rest) {
+      if (feeds.timestep) unetSamples.push(readFloats(feeds.sample as ort.Tensor));
+      else if (feeds.latent_sample) decoderInput = readFloats(feeds.latent_sample as ort.Tensor);
+      return run.call(this, feeds, ...rest);
+    };
+    const denoised: Float32Array[] = [];
+    try {
+      const request = GenerationRequest.parse({ model, prompt: 'a red star', seed: 9, steps: 2, sampler: 'ddim', width: 64, height: 64, outputDir: join(work, 'out') });
+      const models = { experts: [], together: true, get: () => Promise.resolve({ model: loaded, loadMs: 0 }) };
+      await generate(models, request, {}, { cacheDir: join(work, 'cache') }, { onStep: (p) => void denoised.push(p.denoised.slice()) });
+    } finally {
+      sessionClass.prototype.run = run;
+      await loaded.release();
+    }
+    // Leading spacing at 2 steps: timesteps 501 and 1, then alphas_cumprod[0]'s sigma.
+    const [sigma, end] = [sdSigma(1), sdSigma(0)];
+    const latent = 4 * 8 * 8;
+    const x = unetSamples.at(-1)!.subarray(0, latent).map((v) => v * Math.sqrt(sigma * sigma + 1));
+    const d = denoised.at(-1)!;
+    const expected = x.map((v, k) => (d[k]! + (end * (v - d[k]!)) / sigma) / Math.sqrt(1 + end * end) / 0.18215);
+    const input = decoderInput as Float32Array | null;
+    assert.ok(input && input.length === latent);
+    expected.forEach((v, k) => assert.ok(Math.abs(input[k]! - v) < 1e-4 * (1 + Math.abs(v)), `latent ${k}: ${input[k]} vs ${v}`));
+    assert.ok(Math.abs(1 / Math.sqrt(1 + end * end) - 1) > 1e-4, 'the scaling is not lost in the tolerance');
   });
 
   test("regional attention masks: a region prompt's tokens are masked outside its region, and the unconditional row's padding everywhere", async () => {
