@@ -6,6 +6,9 @@ import { describe, test } from 'node:test';
 import { decode } from 'fast-png';
 import type { GenerationRequest } from '../../app/contract/generation';
 import { Engine } from '../../main/engine/engine';
+import type { LoadedModel } from '../../main/engine/model/loaded-model';
+import { FAMILIES } from '../../main/engine/model/family';
+import { resolveSettings } from '../../main/engine/pipeline/generate';
 import { ModelError } from '../../main/engine/model/model-error';
 import { ImageError } from '../../main/images/image-error';
 import { makeTensor } from '../../main/engine/onnx/tensors';
@@ -92,6 +95,23 @@ describe('engine on every fixture layout', () => {
     const result = await engine.run(request('sd1-conversion', { family: 'sd-turbo', cfgScale: 7, steps: 1 }));
     assert.equal(result.family, 'sd-turbo');
     assert.match(result.warnings.join(), /guidance-distilled/);
+  });
+});
+
+describe('the settings a request leaves open', () => {
+  // resolveSettings reads the family's defaults and the export's sample size, nothing else of the model.
+  const modelOf = (sampleSize: number | null, factor = 8) => ({ family: FAMILIES.sd2, folder: { sampleSize, latent: { factor } } }) as unknown as LoadedModel;
+
+  test("come from the family's defaults, the size from unet/config.json's sample_size times the VAE's factor where the export says", () => {
+    assert.deepEqual(resolveSettings(modelOf(null), {}), { steps: 25, sampler: 'dpmpp_2m', schedule: 'spaced', cfgScale: 7, width: 768, height: 768 });
+    assert.deepEqual(resolveSettings(modelOf(16, 4), {}), { steps: 25, sampler: 'dpmpp_2m', schedule: 'spaced', cfgScale: 7, width: 64, height: 64 });
+    const asked = { steps: 9, sampler: 'euler', schedule: 'karras', cfgScale: 3.5, width: 320, height: 192 } as const;
+    assert.deepEqual(resolveSettings(modelOf(16, 4), asked), asked);
+  });
+
+  test("LCM takes its own timesteps: a schedule asked for does not apply", () => {
+    assert.equal(resolveSettings(modelOf(null), { sampler: 'lcm', schedule: 'karras' }).schedule, 'spaced');
+    assert.equal(resolveSettings({ ...modelOf(null), family: FAMILIES.lcm } as unknown as LoadedModel, { schedule: 'karras' }).schedule, 'spaced', "the family's default sampler");
   });
 });
 
