@@ -158,7 +158,7 @@ describe('img2img and inpainting', () => {
   });
 
   test('a model without vae_encoder says img2img is unavailable', async () => {
-    await assert.rejects(engine.run(request('sd1-static', { init: { image: init, strength: 0.5 } })), isModelError('img2img-unavailable'));
+    await assert.rejects(engine.run(request('sd1-static', { init: { image: init, strength: 0.5 } })), (e: unknown) => isModelError('img2img-unavailable')(e) && (e as Error).message === 'sd1-static has no vae_encoder, so img2img and inpainting are unavailable with it');
   });
 
   test('an init image that is not a PNG is an invalid-image error', async () => {
