@@ -20,9 +20,12 @@ import { meanContextUnet } from '../helpers/unet-graphs';
  */
 const [CHANNELS, H, W, POSITIONS, WIDTH] = [4, 2, 3, 5, 6];
 
+/** A UNet part over a session made here; `runs` answers its calls (the session itself, or a watcher in front of it). */
+const partOf = (session: ort.InferenceSession, provider: Part['provider'], runs: ort.InferenceSession = session): Part => ({ session: runs, provider, inputs: new Map(session.inputMetadata.map((m) => [m.name, m])), outputs: session.outputNames });
+
 async function unetOf(batch: number | 'batch', fixed: Parameters<typeof meanContextUnet>[3] = {}): Promise<{ model: LoadedModel; part: Part }> {
   const { session, provider } = await createSession(meanContextUnet(CHANNELS, WIDTH, batch, fixed), ['cpu']);
-  const part: Part = { session, provider, inputs: new Map(session.inputMetadata.map((m) => [m.name, m])), outputs: session.outputNames };
+  const part = partOf(session, provider);
   // unetCaller reads the UNet from `conditions.part`; of the model it needs only the names its errors use.
   return { model: { folder: { name: 'mean-context', latent: { factor: 8 } } } as unknown as LoadedModel, part };
 }
@@ -117,7 +120,7 @@ describe("a UNet that cannot take the run is refused in the run's terms", () => 
       const { session, provider } = await createSession(meanContextUnet(CHANNELS, WIDTH, 'batch', { timeIds }), ['cpu']);
       const seen: Record<string, ort.Tensor>[] = [];
       const watched = { run: (feeds: Record<string, ort.Tensor>) => (seen.push(feeds), session.run(feeds)) } as unknown as ort.InferenceSession;
-      const part: Part = { session: watched, provider, inputs: new Map(session.inputMetadata.map((m) => [m.name, m])), outputs: session.outputNames };
+      const part = partOf(session, provider, watched);
       const model = { folder: { name: 'added-conditions', latent: { factor: 8 } }, family: { aestheticTimeIds } } as unknown as LoadedModel;
       await unetCaller(model, { conds: [withPooled(0.5)], uncond: guided ? withPooled(-1) : null, guidanceScale: 2, part, size: { width: 96, height: 64 } }, [CHANNELS, H, W])(latent, 500, 3.2);
       await session.release();
@@ -134,7 +137,7 @@ describe("a UNet that cannot take the run is refused in the run's terms", () => 
 
   test('a UNet that takes text_embeds with no pooled embedding to give it', async () => {
     const { session, provider } = await createSession(meanContextUnet(CHANNELS, WIDTH, 'batch', { timeIds: 6 }), ['cpu']);
-    const part: Part = { session, provider, inputs: new Map(session.inputMetadata.map((m) => [m.name, m])), outputs: session.outputNames };
+    const part = partOf(session, provider);
     const model = { folder: { name: 'added-conditions', latent: { factor: 8 } }, family: {} } as unknown as LoadedModel;
     const call = unetCaller(model, { conds: [embedding(1)], uncond: null, guidanceScale: 1, part, size: { width: 64, height: 64 } }, [CHANNELS, H, W]);
     await assert.rejects(call(latent, 500, 3.2), (e: unknown) => e instanceof ModelError && e.code === 'unsupported-io' && e.message === 'The UNet takes text_embeds but no text encoder gave a pooled embedding');
